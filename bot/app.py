@@ -1,0 +1,108 @@
+"""The composition root: the one place that names concrete classes and wires them together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import Settings, SettingProfile, load_profile
+from bot.domain import Channel
+from bot.effects import Effects
+from bot.handlers.base import Sender
+from bot.i18n import Catalogs
+from bot.lookup import Lookup
+from bot.outbox import Dispatcher
+from bot.router import Router
+from bot.storage.sqlite import Database, iso, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Keyperson:
+    """A running Keyperson: storage, router, dispatcher and the channels it sends on."""
+
+    settings: Settings
+    profile: SettingProfile
+    setting_id: int
+    db: Database
+    catalogs: Catalogs
+    router: Router
+    dispatcher: Dispatcher
+    senders: Mapping[Channel, Sender]
+    clock: Callable[[], datetime]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Start the router worker and the dispatcher as tasks of the running loop."""
+        self.tasks = [
+            asyncio.create_task(self.router.run(), name="router"),
+            asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop cleanly: committed rows stay stored and are picked up on the next start."""
+        await self.router.stop()
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks = []
+        for sender in self.senders.values():
+            await sender.close()
+        await self.db.close()
+
+
+async def open_database(settings: Settings, profile: SettingProfile) -> tuple[Database, int]:
+    """Open (creating or migrating) the database and record the setting; return its id."""
+    db = Database(settings.database)
+    await db.open()
+    raw = Path(settings.setting_file).read_text(encoding="utf-8")
+    async with db.transaction() as repos:
+        setting_id = await repos.settings.upsert(profile.ref, profile.name, raw, iso(utcnow()))
+    return db, setting_id
+
+
+async def build(
+    settings: Settings,
+    senders: Mapping[Channel, Sender],
+    clock: Callable[[], datetime] = utcnow,
+) -> Keyperson:
+    """Wire a Keyperson from its settings and the channels it sends on."""
+    profile = load_profile(settings.setting_file)
+    db, setting_id = await open_database(settings, profile)
+    catalogs = Catalogs.load()
+    dispatcher = Dispatcher(db, senders, clock)
+    router = Router(
+        db,
+        Lookup(profile, setting_id),
+        Effects(catalogs),
+        clock,
+        on_queued=dispatcher.wake,
+    )
+    return Keyperson(settings, profile, setting_id, db, catalogs, router, dispatcher, senders, clock)
+
+
+def production_senders(settings: Settings) -> dict[Channel, Sender]:
+    """The real channel adapters the settings configure."""
+    from bot.handlers.sms import TwilioSender
+
+    senders: dict[Channel, Sender] = {}
+    if settings.sms_enabled:
+        assert settings.twilio_account_sid and settings.twilio_auth_token
+        callback = f"{settings.public_url}/webhooks/twilio/status" if settings.public_url else None
+        senders[Channel.SMS] = TwilioSender(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            from_number=settings.twilio_from_number,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            status_callback_url=callback,
+            api_url=settings.twilio_api_url,
+        )
+    return senders

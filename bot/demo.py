@@ -1,0 +1,64 @@
+"""`keyperson demo`: a fictional setting in a fresh local database, served with the simulator."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from bot.app import Keyperson, build
+from bot.config import Settings
+from bot.domain import Channel
+from bot.handlers.simulator import SimulatorPage, SimulatorSender
+from bot.importer import import_families, import_staff
+from bot.web import create_app
+
+EXAMPLE_SETTING = Path(__file__).resolve().parent.parent / "setting.example.toml"
+
+
+def demo_settings(settings: Settings, folder: Path) -> Settings:
+    """The settings of a demo: a fresh database in `folder`, the example setting, no channels."""
+    return dataclasses.replace(
+        settings,
+        database=folder / "demo.db",
+        setting_file=EXAMPLE_SETTING,
+        public_url=None,
+        twilio_account_sid=None,
+        twilio_auth_token=None,
+        twilio_from_number=None,
+        twilio_messaging_service_sid=None,
+        telegram_bot_token=None,
+        telegram_webhook_secret=None,
+    )
+
+
+async def build_demo(settings: Settings) -> Keyperson:
+    """A Keyperson on the simulator channel with the demo staff and families imported."""
+    keyperson = await build(settings, {Channel.SMS: SimulatorSender()})
+    data = resources.files("bot").joinpath("data")
+    country = keyperson.profile.country
+    with resources.as_file(data.joinpath("demo_staff.csv")) as staff:
+        await import_staff(keyperson.db, keyperson.setting_id, staff, country)
+    with resources.as_file(data.joinpath("demo_families.csv")) as families:
+        await import_families(keyperson.db, keyperson.setting_id, families, country)
+    return keyperson
+
+
+def demo_app(settings: Settings, folder: Path | None = None) -> Starlette:
+    """The demo web app: health check, simulator page and its API."""
+    where = folder or Path(tempfile.mkdtemp(prefix="keyperson-demo-"))
+    configured = demo_settings(settings, where)
+
+    async def factory() -> Keyperson:
+        return await build_demo(configured)
+
+    def simulator(keyperson: Keyperson) -> list:  # type: ignore[type-arg]
+        page = SimulatorPage(
+            keyperson.db, keyperson.setting_id, keyperson.router.accept, keyperson.clock
+        )
+        return page.routes()
+
+    return create_app(factory, simulator)

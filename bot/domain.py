@@ -1,0 +1,174 @@
+"""The channel-agnostic message model and the people it is about."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    """A way a message travels; each has one adapter in bot/handlers."""
+
+    SMS = "sms"
+    TELEGRAM = "telegram"
+
+
+class Priority(IntEnum):
+    """Outbox lanes: a lower number is sent first."""
+
+    URGENT = 0
+    REPLY = 1
+    NORMAL = 5
+    BULK = 9
+
+
+class InboundKind(StrEnum):
+    """What an inbound message is, as far as the edge can tell without state."""
+
+    MESSAGE = "message"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a person is reached on one channel: an E.164 number, a Telegram chat id."""
+
+    channel: Channel
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A message key from locales/ with its parameters, rendered per recipient language."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option offered to a person; `label` is a message key or, for dynamic options, text."""
+
+    key: str
+    label: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message received on any channel, after the adapter has parsed it."""
+
+    channel: Channel
+    address: str
+    external_id: str
+    received_at: datetime
+    text: str = ""
+    choice: str | None = None
+    kind: InboundKind = InboundKind.MESSAGE
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedChoice:
+    """A choice as it leaves the core: its key and its label in the recipient's language."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to send, rendered for its recipient and stored in the outbox before sending."""
+
+    outbox_id: int
+    address: Address
+    body: str
+    choices: tuple[RenderedChoice, ...] = ()
+    priority: Priority = Priority.NORMAL
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What a channel said after accepting a message."""
+
+    provider_id: str | None
+    status: str = "sent"
+
+
+class PersonKind(StrEnum):
+    """Whether a contact belongs to a carer or a member of staff."""
+
+    CARER = "carer"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A practitioner, SENCo, manager, DSL or translator."""
+
+    id: int
+    ref: str
+    name: str
+    roles: tuple[str, ...]
+    phone: str | None
+    languages: tuple[str, ...]
+    cover_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChildLink:
+    """A child as one carer sees them: the child, the relationship and the carer's rights."""
+
+    child_id: int
+    child_ref: str
+    first_name: str
+    key_person_id: int | None
+    key_person_name: str | None
+    relationship: str
+    receives_information: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Carer:
+    """A parent or carer, with the children they are linked to."""
+
+    id: int
+    ref: str
+    name: str
+    phone: str | None
+    language: str
+    children: tuple[ChildLink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Weekdays:
+    """A set of weekdays (0 = Monday) for a message parameter, named in the reader's language."""
+
+    days: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTime:
+    """A wall-clock time or moment for a message parameter, formatted in the reader's locale."""
+
+    value: time | datetime
+    with_day: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadInfo:
+    """A relay thread as a flow sees it: who it is with and what it is about."""
+
+    code: str
+    carer_id: int
+    carer_name: str
+    relationship: str
+    child_id: int
+    child_name: str
+    key_person_id: int | None
+    receives_information: bool

@@ -1,0 +1,168 @@
+"""Applies a flow's Transition inside the caller's transaction: state, outbox, threads, audit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import Choice, PersonKind, Priority, RenderedChoice, Text
+from bot.flows.base import (
+    Effect,
+    MarkLinked,
+    NotifyCarer,
+    NotifyStaff,
+    OpenThread,
+    RecordAudit,
+    Reply,
+    SetOptOut,
+    Transition,
+)
+from bot.i18n import Catalogs
+from bot.storage.sqlite import Repos, iso
+from bot.storage.sqlite_messages import NewOutbox
+from bot.storage.sqlite_people import ContactRow
+
+log = logging.getLogger(__name__)
+STAFF_LANGUAGE = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who a transition answers: their address, what is on file and the language they read."""
+
+    channel: str
+    address: str
+    setting_id: int | None
+    contact: ContactRow | None
+    language: str
+
+    @property
+    def actor(self) -> str:
+        """The audit actor for this sender."""
+        if self.contact is None:
+            return "unknown"
+        return f"{self.contact.person_kind.value}:{self.contact.person_id}"
+
+
+class Effects:
+    """Turns effects into rows; the caller owns the transaction around `apply`."""
+
+    def __init__(self, catalogs: Catalogs) -> None:
+        self.catalogs = catalogs
+
+    async def apply(self, repos: Repos, sender: Sender, transition: Transition, now: datetime) -> int:
+        """Write everything a transition asks for; return how many messages were queued."""
+        stamp = iso(now)
+        outbox: list[NewOutbox] = []
+        offered: list[RenderedChoice] = []
+        for effect in transition.effects:
+            rows = await self._one(repos, sender, effect, stamp)
+            outbox.extend(rows)
+            if isinstance(effect, Reply) and effect.choices and rows:
+                offered = [RenderedChoice(c["key"], c["label"]) for c in rows[0].choices]
+        if outbox:
+            await repos.outbox.add(outbox, stamp)
+        state = dict(transition.state)
+        if offered:
+            state["_offered"] = [{"key": c.key, "label": c.label} for c in offered]
+        await repos.conversations.save(
+            sender.channel, sender.address, sender.setting_id, transition.flow, state, stamp
+        )
+        return len(outbox)
+
+    async def _one(
+        self, repos: Repos, sender: Sender, effect: Effect, stamp: str
+    ) -> list[NewOutbox]:
+        if isinstance(effect, Reply):
+            return [self._row(sender.setting_id, sender.channel, sender.address, sender.contact,
+                              sender.language, effect.text, effect.choices, effect.priority,
+                              ignore_stop=effect.ignore_stop)]
+        if isinstance(effect, NotifyStaff):
+            return await self._to_person(repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE,
+                                         effect.text, effect.priority, sender, stamp)
+        if isinstance(effect, NotifyCarer):
+            return await self._to_carer(repos, effect, sender, stamp)
+        await self._record(repos, sender, effect, stamp)
+        return []
+
+    async def _record(self, repos: Repos, sender: Sender, effect: Effect, stamp: str) -> None:
+        if isinstance(effect, OpenThread):
+            assert sender.setting_id is not None
+            await repos.threads.open(sender.setting_id, effect.code, effect.carer_id,
+                                     effect.child_id, stamp)
+        elif isinstance(effect, RecordAudit):
+            await repos.audit.record(sender.setting_id, sender.actor, effect.action,
+                                     effect.subject, dict(effect.details), stamp)
+        elif isinstance(effect, MarkLinked) and sender.contact is not None:
+            await repos.people.mark_linked(sender.contact.id, stamp)
+        elif isinstance(effect, SetOptOut):
+            await repos.people.set_opted_out(sender.channel, sender.address, effect.opted_out, stamp)
+
+    async def _to_carer(
+        self, repos: Repos, effect: NotifyCarer, sender: Sender, stamp: str
+    ) -> list[NewOutbox]:
+        carer = await repos.people.carer(effect.carer_id)
+        if effect.about_child is not None and not any(
+            link.child_id == effect.about_child and link.receives_information
+            for link in carer.children
+        ):
+            # The last line of defence: a flow asked to tell this carer about a child they
+            # must not hear about. Nothing is queued; the audit log keeps the refusal.
+            await repos.audit.record(sender.setting_id, sender.actor, "blocked.no_information",
+                                     f"carer:{carer.id}", {"child": effect.about_child}, stamp)
+            log.warning("blocked a message about child %s to carer %s", effect.about_child, carer.id)
+            return []
+        return await self._to_person(repos, PersonKind.CARER, carer.id, carer.language,
+                                     effect.text, effect.priority, sender, stamp)
+
+    async def _to_person(
+        self,
+        repos: Repos,
+        kind: PersonKind,
+        person_id: int,
+        language: str,
+        text: Text,
+        priority: Priority,
+        sender: Sender,
+        stamp: str,
+    ) -> list[NewOutbox]:
+        contacts = [c for c in await repos.people.contacts_of(kind, person_id) if not c.unreachable]
+        if not contacts:
+            await repos.audit.record(sender.setting_id, sender.actor, "undeliverable",
+                                     f"{kind.value}:{person_id}", {"key": text.key}, stamp)
+            log.warning("no reachable contact for %s %s", kind.value, person_id)
+            return []
+        return [
+            self._row(c.setting_id, c.channel, c.address, c, language, text, (), priority)
+            for c in contacts
+        ]
+
+    def _row(
+        self,
+        setting_id: int | None,
+        channel: str,
+        address: str,
+        contact: ContactRow | None,
+        language: str,
+        text: Text,
+        choices: tuple[Choice, ...],
+        priority: Priority,
+        *,
+        ignore_stop: bool = False,
+    ) -> NewOutbox:
+        rendered = [
+            {"key": c.key, "label": self.catalogs.render(c.label or Text(f"choice.{c.key}"), language)}
+            for c in choices
+        ]
+        return NewOutbox(
+            setting_id=setting_id,
+            channel=channel,
+            address=address,
+            person_kind=contact.person_kind.value if contact else None,
+            person_id=contact.person_id if contact else None,
+            priority=int(priority),
+            body=self.catalogs.render(text, language),
+            choices=rendered,
+            ignore_stop=ignore_stop,
+        )

@@ -1,0 +1,1 @@
+"""Pure conversation state machines: step(state, event, now) -> Transition."""

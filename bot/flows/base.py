@@ -1,0 +1,133 @@
+"""What flows take and give: events with their context, effects, and the Transition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.config import SettingProfile
+from bot.domain import Carer, Choice, Priority, StaffMember, Text, ThreadInfo
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a flow may know about the sender, gathered by the router before the step."""
+
+    setting: SettingProfile | None = None
+    carer: Carer | None = None
+    staff: StaffMember | None = None
+    newly_linked: bool = False
+    threads: Mapping[int, str] = field(default_factory=dict)  # child id -> reply code
+    named_code: str | None = None  # the #code a staff text starts with, as typed
+    named_thread: ThreadInfo | None = None  # the thread that code names, if any
+    recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
+    covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
+    fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person
+
+
+@dataclass(frozen=True, slots=True)
+class TextReceived:
+    """A person wrote free text (a numbered or worded answer was not recognised as a choice)."""
+
+    text: str
+    ctx: Context
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceMade:
+    """A person picked one of the choices they were offered."""
+
+    key: str
+    ctx: Context
+
+
+Event = TextReceived | ChoiceMade
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Send a message back to whoever wrote, on the channel they wrote from."""
+
+    text: Text
+    choices: tuple[Choice, ...] = ()
+    priority: Priority = Priority.REPLY
+    ignore_stop: bool = False  # only for the confirmation of STOP itself
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyStaff:
+    """Send a message to a member of staff on their linked channels."""
+
+    staff_id: int
+    text: Text
+    priority: Priority = Priority.REPLY
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyCarer:
+    """Send a message to a carer; `about_child` is checked against receives_information."""
+
+    carer_id: int
+    text: Text
+    about_child: int | None
+    priority: Priority = Priority.REPLY
+
+
+@dataclass(frozen=True, slots=True)
+class OpenThread:
+    """Open (or touch) the relay thread for a carer and child under a reply code."""
+
+    carer_id: int
+    child_id: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAudit:
+    """Append an audit entry."""
+
+    action: str
+    subject: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkLinked:
+    """Record that the sender's contact is now linked to their person."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetOptOut:
+    """Record STOP (True) or START (False) for the sender's address."""
+
+    opted_out: bool
+
+
+Effect = Reply | NotifyStaff | NotifyCarer | OpenThread | RecordAudit | MarkLinked | SetOptOut
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A flow's answer: the next state (None ends the conversation) and effects to apply."""
+
+    flow: str | None
+    state: State
+    effects: tuple[Effect, ...] = ()
+    passthrough: bool = False  # the flow did not take the event: start afresh with it
+
+
+def end(*effects: Effect) -> Transition:
+    """Finish the conversation with these effects."""
+    return Transition(None, {}, effects)
+
+
+class Flow(Protocol):
+    """A conversation state machine; pure: no I/O, no clock, no database."""
+
+    def __call__(self, state: State, event: Event, now: datetime) -> Transition:
+        """Take one step."""
+        ...

@@ -1,0 +1,78 @@
+"""The information menu: who the key person is, whom to talk to, policies, concerns, hours.
+
+    INFO / MENU ──► menu (5 choices) ──choice──► answer, conversation ends
+                                     ──other text──► passthrough (treated as a new message)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain import ChildLink, Choice, Text, Weekdays
+from bot.flows.base import ChoiceMade, Context, Event, Reply, State, Transition
+
+NAME = "information"
+TOPICS = ("key_person", "important", "policies", "concerns", "hours")
+
+
+def menu(ctx: Context) -> Transition:
+    """Offer the information topics."""
+    choices = tuple(Choice(topic, Text(f"info.choice.{topic}")) for topic in TOPICS)
+    return Transition(NAME, {}, (Reply(Text("info.menu"), choices),))
+
+
+def step(state: State, event: Event, now: datetime) -> Transition:
+    """Answer the chosen topic; anything else is a new message."""
+    if not isinstance(event, ChoiceMade) or event.key not in TOPICS:
+        return Transition(None, {}, passthrough=True)
+    return Transition(None, {}, (Reply(answer(event.key, event.ctx)),))
+
+
+def answer(topic: str, ctx: Context) -> Text:
+    """The answer to one topic, from setting.toml and the sender's children."""
+    setting = ctx.setting
+    assert setting is not None
+    if topic == "key_person":
+        return _key_people(ctx)
+    if topic == "important":
+        return Text("info.important", {"contact": setting.important_contact, "phone": setting.phone})
+    if topic == "policies":
+        return Text("info.policies", {"url": setting.policies_url})
+    if topic == "concerns":
+        return Text(
+            "info.concerns",
+            {"hours": setting.concern_ack_hours, "contact": setting.important_contact},
+        )
+    return Text(
+        "info.hours",
+        {
+            "days": Weekdays(setting.opening_days),
+            "opening": _span(setting.opening.range.start, setting.opening.range.end),
+            "staff_hours": _span(setting.staff.range.start, setting.staff.range.end),
+        },
+    )
+
+
+def _span(start: object, end: object) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def _key_people(ctx: Context) -> Text:
+    if ctx.staff is not None:
+        return Text("info.staff_self", {"name": ctx.staff.name})
+    assert ctx.carer is not None
+    informed = [c for c in ctx.carer.children if c.receives_information]
+    if not informed:
+        return Text("info.ask_setting", {"phone": ctx.setting.phone if ctx.setting else ""})
+    return Text("info.lines", {"lines": key_person_lines(informed)})
+
+
+def key_person_lines(children: Sequence[ChildLink]) -> tuple[Text, ...]:
+    """One line per child naming their key person."""
+    return tuple(
+        Text("info.key_person", {"child": c.first_name, "key_person": c.key_person_name})
+        if c.key_person_name
+        else Text("info.no_key_person", {"child": c.first_name})
+        for c in children
+    )

@@ -1,0 +1,164 @@
+"""Two-way relay between a carer and their child's key person, threaded by reply codes.
+
+    carer text ─┬─ one child / one key person ──► key person gets it with #CODE; carer told
+                └─ children with different key persons ──► which_child ──choice──► same
+    staff "#CODE text" ──► allowed and receives_information ──► carer gets it; staff told
+    staff text, no code ──► which_thread (recent threads) ──choice──► carer gets it
+Out of staff hours the carer is told when to expect a reply and whom to call if it is urgent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain import ChildLink, Choice, LocalTime, Priority, Text, ThreadInfo
+from bot.flows.base import (
+    ChoiceMade,
+    Context,
+    Effect,
+    Event,
+    NotifyCarer,
+    NotifyStaff,
+    OpenThread,
+    RecordAudit,
+    Reply,
+    State,
+    TextReceived,
+    Transition,
+    end,
+)
+
+NAME = "relay"
+ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
+
+
+def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
+    """Relay a carer's free text, asking first which child it is about when that matters."""
+    assert ctx.carer is not None
+    children = ctx.carer.children
+    if len({c.key_person_id for c in children}) > 1:
+        return _ask_which_child(text, children)
+    return end(*_deliver(text, children, ctx, now))
+
+
+def from_staff(text: str, ctx: Context) -> Transition:
+    """Send a staff reply to the carer its code names, or ask which conversation it is for."""
+    if ctx.named_code is not None:
+        body = text.strip()[len(ctx.named_code) + 1 :].strip()
+        if ctx.named_thread is None:
+            return end(Reply(Text("relay.staff_unknown_code", {"code": f"#{ctx.named_code}"})))
+        return end(*_answer(body, ctx.named_thread, ctx))
+    if not ctx.recent_threads:
+        return end(Reply(Text("relay.staff_no_threads")))
+    choices = tuple(
+        Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in ctx.recent_threads
+    )
+    state = {"step": "which_thread", "text": text, "threads": [asdict(t) for t in ctx.recent_threads]}
+    return Transition(NAME, state, (Reply(Text("relay.staff_which"), choices),))
+
+
+def step(state: State, event: Event, now: datetime) -> Transition:
+    """Continue a which-child or which-conversation question."""
+    ctx = event.ctx
+    if state.get("step") == "which_child" and ctx.carer is not None:
+        if isinstance(event, ChoiceMade):
+            chosen = [c for c in ctx.carer.children if event.key in ("all", str(c.child_id))]
+            if chosen:
+                return end(*_deliver(state["text"], tuple(chosen), ctx, now))
+        extra = event.text if isinstance(event, TextReceived) else ""
+        return _ask_which_child(f"{state['text']}\n{extra}".strip(), ctx.carer.children)
+    if state.get("step") == "which_thread" and ctx.staff is not None:
+        if isinstance(event, ChoiceMade):
+            for saved in state.get("threads", []):
+                if saved["code"] == event.key:
+                    return end(*_answer(state["text"], ThreadInfo(**saved), ctx))
+        if isinstance(event, TextReceived):
+            return from_staff(event.text, ctx)
+    return Transition(None, {}, passthrough=True)
+
+
+def _ask_which_child(text: str, children: tuple[ChildLink, ...]) -> Transition:
+    choices = [Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children]
+    choices.append(Choice("all", Text("relay.choice_all")))
+    return Transition(
+        NAME, {"step": "which_child", "text": text}, (Reply(Text("relay.which_child"), tuple(choices)),)
+    )
+
+
+def _deliver(
+    text: str, children: tuple[ChildLink, ...], ctx: Context, now: datetime
+) -> tuple[Effect, ...]:
+    carer = ctx.carer
+    assert carer is not None
+    effects: list[Effect] = []
+    for child in children:
+        code = ctx.threads[child.child_id]
+        params = {
+            "child": child.first_name,
+            "carer": carer.name,
+            "relationship": child.relationship,
+            "code": f"#{code}",
+            "message": text,
+        }
+        key = "relay.to_staff" if child.receives_information else "relay.to_staff_no_info"
+        recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
+        effects.append(OpenThread(carer.id, child.child_id, code))
+        effects.extend(NotifyStaff(staff_id, Text(key, params)) for staff_id in recipients)
+        effects.append(
+            RecordAudit("relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)})
+        )
+    effects.append(Reply(_receipt(children, ctx, now)))
+    return tuple(effects)
+
+
+def _receipt(children: tuple[ChildLink, ...], ctx: Context, now: datetime) -> Text:
+    names = sorted({c.key_person_name for c in children if c.key_person_name and c.receives_information})
+    to = Text("relay.to_names", {"names": tuple(names)}) if names else Text("relay.to_team")
+    setting = ctx.setting
+    if setting is None:
+        return Text("relay.sent", {"to": to})
+    local = now.astimezone(ZoneInfo(setting.time_zone))
+    if setting.staff.is_open(local):
+        return Text("relay.sent", {"to": to})
+    return Text(
+        "relay.out_of_hours",
+        {
+            "to": to,
+            "when": LocalTime(setting.staff.next_open(local), with_day=True),
+            "phone": setting.phone,
+        },
+    )
+
+
+def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
+    staff = ctx.staff
+    assert staff is not None
+    params = _thread_params(thread)
+    if not body:
+        return (Reply(Text("relay.staff_empty", params)),)
+    allowed = thread.key_person_id in (staff.id, *ctx.covers) or bool(ANSWERING_ROLES & set(staff.roles))
+    if not allowed:
+        return (Reply(Text("relay.staff_not_allowed", params)),)
+    if not thread.receives_information:
+        return (
+            Reply(Text("relay.staff_no_info", params)),
+            RecordAudit("relay.blocked_no_info", f"child:{thread.child_id}", {"code": thread.code}),
+        )
+    message = Text("relay.to_carer", {"staff": staff.name, "child": thread.child_name, "message": body})
+    return (
+        NotifyCarer(thread.carer_id, message, about_child=thread.child_id, priority=Priority.REPLY),
+        OpenThread(thread.carer_id, thread.child_id, thread.code),
+        Reply(Text("relay.staff_sent", params)),
+        RecordAudit("relay.to_carer", f"child:{thread.child_id}", {"code": thread.code}),
+    )
+
+
+def _thread_params(thread: ThreadInfo) -> dict[str, str]:
+    return {
+        "code": f"#{thread.code}",
+        "child": thread.child_name,
+        "carer": thread.carer_name,
+        "relationship": thread.relationship,
+    }

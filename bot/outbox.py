@@ -1,0 +1,173 @@
+"""The dispatcher: sends committed outbox rows, replies first, paced, retried with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain import Address, Channel, Outbound, Priority, RenderedChoice
+from bot.errors import SendError
+from bot.handlers.base import Sender
+from bot.storage.sqlite import Database, from_iso, iso
+from bot.storage.sqlite_messages import OutboxRow
+
+log = logging.getLogger(__name__)
+OPTED_OUT_CODE = "21610"  # Twilio: the recipient texted STOP
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential backoff with jitter for temporary failures."""
+
+    base_s: float = 2.0
+    cap_s: float = 300.0
+    max_attempts: int = 8
+
+    def delay(self, attempts: int, jitter: float) -> float:
+        """Seconds to wait after `attempts` tries; `jitter` in [0, 1) spreads retries out."""
+        raw = min(self.cap_s, self.base_s * 2 ** max(0, attempts - 1))
+        return raw * (0.5 + jitter)
+
+
+class Pacer:
+    """Spaces sends evenly to stay under a channel's rate limit."""
+
+    def __init__(self, rate_per_s: float, clock: Callable[[], float]) -> None:
+        self.interval = 1.0 / rate_per_s
+        self.clock = clock
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        """Return when the next send may start."""
+        now = self.clock()
+        start = max(now, self._next)
+        self._next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+class Dispatcher:
+    """One lane per channel; each lane claims due rows by priority and sends them."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[Channel, Sender],
+        clock: Callable[[], datetime],
+        backoff: Backoff = Backoff(),
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.db = db
+        self.senders = dict(senders)
+        self.clock = clock
+        self.backoff = backoff
+        self.jitter = jitter
+        self._wake = {channel: asyncio.Event() for channel in self.senders}
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        """Tell every lane that new rows were committed."""
+        for event in self._wake.values():
+            event.set()
+
+    async def recover(self) -> int:
+        """After a crash, put rows caught mid-send back in the queue (at most those duplicate)."""
+        async with self.db.transaction() as repos:
+            return await repos.outbox.requeue_sending(iso(self.clock()))
+
+    async def run(self) -> None:
+        """Run every lane until cancelled; sends in flight are finished first."""
+        await self.recover()
+        lanes = [asyncio.create_task(self._lane(ch, s)) for ch, s in self.senders.items()]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+            if self._inflight:
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def _lane(self, channel: Channel, sender: Sender) -> None:
+        loop = asyncio.get_running_loop()
+        pacer = Pacer(sender.rate_per_s, loop.time)
+        batch = max(1, int(sender.rate_per_s))
+        while True:
+            rows = await self._claim(channel, batch)
+            for row in rows:
+                await pacer.wait()
+                task = asyncio.create_task(self.send_one(sender, row))
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+            if not rows:
+                await self._sleep_until_due(channel)
+
+    async def _claim(self, channel: Channel, limit: int) -> list[OutboxRow]:
+        async with self.db.transaction() as repos:
+            return await repos.outbox.claim_due(channel.value, iso(self.clock()), limit)
+
+    async def _sleep_until_due(self, channel: Channel) -> None:
+        async with self.db.reading() as repos:
+            due = await repos.outbox.next_due_at(channel.value)
+        wake = self._wake[channel]
+        timeout = None
+        if due is not None:
+            timeout = max(0.0, (from_iso(due) - self.clock()).total_seconds())
+        try:
+            await asyncio.wait_for(wake.wait(), timeout)
+        except TimeoutError:
+            pass
+        wake.clear()
+
+    async def send_one(self, sender: Sender, row: OutboxRow) -> None:
+        """Send one claimed row and record the outcome."""
+        message = Outbound(
+            outbox_id=row.id,
+            address=Address(Channel(row.channel), row.address),
+            body=row.body,
+            choices=tuple(RenderedChoice(c["key"], c["label"]) for c in row.choices),
+            priority=Priority(row.priority),
+            attempts=row.attempts,
+        )
+        try:
+            result = await sender.send(message)
+        except SendError as error:
+            await self._failed(row, error)
+            return
+        except Exception:
+            log.exception("outbox %s: unexpected send error", row.id)
+            await self._failed(row, SendError("unexpected error", retryable=True))
+            return
+        async with self.db.transaction() as repos:
+            await repos.outbox.mark_sent(row.id, result.provider_id, result.status, iso(self.clock()))
+        log.info("outbox %s sent on %s", row.id, row.channel)
+
+    async def _failed(self, row: OutboxRow, error: SendError) -> None:
+        now = self.clock()
+        async with self.db.transaction() as repos:
+            if error.unknown:
+                # The request may have reached the provider: resending could duplicate it.
+                await repos.outbox.mark_final(row.id, "unknown", error.reason, iso(now))
+            elif error.retryable and row.attempts < self.backoff.max_attempts:
+                delay = error.retry_after or self.backoff.delay(row.attempts, self.jitter())
+                when = now + timedelta(seconds=delay)
+                await repos.outbox.retry_later(row.id, iso(when), error.reason, iso(now))
+            else:
+                await repos.outbox.mark_final(row.id, "failed", error.reason, iso(now))
+                if error.opted_out:
+                    await repos.people.set_opted_out(row.channel, row.address, True, iso(now))
+                if error.unreachable:
+                    await repos.people.mark_unreachable(row.channel, row.address)
+        log.warning("outbox %s failed (%s, retryable=%s)", row.id, error.code, error.retryable)
+
+    async def status(self, provider_id: str, status: str, error_code: str | None) -> None:
+        """Apply a delivery status callback: forward only; 21610 means the number opted out."""
+        now = iso(self.clock())
+        async with self.db.transaction() as repos:
+            row = await repos.outbox.update_status(provider_id, status, error_code, now)
+            if row is not None and error_code == OPTED_OUT_CODE:
+                await repos.people.set_opted_out(row.channel, row.address, True, now)
+        log.info("status %s for %s", status, provider_id)

@@ -1,0 +1,188 @@
+"""Inbound → stored once → handled in order per contact: flow step and effects in one commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.choices import match_choice
+from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
+from bot.effects import Effects
+from bot.flows import start
+from bot.flows.base import ChoiceMade, Event, TextReceived, Transition
+from bot.flows.onboarding import opt_in, opt_out
+from bot.i18n import normalise_answer
+from bot.lookup import Lookup
+from bot.storage.sqlite import Database, Repos, from_iso, iso
+from bot.storage.sqlite_messages import InboundRow
+
+log = logging.getLogger(__name__)
+BATCH = 16  # rows handled per transaction: short enough that acknowledgements never wait long
+
+
+def to_payload(inbound: Inbound) -> dict[str, Any]:
+    """An Inbound as stored JSON."""
+    return {
+        "channel": inbound.channel.value,
+        "address": inbound.address,
+        "external_id": inbound.external_id,
+        "received_at": iso(inbound.received_at),
+        "text": inbound.text,
+        "choice": inbound.choice,
+        "kind": inbound.kind.value,
+        "display_name": inbound.display_name,
+    }
+
+
+def from_payload(payload: dict[str, Any]) -> Inbound:
+    """An Inbound back from stored JSON."""
+    return Inbound(
+        channel=Channel(payload["channel"]),
+        address=payload["address"],
+        external_id=payload["external_id"],
+        received_at=from_iso(payload["received_at"]),
+        text=payload.get("text") or "",
+        choice=payload.get("choice"),
+        kind=InboundKind(payload.get("kind", "message")),
+        display_name=payload.get("display_name"),
+    )
+
+
+class Router:
+    """Stores inbound messages (persist, then acknowledge) and handles them in a worker task."""
+
+    def __init__(
+        self,
+        db: Database,
+        lookup: Lookup,
+        effects: Effects,
+        clock: Callable[[], datetime],
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.lookup = lookup
+        self.effects = effects
+        self.clock = clock
+        self.on_queued = on_queued
+        self._pending: list[tuple[Inbound, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._work = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def accept(self, inbound: Inbound) -> bool:
+        """Store one inbound message durably; True if new, False for a redelivery."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((inbound, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        # Group commit: every request that arrived while the last commit ran shares the next.
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                stamp = iso(self.clock())
+                async with self.db.transaction() as repos:
+                    ids = [
+                        await repos.inbox.store(m.channel.value, m.external_id, m.address,
+                                                to_payload(m), stamp)
+                        for m, _ in batch
+                    ]
+            except Exception as exc:
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), stored in zip(batch, ids, strict=True):
+                future.set_result(stored is not None)
+            self._work.set()
+
+    async def run(self) -> None:
+        """Handle stored rows until cancelled; rows left by a crash are handled first."""
+        while True:
+            handled = await self.handle_batch()
+            if handled == 0:
+                self._idle.set()
+                await self._work.wait()
+                self._work.clear()
+                self._idle.clear()
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every stored row is handled (tests and the simulator use this)."""
+        async def idle() -> None:
+            while True:
+                if await self.handle_batch() == 0 and not self._pending:
+                    return
+        await asyncio.wait_for(idle(), timeout)
+
+    async def handle_batch(self) -> int:
+        """Handle up to BATCH stored rows in one transaction; return how many."""
+        queued = 0
+        async with self.db.transaction() as repos:
+            rows = await repos.inbox.unhandled(BATCH)
+            for row in rows:
+                queued += await self._handle_isolated(repos, row)
+        if queued:
+            self.on_queued()
+        return len(rows)
+
+    async def _handle_isolated(self, repos: Repos, row: InboundRow) -> int:
+        # Each row is its own savepoint: one bad row is marked and never blocks the others.
+        key = (row.channel, row.address)
+        async with self._locks[key]:
+            await repos.conn.execute("SAVEPOINT row")
+            try:
+                queued = await self._handle(repos, row)
+            except Exception as exc:
+                await repos.conn.execute("ROLLBACK TO row")
+                await repos.conn.execute("RELEASE row")
+                log.exception("inbound %s failed: %s", row.id, type(exc).__name__)
+                await repos.inbox.mark_handled(row.id, iso(self.clock()), type(exc).__name__)
+                return 0
+            await repos.conn.execute("RELEASE row")
+        if not self._locks[key].locked():
+            self._locks.pop(key, None)
+        return queued
+
+    async def _handle(self, repos: Repos, row: InboundRow) -> int:
+        inbound = from_payload(row.payload)
+        now = self.clock()
+        sender, ctx = await self.lookup.sender(repos, row.channel, row.address, inbound.text)
+        saved = await repos.conversations.load(row.channel, row.address)
+        flow, state = saved if saved else (None, {})
+        offered = [RenderedChoice(c["key"], c["label"]) for c in state.pop("_offered", [])]
+        choice = inbound.choice or match_choice(inbound.text, offered)
+        event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
+        opted_out = await repos.people.opted_out(row.channel, row.address)
+        # A stopped number still reaches staff; the dispatcher holds back replies until START.
+        transition = self._keyword(inbound, event, opted_out) or start.run(flow, state, event, now)
+        queued = await self.effects.apply(repos, sender, transition, now)
+        await repos.inbox.mark_handled(row.id, iso(now))
+        log.info("inbound %s handled: flow=%s queued=%d", row.id, transition.flow, queued)
+        return queued
+
+    @staticmethod
+    def _keyword(inbound: Inbound, event: Event, opted_out: bool) -> Transition | None:
+        if inbound.kind is InboundKind.OPT_OUT:
+            return opt_out(event.ctx)
+        restart = inbound.kind is InboundKind.OPT_IN or (
+            opted_out and normalise_answer(inbound.text) == "yes"
+        )
+        if restart:
+            return opt_in(event.ctx)
+        if inbound.kind is InboundKind.HELP:
+            return start.help_and_menu(event)
+        return None
+
+    async def stop(self) -> None:
+        """Finish the group commit in progress; stored rows stay for the next start."""
+        if self._flusher is not None:
+            with contextlib.suppress(Exception):
+                await self._flusher
+

@@ -1,0 +1,1 @@
+"""Durable storage behind small domain-named repositories."""

@@ -1,0 +1,275 @@
+"""SQLite repositories for inbound messages, the outbox and the audit log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+# Delivery statuses in the order they can follow each other; a later rank never moves back.
+STATUS_RANK = {
+    "queued": 0,
+    "sending": 1,
+    "unknown": 2,
+    "accepted": 2,
+    "scheduled": 2,
+    "sent": 3,
+    "failed": 4,
+    "undelivered": 4,
+    "canceled": 4,
+    "delivered": 5,
+    "read": 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRow:
+    """A stored inbound message waiting to be handled, or handled already."""
+
+    id: int
+    channel: str
+    external_id: str
+    address: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One message in the outbox."""
+
+    id: int
+    setting_id: int | None
+    channel: str
+    address: str
+    person_kind: str | None
+    person_id: int | None
+    priority: int
+    body: str
+    choices: list[dict[str, str]]
+    status: str
+    attempts: int
+    provider_id: str | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutbox:
+    """A message to put in the outbox."""
+
+    setting_id: int | None
+    channel: str
+    address: str
+    person_kind: str | None
+    person_id: int | None
+    priority: int
+    body: str
+    choices: list[dict[str, str]]
+    ignore_stop: bool = False
+
+
+class SqliteInbox:
+    """Inbound messages under their unique (channel, external id) key."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def store(
+        self, channel: str, external_id: str, address: str, payload: dict[str, Any], now: str
+    ) -> int | None:
+        """Store a message once; return its id, or None when it was stored before."""
+        cur = await self.conn.execute(
+            "INSERT INTO inbound (channel, external_id, address, payload, received_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
+            (channel, external_id, address, json.dumps(payload), now),
+        )
+        return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def unhandled(self, limit: int = 1000, after_id: int = 0) -> list[InboundRow]:
+        """Stored messages not yet handled, oldest first."""
+        async with self.conn.execute(
+            "SELECT id, channel, external_id, address, payload FROM inbound "
+            "WHERE handled_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    async def is_handled(self, inbound_id: int) -> bool:
+        """Whether a stored message has been handled already."""
+        async with self.conn.execute(
+            "SELECT handled_at FROM inbound WHERE id = ?", (inbound_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row is None or row[0] is not None
+
+    async def for_address(self, channel: str, address: str) -> list[tuple[str, str]]:
+        """(received_at, text) of every message from one address, oldest first."""
+        async with self.conn.execute(
+            "SELECT received_at, payload FROM inbound WHERE channel = ? AND address = ? "
+            "ORDER BY id",
+            (channel, address),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(r[0], json.loads(r[1]).get("text", "")) for r in rows]
+
+    async def mark_handled(self, inbound_id: int, now: str, error: str | None = None) -> None:
+        """Mark a message handled (with the error class name when handling failed)."""
+        await self.conn.execute(
+            "UPDATE inbound SET handled_at = ?, error = ? WHERE id = ?", (now, error, inbound_id)
+        )
+
+
+class SqliteOutbox:
+    """Messages committed for sending, with their delivery state."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def add(self, rows: list[NewOutbox], now: str) -> None:
+        """Queue messages; they are sent after the surrounding transaction commits."""
+        await self.conn.executemany(
+            "INSERT INTO outbox (setting_id, channel, address, person_kind, person_id, priority, "
+            "body, choices, ignore_stop, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (r.setting_id, r.channel, r.address, r.person_kind, r.person_id, r.priority,
+                 r.body, json.dumps(r.choices), int(r.ignore_stop), now, now, now)
+                for r in rows
+            ],
+        )
+
+    async def claim_due(self, channel: str, now: str, limit: int) -> list[OutboxRow]:
+        """Take queued messages that are due, highest priority first, marking them sending.
+
+        Messages to a number that has since texted STOP are suppressed, never sent.
+        """
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'suppressed', updated_at = ? WHERE status = 'queued' "
+            "AND channel = ? AND ignore_stop = 0 AND EXISTS (SELECT 1 FROM opt_outs o "
+            "WHERE o.channel = outbox.channel AND o.address = outbox.address)",
+            (now, channel),
+        )
+        async with self.conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? "
+            "WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND channel = ? "
+            "AND next_attempt_at <= ? ORDER BY priority, id LIMIT ?) RETURNING *",
+            (now, channel, now, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return sorted((_outbox(r) for r in rows), key=lambda r: (r.priority, r.id))
+
+    async def next_due_at(self, channel: str) -> str | None:
+        """When the earliest queued message of a channel becomes due."""
+        async with self.conn.execute(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' AND channel = ?",
+            (channel,),
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def requeue_sending(self, now: str) -> int:
+        """After a crash, queue again what was claimed but not recorded as sent."""
+        cur = await self.conn.execute(
+            "UPDATE outbox SET status = 'queued', error = 'interrupted', updated_at = ? "
+            "WHERE status = 'sending'",
+            (now,),
+        )
+        return cur.rowcount
+
+    async def mark_sent(self, outbox_id: int, provider_id: str | None, status: str, now: str) -> None:
+        """Record that the provider accepted a message."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = CASE WHEN status = 'sending' THEN ? ELSE status END, "
+            "provider_id = ?, error = NULL, updated_at = ? WHERE id = ?",
+            (status, provider_id, now, outbox_id),
+        )
+
+    async def retry_later(self, outbox_id: int, when: str, error: str, now: str) -> None:
+        """Put a message back in the queue after a temporary failure."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = ?, error = ?, updated_at = ? "
+            "WHERE id = ?",
+            (when, error, now, outbox_id),
+        )
+
+    async def mark_final(self, outbox_id: int, status: str, error: str, now: str) -> None:
+        """Record a permanent failure or an unknown outcome; no automatic resend follows."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+            (status, error, now, outbox_id),
+        )
+
+    async def update_status(
+        self, provider_id: str, status: str, error: str | None, now: str
+    ) -> OutboxRow | None:
+        """Apply a delivery callback, moving status only forward; return the row if it moved."""
+        async with self.conn.execute(
+            "SELECT * FROM outbox WHERE provider_id = ?", (provider_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        if STATUS_RANK.get(status, -1) <= STATUS_RANK.get(row["status"], -1):
+            return None
+        await self.conn.execute(
+            "UPDATE outbox SET status = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
+            (status, error, now, row["id"]),
+        )
+        return _outbox(row)
+
+    async def counts(self) -> dict[str, int]:
+        """How many messages are in each status."""
+        async with self.conn.execute(
+            "SELECT status, COUNT(*) FROM outbox GROUP BY status"
+        ) as cur:
+            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def for_address(self, channel: str, address: str, after_id: int = 0) -> list[OutboxRow]:
+        """Messages to one address, oldest first (the simulator and tests read these)."""
+        async with self.conn.execute(
+            "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id",
+            (channel, address, after_id),
+        ) as cur:
+            return [_outbox(r) for r in await cur.fetchall()]
+
+
+class SqliteAudit:
+    """Who sent what to whom, and what changed."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def record(
+        self,
+        setting_id: int | None,
+        actor: str,
+        action: str,
+        subject: str | None,
+        details: dict[str, Any],
+        now: str,
+    ) -> None:
+        """Append one audit entry."""
+        await self.conn.execute(
+            "INSERT INTO audit (setting_id, at, actor, action, subject, details) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (setting_id, now, actor, action, subject, json.dumps(details)),
+        )
+
+    async def actions(self) -> list[tuple[str, str, str | None]]:
+        """Every (actor, action, subject), oldest first."""
+        async with self.conn.execute(
+            "SELECT actor, action, subject FROM audit ORDER BY id"
+        ) as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+
+def _outbox(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"], setting_id=row["setting_id"], channel=row["channel"],
+        address=row["address"], person_kind=row["person_kind"], person_id=row["person_id"],
+        priority=row["priority"], body=row["body"], choices=json.loads(row["choices"]),
+        status=row["status"], attempts=row["attempts"], provider_id=row["provider_id"],
+        created_at=row["created_at"],
+    )

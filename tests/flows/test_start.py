@@ -1,0 +1,93 @@
+"""Linking, information and keyword tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.flows import information, onboarding, start
+from bot.flows.base import (
+    ChoiceMade,
+    Context,
+    MarkLinked,
+    NotifyStaff,
+    Reply,
+    SetOptOut,
+    TextReceived,
+)
+from tests.conftest import carer, child, staff
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def replies(transition) -> list[str]:
+    return [e.text.key for e in transition.effects if isinstance(e, Reply)]
+
+
+def test_unknown_sender_gets_generic_answer_naming_nobody(profile):
+    t = start.run(None, {}, TextReceived("Hi is Amelia ok", Context(profile)), NOW)
+    assert replies(t) == ["unknown.sender"]
+    (reply,) = [e for e in t.effects if isinstance(e, Reply)]
+    assert set(reply.text.params) == {"setting", "phone"}
+
+
+def test_first_greeting_links_and_welcomes_with_children_and_key_persons(profile):
+    ctx = Context(profile, carer=carer(child(1, "Jan", 3, "Anna"), child(2, "Leo", None, None)),
+                  newly_linked=True, threads={1: "AAA", 2: "BBB"})
+    t = start.run(None, {}, TextReceived("Hello!", ctx), NOW)
+    assert isinstance(t.effects[0], MarkLinked)
+    assert replies(t) == ["welcome.carer"]
+    welcome = next(e for e in t.effects if isinstance(e, Reply)).text
+    assert welcome.params["children"] == ("Jan", "Leo")
+    assert [line.key for line in welcome.params["key_people"]] == ["info.key_person",
+                                                                   "info.no_key_person"]
+
+
+def test_first_message_with_content_is_welcomed_and_relayed(profile):
+    ctx = Context(profile, carer=carer(), newly_linked=True, threads={1: "K7Q"})
+    t = start.run(None, {}, TextReceived("Amelia has a temperature", ctx), NOW)
+    assert replies(t) == ["welcome.carer", "relay.sent"]
+    assert any(isinstance(e, NotifyStaff) for e in t.effects)
+
+
+def test_welcome_never_names_a_child_the_carer_may_not_hear_about(profile):
+    ctx = Context(profile, carer=carer(child(informed=False)), newly_linked=True)
+    t = start.run(None, {}, TextReceived("hi", ctx), NOW)
+    assert replies(t) == ["welcome.carer_plain"]
+    assert "Amelia" not in repr(t.effects)
+
+
+def test_staff_are_welcomed_as_staff(profile):
+    ctx = Context(profile, staff=staff(), newly_linked=True)
+    assert replies(start.run(None, {}, TextReceived("hi", ctx), NOW)) == ["welcome.staff"]
+
+
+def test_info_menu_then_each_answer(profile):
+    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    menu = start.run(None, {}, TextReceived("info", ctx), NOW)
+    assert menu.flow == information.NAME
+    assert [c.key for c in menu.effects[0].choices] == list(information.TOPICS)
+    expected = {
+        "key_person": "info.lines", "important": "info.important", "policies": "info.policies",
+        "concerns": "info.concerns", "hours": "info.hours",
+    }
+    for topic, key in expected.items():
+        t = start.run(menu.flow, menu.state, ChoiceMade(topic, ctx), NOW)
+        assert (t.flow, replies(t)) == (None, [key])
+
+
+def test_text_during_menu_is_a_new_message(profile):
+    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    t = start.run(information.NAME, {}, TextReceived("Can I bring her at 9?", ctx), NOW)
+    assert any(isinstance(e, NotifyStaff) for e in t.effects)
+
+
+def test_stop_start_help(profile):
+    ctx = Context(profile, carer=carer())
+    stop = onboarding.opt_out(ctx)
+    assert SetOptOut(True) in stop.effects
+    (confirmation,) = [e for e in stop.effects if isinstance(e, Reply)]
+    assert confirmation.ignore_stop
+    assert SetOptOut(False) in onboarding.opt_in(ctx).effects
+    helped = start.help_and_menu(TextReceived("HELP", ctx))
+    assert replies(helped) == ["help.sms", "info.menu"]
+    assert replies(start.help_and_menu(TextReceived("HELP", Context(profile)))) == ["help.sms"]

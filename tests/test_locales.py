@@ -1,0 +1,235 @@
+"""Every catalog in locales/ matches English, renders, covers the code's keys and suits SMS."""
+
+from __future__ import annotations
+
+import ast
+import string
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.domain import Text
+from bot.flows.information import TOPICS
+from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "bot"
+CATALOG_FILES = sorted(LOCALES_DIR.glob("*/LC_MESSAGES/bot.po"))
+LANGUAGES = [po.parent.parent.name for po in CATALOG_FILES]
+
+# GSM 03.38 default alphabet (basic set, without the ESC code that introduces the extension).
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ"
+    " !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# GSM 03.38 extension table: each costs two septets but keeps the message in GSM-7.
+GSM7_EXTENSION = "\f^{}\\[~]|€"
+GSM7 = frozenset(GSM7_BASIC + GSM7_EXTENSION)
+
+# Characters that push any language's SMS into more parts with no gain in meaning:
+# typographic quotes, dashes other than "-", odd spaces, invisible format marks, emoji.
+UNSAFE_CATEGORIES = frozenset({"Pi", "Pf", "Pd", "Zs", "Cf", "So", "Sk", "Cs", "Co"})
+PLAIN_EXCEPTIONS = frozenset({"-", " ", "^"})
+UNSAFE_CHARACTERS = frozenset("…‚„‹›«»")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One message as written in a .po file."""
+
+    string: str
+    fuzzy: bool
+
+
+def _read(po: Path) -> dict[str, Entry]:
+    lang = po.parent.parent.name
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    return {str(m.id): Entry(str(m.string or ""), bool(m.fuzzy)) for m in catalog if m.id}
+
+
+CATALOGS = {po.parent.parent.name: _read(po) for po in CATALOG_FILES}
+ENGLISH = CATALOGS.get(DEFAULT_LANGUAGE, {})
+
+
+def _literal_text(template: str) -> str:
+    """The text of a template outside its {placeholders}, as a reader will receive it."""
+    return "".join(literal for literal, _, _, _ in string.Formatter().parse(template))
+
+
+def test_english_catalog_is_present() -> None:
+    assert DEFAULT_LANGUAGE in CATALOGS, f"no English catalog under {LOCALES_DIR}"
+    assert ENGLISH, "the English catalog has no messages"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalog_has_exactly_the_english_keys(lang: str) -> None:
+    keys = set(CATALOGS[lang])
+    missing = sorted(set(ENGLISH) - keys)
+    extra = sorted(keys - set(ENGLISH))
+    problems = [f"{lang}: missing key {key!r}" for key in missing]
+    problems += [f"{lang}: key {key!r} is not in the English catalog" for key in extra]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_translation_is_empty_or_fuzzy(lang: str) -> None:
+    problems = []
+    for key, entry in sorted(CATALOGS[lang].items()):
+        if not entry.string.strip():
+            problems.append(f"{lang}: key {key!r} has an empty translation")
+        if entry.fuzzy:
+            problems.append(f"{lang}: key {key!r} is marked fuzzy")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_placeholders_match_english(lang: str) -> None:
+    problems = []
+    for key, entry in sorted(CATALOGS[lang].items()):
+        if key not in ENGLISH:
+            continue
+        want, got = placeholders(ENGLISH[key].string), placeholders(entry.string)
+        if want != got:
+            problems.append(
+                f"{lang}: key {key!r} has placeholders {sorted(got)}, English has {sorted(want)}"
+            )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> Catalogs:
+    return Catalogs.load()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_english_key_renders(catalogs: Catalogs, lang: str) -> None:
+    problems = []
+    for key, entry in sorted(ENGLISH.items()):
+        params = dict.fromkeys(placeholders(entry.string), "x")
+        try:
+            rendered = catalogs.render(Text(key, params), lang)
+        except (KeyError, IndexError, ValueError, AttributeError) as error:
+            problems.append(f"{lang}: key {key!r} does not render: {error!r}")
+            continue
+        if not rendered:
+            problems.append(f"{lang}: key {key!r} renders as nothing")
+    assert not problems, "\n".join(problems)
+
+
+def _called(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
+def _first_argument(node: ast.Call, keyword: str) -> ast.expr | None:
+    if node.args:
+        return node.args[0]
+    return next((k.value for k in node.keywords if k.arg == keyword), None)
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _calls(name: str) -> Iterator[tuple[ast.Call, str]]:
+    """Every call to `name` in the code under bot/, with where it is."""
+    for path in sorted(SOURCE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called(node) == name:
+                yield node, f"{path.relative_to(ROOT)}:{node.lineno}"
+
+
+def _unlabelled_choice_keys() -> tuple[str, ...]:
+    """Keys of Choice("key") offered without a label: effects.py renders them as choice.<key>."""
+    keys = set()
+    for node, _ in _calls("Choice"):
+        labelled = len(node.args) > 1 or any(k.arg == "label" for k in node.keywords)
+        key = _literal(_first_argument(node, "key"))
+        if key is not None and not labelled:
+            keys.add(key)
+    return tuple(sorted(keys))
+
+
+def _dynamic_keys() -> dict[str, tuple[str, ...]]:
+    """Each f-string key prefix the code builds, and the values its one field can take."""
+    return {"info.choice.": tuple(TOPICS), "choice.": _unlabelled_choice_keys()}
+
+
+def _expand(key: ast.expr, dynamic: dict[str, tuple[str, ...]]) -> list[str] | None:
+    """The keys a literal or f"prefix.{field}" key can name; None when it cannot be known."""
+    literal = _literal(key)
+    if literal is not None:
+        return [literal]
+    if isinstance(key, ast.JoinedStr) and len(key.values) == 2:
+        prefix, field = key.values
+        start = _literal(prefix)
+        if start in dynamic and isinstance(field, ast.FormattedValue):
+            return [start + value for value in dynamic[start]]
+    return None
+
+
+def _source_keys() -> Iterator[tuple[str | None, str]]:
+    """(key, where) for every key the code names in Text(...); None for an unknowable one."""
+    dynamic = _dynamic_keys()
+    for node, where in _calls("Text"):
+        key = _first_argument(node, "key")
+        if key is None or not isinstance(key, ast.Constant | ast.JoinedStr):
+            continue  # a key held in a variable is beyond what a syntax scan can know
+        expanded = _expand(key, dynamic)
+        if expanded is None:
+            yield None, where
+        for name in expanded or ():
+            yield name, where
+
+
+def test_source_scan_finds_literal_and_fstring_keys() -> None:
+    found = {key for key, _ in _source_keys()}
+    assert "info.menu" in found
+    assert {f"info.choice.{topic}" for topic in TOPICS} <= found
+
+
+def test_every_key_used_in_code_is_in_english() -> None:
+    problems = []
+    for key, where in _source_keys():
+        if key is None:
+            problems.append(f"{where}: f-string key with no known values: add it to _dynamic_keys")
+        elif key not in ENGLISH:
+            problems.append(f"{where}: key {key!r} is not in the English catalog")
+    assert not problems, "\n".join(problems)
+
+
+def test_english_templates_are_gsm7() -> None:
+    problems = []
+    for key, entry in sorted(ENGLISH.items()):
+        outside = sorted(set(_literal_text(entry.string)) - GSM7)
+        if outside:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in outside)
+            problems.append(f"en: key {key!r} has characters outside GSM-7: {shown}")
+    assert not problems, "\n".join(problems)
+
+
+def _unsafe(char: str) -> bool:
+    if char in PLAIN_EXCEPTIONS:
+        return False
+    return char in UNSAFE_CHARACTERS or unicodedata.category(char) in UNSAFE_CATEGORIES
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_typographic_punctuation_or_emoji(lang: str) -> None:
+    problems = []
+    for key, entry in sorted(CATALOGS[lang].items()):
+        bad = sorted({c for c in _literal_text(entry.string) if _unsafe(c)})
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
+            problems.append(f"{lang}: key {key!r} has characters unsuited to SMS: {shown}")
+    assert not problems, "\n".join(problems)
