@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.config import Settings, SettingProfile, load_profile
+from bot.config import SettingProfile, Settings, load_profile
 from bot.domain import Channel
 from bot.effects import Effects
 from bot.handlers.base import Sender
@@ -63,7 +63,7 @@ async def open_database(settings: Settings, profile: SettingProfile) -> tuple[Da
     """Open (creating or migrating) the database and record the setting; return its id."""
     db = Database(settings.database)
     await db.open()
-    raw = Path(settings.setting_file).read_text(encoding="utf-8")
+    raw = await asyncio.to_thread(Path(settings.setting_file).read_text, encoding="utf-8")
     async with db.transaction() as repos:
         setting_id = await repos.settings.upsert(profile.ref, profile.name, raw, iso(utcnow()))
     return db, setting_id
@@ -86,12 +86,14 @@ async def build(
         clock,
         on_queued=dispatcher.wake,
     )
-    return Keyperson(settings, profile, setting_id, db, catalogs, router, dispatcher, senders, clock)
+    return Keyperson(
+        settings, profile, setting_id, db, catalogs, router, dispatcher, senders, clock
+    )
 
 
 def production_senders(settings: Settings) -> dict[Channel, Sender]:
     """The real channel adapters the settings configure."""
-    from bot.handlers.sms import TwilioSender
+    from bot.handlers.sms_send import TwilioSender
 
     senders: dict[Channel, Sender] = {}
     if settings.sms_enabled:

@@ -66,8 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportProblems as problems:
         for line in problems.problems:
             print(line, file=sys.stderr)
-        print(f"keyperson: nothing was imported ({len(problems.problems)} problem(s))",
-              file=sys.stderr)
+        print(
+            f"keyperson: nothing was imported ({len(problems.problems)} problem(s))",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

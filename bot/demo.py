@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from bot.app import Keyperson, build
 from bot.config import Settings
@@ -55,7 +56,7 @@ def demo_app(settings: Settings, folder: Path | None = None) -> Starlette:
     async def factory() -> Keyperson:
         return await build_demo(configured)
 
-    def simulator(keyperson: Keyperson) -> list:  # type: ignore[type-arg]
+    def simulator(keyperson: Keyperson) -> list[BaseRoute]:
         page = SimulatorPage(
             keyperson.db, keyperson.setting_id, keyperson.router.accept, keyperson.clock
         )

@@ -51,7 +51,9 @@ class Effects:
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
 
-    async def apply(self, repos: Repos, sender: Sender, transition: Transition, now: datetime) -> int:
+    async def apply(
+        self, repos: Repos, sender: Sender, transition: Transition, now: datetime
+    ) -> int:
         """Write everything a transition asks for; return how many messages were queued."""
         stamp = iso(now)
         outbox: list[NewOutbox] = []
@@ -75,12 +77,30 @@ class Effects:
         self, repos: Repos, sender: Sender, effect: Effect, stamp: str
     ) -> list[NewOutbox]:
         if isinstance(effect, Reply):
-            return [self._row(sender.setting_id, sender.channel, sender.address, sender.contact,
-                              sender.language, effect.text, effect.choices, effect.priority,
-                              ignore_stop=effect.ignore_stop)]
+            return [
+                self._row(
+                    sender.setting_id,
+                    sender.channel,
+                    sender.address,
+                    sender.contact,
+                    sender.language,
+                    effect.text,
+                    effect.choices,
+                    effect.priority,
+                    ignore_stop=effect.ignore_stop,
+                )
+            ]
         if isinstance(effect, NotifyStaff):
-            return await self._to_person(repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE,
-                                         effect.text, effect.priority, sender, stamp)
+            return await self._to_person(
+                repos,
+                PersonKind.STAFF,
+                effect.staff_id,
+                STAFF_LANGUAGE,
+                effect.text,
+                effect.priority,
+                sender,
+                stamp,
+            )
         if isinstance(effect, NotifyCarer):
             return await self._to_carer(repos, effect, sender, stamp)
         await self._record(repos, sender, effect, stamp)
@@ -89,15 +109,24 @@ class Effects:
     async def _record(self, repos: Repos, sender: Sender, effect: Effect, stamp: str) -> None:
         if isinstance(effect, OpenThread):
             assert sender.setting_id is not None
-            await repos.threads.open(sender.setting_id, effect.code, effect.carer_id,
-                                     effect.child_id, stamp)
+            await repos.threads.open(
+                sender.setting_id, effect.code, effect.carer_id, effect.child_id, stamp
+            )
         elif isinstance(effect, RecordAudit):
-            await repos.audit.record(sender.setting_id, sender.actor, effect.action,
-                                     effect.subject, dict(effect.details), stamp)
+            await repos.audit.record(
+                sender.setting_id,
+                sender.actor,
+                effect.action,
+                effect.subject,
+                dict(effect.details),
+                stamp,
+            )
         elif isinstance(effect, MarkLinked) and sender.contact is not None:
             await repos.people.mark_linked(sender.contact.id, stamp)
         elif isinstance(effect, SetOptOut):
-            await repos.people.set_opted_out(sender.channel, sender.address, effect.opted_out, stamp)
+            await repos.people.set_opted_out(
+                sender.channel, sender.address, effect.opted_out, stamp
+            )
 
     async def _to_carer(
         self, repos: Repos, effect: NotifyCarer, sender: Sender, stamp: str
@@ -109,12 +138,28 @@ class Effects:
         ):
             # The last line of defence: a flow asked to tell this carer about a child they
             # must not hear about. Nothing is queued; the audit log keeps the refusal.
-            await repos.audit.record(sender.setting_id, sender.actor, "blocked.no_information",
-                                     f"carer:{carer.id}", {"child": effect.about_child}, stamp)
-            log.warning("blocked a message about child %s to carer %s", effect.about_child, carer.id)
+            await repos.audit.record(
+                sender.setting_id,
+                sender.actor,
+                "blocked.no_information",
+                f"carer:{carer.id}",
+                {"child": effect.about_child},
+                stamp,
+            )
+            log.warning(
+                "blocked a message about child %s to carer %s", effect.about_child, carer.id
+            )
             return []
-        return await self._to_person(repos, PersonKind.CARER, carer.id, carer.language,
-                                     effect.text, effect.priority, sender, stamp)
+        return await self._to_person(
+            repos,
+            PersonKind.CARER,
+            carer.id,
+            carer.language,
+            effect.text,
+            effect.priority,
+            sender,
+            stamp,
+        )
 
     async def _to_person(
         self,
@@ -128,9 +173,21 @@ class Effects:
         stamp: str,
     ) -> list[NewOutbox]:
         contacts = [c for c in await repos.people.contacts_of(kind, person_id) if not c.unreachable]
+        if not contacts and kind is PersonKind.STAFF and sender.setting_id is not None:
+            # A staff member we cannot reach: the managers get it, so nothing sent is lost.
+            managers = await repos.people.staff_with_role(sender.setting_id, "manager")
+            for manager in managers:
+                if manager != person_id:
+                    contacts += await repos.people.contacts_of(PersonKind.STAFF, manager)
         if not contacts:
-            await repos.audit.record(sender.setting_id, sender.actor, "undeliverable",
-                                     f"{kind.value}:{person_id}", {"key": text.key}, stamp)
+            await repos.audit.record(
+                sender.setting_id,
+                sender.actor,
+                "undeliverable",
+                f"{kind.value}:{person_id}",
+                {"key": text.key},
+                stamp,
+            )
             log.warning("no reachable contact for %s %s", kind.value, person_id)
             return []
         return [
@@ -152,7 +209,10 @@ class Effects:
         ignore_stop: bool = False,
     ) -> NewOutbox:
         rendered = [
-            {"key": c.key, "label": self.catalogs.render(c.label or Text(f"choice.{c.key}"), language)}
+            {
+                "key": c.key,
+                "label": self.catalogs.render(c.label or Text(f"choice.{c.key}"), language),
+            }
             for c in choices
         ]
         return NewOutbox(

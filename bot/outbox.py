@@ -142,7 +142,9 @@ class Dispatcher:
             await self._failed(row, SendError("unexpected error", retryable=True))
             return
         async with self.db.transaction() as repos:
-            await repos.outbox.mark_sent(row.id, result.provider_id, result.status, iso(self.clock()))
+            await repos.outbox.mark_sent(
+                row.id, result.provider_id, result.status, iso(self.clock())
+            )
         log.info("outbox %s sent on %s", row.id, row.channel)
 
     async def _failed(self, row: OutboxRow, error: SendError) -> None:

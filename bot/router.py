@@ -72,7 +72,6 @@ class Router:
         self._pending: list[tuple[Inbound, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._work = asyncio.Event()
-        self._idle = asyncio.Event()
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def accept(self, inbound: Inbound) -> bool:
@@ -91,8 +90,9 @@ class Router:
                 stamp = iso(self.clock())
                 async with self.db.transaction() as repos:
                     ids = [
-                        await repos.inbox.store(m.channel.value, m.external_id, m.address,
-                                                to_payload(m), stamp)
+                        await repos.inbox.store(
+                            m.channel.value, m.external_id, m.address, to_payload(m), stamp
+                        )
                         for m, _ in batch
                     ]
             except Exception as exc:
@@ -108,18 +108,16 @@ class Router:
         while True:
             handled = await self.handle_batch()
             if handled == 0:
-                self._idle.set()
                 await self._work.wait()
                 self._work.clear()
-                self._idle.clear()
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait until every stored row is handled (tests and the simulator use this)."""
-        async def idle() -> None:
-            while True:
-                if await self.handle_batch() == 0 and not self._pending:
-                    return
-        await asyncio.wait_for(idle(), timeout)
+    async def drain(self) -> None:
+        """Handle every stored row now (tests and tools use this; the worker does it live)."""
+        while True:
+            if self._flusher is not None:
+                await self._flusher
+            if await self.handle_batch() == 0 and not self._pending:
+                return
 
     async def handle_batch(self) -> int:
         """Handle up to BATCH stored rows in one transaction; return how many."""
@@ -185,4 +183,3 @@ class Router:
         if self._flusher is not None:
             with contextlib.suppress(Exception):
                 await self._flusher
-

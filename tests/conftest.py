@@ -36,8 +36,9 @@ def child(
     informed: bool = True,
 ) -> ChildLink:
     """A child as one carer sees them."""
-    return ChildLink(child_id, f"C{child_id}", name, key_person, key_person_name, relationship,
-                     informed)
+    return ChildLink(
+        child_id, f"C{child_id}", name, key_person, key_person_name, relationship, informed
+    )
 
 
 def carer(*children: ChildLink, carer_id: int = 100, name: str = "Laura") -> Carer:
@@ -45,6 +46,8 @@ def carer(*children: ChildLink, carer_id: int = 100, name: str = "Laura") -> Car
     return Carer(carer_id, f"P{carer_id}", name, "+447700900101", "en", children or (child(),))
 
 
-def staff(staff_id: int = 10, name: str = "Tom", roles: tuple[str, ...] = ("key_person",)) -> StaffMember:
+def staff(
+    staff_id: int = 10, name: str = "Tom", roles: tuple[str, ...] = ("key_person",)
+) -> StaffMember:
     """A member of staff."""
     return StaffMember(staff_id, f"S{staff_id}", name, roles, "+447700900004", ("en",))

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ImportProblems
-from bot.phones import normalise_phone
 from bot.importer import (
     FAMILY_COLUMNS,
     STAFF_COLUMNS,
@@ -18,6 +17,7 @@ from bot.importer import (
     read_families,
     read_staff,
 )
+from bot.phones import normalise_phone
 from bot.storage.sqlite import Database
 
 DATA = Path(__file__).parent / "data"

@@ -1,7 +1,7 @@
 """The information menu: who the key person is, whom to talk to, policies, concerns, hours.
 
-    INFO / MENU ──► menu (5 choices) ──choice──► answer, conversation ends
-                                     ──other text──► passthrough (treated as a new message)
+INFO / MENU ──► menu (5 choices) ──choice──► answer, conversation ends
+                                 ──other text──► passthrough (treated as a new message)
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def answer(topic: str, ctx: Context) -> Text:
     if topic == "key_person":
         return _key_people(ctx)
     if topic == "important":
-        return Text("info.important", {"contact": setting.important_contact, "phone": setting.phone})
+        return Text(
+            "info.important", {"contact": setting.important_contact, "phone": setting.phone}
+        )
     if topic == "policies":
         return Text("info.policies", {"url": setting.policies_url})
     if topic == "concerns":

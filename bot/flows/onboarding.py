@@ -1,15 +1,15 @@
 """Linking and the carrier keywords: welcome, the unknown-sender answer, STOP, START, HELP.
 
-    first text from a number on file ──► MarkLinked + welcome (names the children and key persons)
-    text from a number not on file   ──► generic answer: no child's or staff member's name
-    STOP / START / HELP              ──► SetOptOut + confirmation / help, as carriers expect
+first text from a number on file ──► MarkLinked + welcome (names the children and key persons)
+text from a number not on file   ──► generic answer: no child's or staff member's name
+STOP / START / HELP              ──► SetOptOut + confirmation / help, as carriers expect
 """
 
 from __future__ import annotations
 
 from bot.domain import Text
-from bot.flows.information import key_person_lines
 from bot.flows.base import Context, Effect, MarkLinked, RecordAudit, Reply, SetOptOut, Transition
+from bot.flows.information import key_person_lines
 
 
 def _setting_name(ctx: Context) -> str:

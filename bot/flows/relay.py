@@ -55,7 +55,11 @@ def from_staff(text: str, ctx: Context) -> Transition:
     choices = tuple(
         Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in ctx.recent_threads
     )
-    state = {"step": "which_thread", "text": text, "threads": [asdict(t) for t in ctx.recent_threads]}
+    state = {
+        "step": "which_thread",
+        "text": text,
+        "threads": [asdict(t) for t in ctx.recent_threads],
+    }
     return Transition(NAME, state, (Reply(Text("relay.staff_which"), choices),))
 
 
@@ -83,7 +87,9 @@ def _ask_which_child(text: str, children: tuple[ChildLink, ...]) -> Transition:
     choices = [Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children]
     choices.append(Choice("all", Text("relay.choice_all")))
     return Transition(
-        NAME, {"step": "which_child", "text": text}, (Reply(Text("relay.which_child"), tuple(choices)),)
+        NAME,
+        {"step": "which_child", "text": text},
+        (Reply(Text("relay.which_child"), tuple(choices)),),
     )
 
 
@@ -107,14 +113,18 @@ def _deliver(
         effects.append(OpenThread(carer.id, child.child_id, code))
         effects.extend(NotifyStaff(staff_id, Text(key, params)) for staff_id in recipients)
         effects.append(
-            RecordAudit("relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)})
+            RecordAudit(
+                "relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)}
+            )
         )
     effects.append(Reply(_receipt(children, ctx, now)))
     return tuple(effects)
 
 
 def _receipt(children: tuple[ChildLink, ...], ctx: Context, now: datetime) -> Text:
-    names = sorted({c.key_person_name for c in children if c.key_person_name and c.receives_information})
+    names = sorted(
+        {c.key_person_name for c in children if c.key_person_name and c.receives_information}
+    )
     to = Text("relay.to_names", {"names": tuple(names)}) if names else Text("relay.to_team")
     setting = ctx.setting
     if setting is None:
@@ -138,7 +148,9 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
     params = _thread_params(thread)
     if not body:
         return (Reply(Text("relay.staff_empty", params)),)
-    allowed = thread.key_person_id in (staff.id, *ctx.covers) or bool(ANSWERING_ROLES & set(staff.roles))
+    allowed = thread.key_person_id in (staff.id, *ctx.covers) or bool(
+        ANSWERING_ROLES & set(staff.roles)
+    )
     if not allowed:
         return (Reply(Text("relay.staff_not_allowed", params)),)
     if not thread.receives_information:
@@ -146,7 +158,9 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             Reply(Text("relay.staff_no_info", params)),
             RecordAudit("relay.blocked_no_info", f"child:{thread.child_id}", {"code": thread.code}),
         )
-    message = Text("relay.to_carer", {"staff": staff.name, "child": thread.child_name, "message": body})
+    message = Text(
+        "relay.to_carer", {"staff": staff.name, "child": thread.child_name, "message": body}
+    )
     return (
         NotifyCarer(thread.carer_id, message, about_child=thread.child_id, priority=Priority.REPLY),
         OpenThread(thread.carer_id, thread.child_id, thread.code),

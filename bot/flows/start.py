@@ -1,9 +1,9 @@
 """Where a message goes when no conversation is open, and how an open one continues.
 
-    unknown sender ──► generic answer
-    INFO / MENU ──► information menu          (after the welcome, if this links them)
-    greeting from a newly linked number ──► welcome only
-    other text ──► relay (carer → key person, staff → carer)
+unknown sender ──► generic answer
+INFO / MENU ──► information menu          (after the welcome, if this links them)
+greeting from a newly linked number ──► welcome only
+other text ──► relay (carer → key person, staff → carer)
 """
 
 from __future__ import annotations
@@ -21,8 +21,19 @@ STEPS: dict[str, Callable[[State, Event, datetime], Transition]] = {
 }
 INFO_WORDS = frozenset({"info", "information", "menu", "informacja", "informacje", "pomoc"})
 GREETINGS = frozenset(
-    {"hi", "hello", "hey", "hiya", "good morning", "czesc", "cześć", "dzien dobry",
-     "dzień dobry", "witam", "hej"}
+    {
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "good morning",
+        "czesc",
+        "cześć",
+        "dzien dobry",
+        "dzień dobry",
+        "witam",
+        "hej",
+    }
 )
 
 
@@ -63,4 +74,3 @@ def help_and_menu(event: Event) -> Transition:
     greeting = onboarding.welcome(ctx) if ctx.newly_linked else ()
     menu = information.menu(ctx)
     return Transition(menu.flow, menu.state, greeting + help_text.effects + menu.effects)
-

@@ -17,7 +17,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.domain import Channel, Inbound, Outbound, SendResult
-from bot.handlers.sms import parse_inbound, render_sms
+from bot.handlers.sms import parse_inbound
+from bot.handlers.sms_send import render_sms
 from bot.storage.sqlite import Database
 
 MAX_TEXT = 1600  # Twilio's own limit for one message body

@@ -134,8 +134,20 @@ class SqliteOutbox:
             "body, choices, ignore_stop, next_attempt_at, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (r.setting_id, r.channel, r.address, r.person_kind, r.person_id, r.priority,
-                 r.body, json.dumps(r.choices), int(r.ignore_stop), now, now, now)
+                (
+                    r.setting_id,
+                    r.channel,
+                    r.address,
+                    r.person_kind,
+                    r.person_id,
+                    r.priority,
+                    r.body,
+                    json.dumps(r.choices),
+                    int(r.ignore_stop),
+                    now,
+                    now,
+                    now,
+                )
                 for r in rows
             ],
         )
@@ -178,12 +190,15 @@ class SqliteOutbox:
         )
         return cur.rowcount
 
-    async def mark_sent(self, outbox_id: int, provider_id: str | None, status: str, now: str) -> None:
-        """Record that the provider accepted a message."""
+    async def mark_sent(
+        self, outbox_id: int, provider_id: str | None, status: str, now: str
+    ) -> None:
+        """Record that the provider accepted a message (its own 'queued' is our 'accepted')."""
+        ours = status if STATUS_RANK.get(status, 0) > STATUS_RANK["accepted"] else "accepted"
         await self.conn.execute(
             "UPDATE outbox SET status = CASE WHEN status = 'sending' THEN ? ELSE status END, "
             "provider_id = ?, error = NULL, updated_at = ? WHERE id = ?",
-            (status, provider_id, now, outbox_id),
+            (ours, provider_id, now, outbox_id),
         )
 
     async def retry_later(self, outbox_id: int, when: str, error: str, now: str) -> None:
@@ -221,9 +236,7 @@ class SqliteOutbox:
 
     async def counts(self) -> dict[str, int]:
         """How many messages are in each status."""
-        async with self.conn.execute(
-            "SELECT status, COUNT(*) FROM outbox GROUP BY status"
-        ) as cur:
+        async with self.conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
             return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
 
     async def for_address(self, channel: str, address: str, after_id: int = 0) -> list[OutboxRow]:
@@ -259,17 +272,23 @@ class SqliteAudit:
 
     async def actions(self) -> list[tuple[str, str, str | None]]:
         """Every (actor, action, subject), oldest first."""
-        async with self.conn.execute(
-            "SELECT actor, action, subject FROM audit ORDER BY id"
-        ) as cur:
+        async with self.conn.execute("SELECT actor, action, subject FROM audit ORDER BY id") as cur:
             return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
-        id=row["id"], setting_id=row["setting_id"], channel=row["channel"],
-        address=row["address"], person_kind=row["person_kind"], person_id=row["person_id"],
-        priority=row["priority"], body=row["body"], choices=json.loads(row["choices"]),
-        status=row["status"], attempts=row["attempts"], provider_id=row["provider_id"],
+        id=row["id"],
+        setting_id=row["setting_id"],
+        channel=row["channel"],
+        address=row["address"],
+        person_kind=row["person_kind"],
+        person_id=row["person_id"],
+        priority=row["priority"],
+        body=row["body"],
+        choices=json.loads(row["choices"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        provider_id=row["provider_id"],
         created_at=row["created_at"],
     )

@@ -87,8 +87,15 @@ class SqlitePeople:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (setting_id, ref) DO UPDATE SET "
             "name=excluded.name, roles=excluded.roles, phone=excluded.phone, "
             "languages=excluded.languages, cover_ref=excluded.cover_ref",
-            (setting_id, row.ref, row.name, ";".join(row.roles), row.phone,
-             ";".join(row.languages), row.cover_ref),
+            (
+                setting_id,
+                row.ref,
+                row.name,
+                ";".join(row.roles),
+                row.phone,
+                ";".join(row.languages),
+                row.cover_ref,
+            ),
         )
         staff_id = await self._id("staff", setting_id, row.ref)
         await self._sms_contact(setting_id, PersonKind.STAFF, staff_id, row.phone)
@@ -103,8 +110,16 @@ class SqlitePeople:
             "last_name=excluded.last_name, date_of_birth=excluded.date_of_birth, "
             "room=excluded.room, key_person_ref=excluded.key_person_ref, "
             "send_status=excluded.send_status",
-            (setting_id, row.child_ref, row.child_first_name, row.child_last_name,
-             row.date_of_birth, row.room, row.key_person_ref, row.send_status),
+            (
+                setting_id,
+                row.child_ref,
+                row.child_first_name,
+                row.child_last_name,
+                row.date_of_birth,
+                row.room,
+                row.key_person_ref,
+                row.send_status,
+            ),
         )
         await self.conn.execute(
             "INSERT INTO carers (setting_id, ref, name, phone, language) VALUES (?, ?, ?, ?, ?) "
@@ -221,16 +236,23 @@ class SqlitePeople:
         ) as cur:
             links = tuple(
                 ChildLink(
-                    child_id=r["id"], child_ref=r["ref"], first_name=r["first_name"],
-                    key_person_id=r["kp_id"], key_person_name=r["kp_name"],
+                    child_id=r["id"],
+                    child_ref=r["ref"],
+                    first_name=r["first_name"],
+                    key_person_id=r["kp_id"],
+                    key_person_name=r["kp_name"],
                     relationship=r["relationship"],
                     receives_information=bool(r["receives_information"]),
                 )
                 for r in await cur.fetchall()
             )
         return Carer(
-            id=row["id"], ref=row["ref"], name=row["name"], phone=row["phone"],
-            language=row["language"], children=links,
+            id=row["id"],
+            ref=row["ref"],
+            name=row["name"],
+            phone=row["phone"],
+            language=row["language"],
+            children=links,
         )
 
     async def staff_member(self, staff_id: int) -> StaffMember:
@@ -282,17 +304,24 @@ class SqlitePeople:
 
 def _contact(row: aiosqlite.Row) -> ContactRow:
     return ContactRow(
-        id=row["id"], setting_id=row["setting_id"], channel=row["channel"],
-        address=row["address"], person_kind=PersonKind(row["person_kind"]),
-        person_id=row["person_id"], linked=row["linked_at"] is not None,
+        id=row["id"],
+        setting_id=row["setting_id"],
+        channel=row["channel"],
+        address=row["address"],
+        person_kind=PersonKind(row["person_kind"]),
+        person_id=row["person_id"],
+        linked=row["linked_at"] is not None,
         unreachable=bool(row["unreachable"]),
     )
 
 
 def _staff(row: aiosqlite.Row) -> StaffMember:
     return StaffMember(
-        id=row["id"], ref=row["ref"], name=row["name"],
-        roles=tuple(r for r in row["roles"].split(";") if r), phone=row["phone"],
+        id=row["id"],
+        ref=row["ref"],
+        name=row["name"],
+        roles=tuple(r for r in row["roles"].split(";") if r),
+        phone=row["phone"],
         languages=tuple(x for x in row["languages"].split(";") if x),
         cover_ref=row["cover_ref"],
     )

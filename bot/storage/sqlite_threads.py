@@ -144,8 +144,14 @@ class SqliteThreads:
             rows = await cur.fetchall()
         return [
             ThreadInfo(
-                code=r[0], carer_id=r[1], carer_name=r[2], relationship=r[3], child_id=r[4],
-                child_name=r[5], key_person_id=r[6], receives_information=bool(r[7]),
+                code=r[0],
+                carer_id=r[1],
+                carer_name=r[2],
+                relationship=r[3],
+                child_id=r[4],
+                child_name=r[5],
+                key_person_id=r[6],
+                receives_information=bool(r[7]),
             )
             for r in rows
         ]
@@ -183,15 +189,24 @@ class SqliteReminders:
         ) as cur:
             rows = await cur.fetchall()
         return [
-            ReminderRow(r["id"], r["setting_id"], r["channel"], r["address"], r["flow"],
-                        r["due_at"], r["rule"], json.loads(r["payload"]))
+            ReminderRow(
+                r["id"],
+                r["setting_id"],
+                r["channel"],
+                r["address"],
+                r["flow"],
+                r["due_at"],
+                r["rule"],
+                json.loads(r["payload"]),
+            )
             for r in rows
         ]
 
     async def mark_fired(self, reminder_id: int, now: str) -> None:
         """Record that a timer fired, so it never fires twice."""
         await self.conn.execute(
-            "UPDATE reminders SET fired_at = ? WHERE id = ? AND fired_at IS NULL", (now, reminder_id)
+            "UPDATE reminders SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
+            (now, reminder_id),
         )
 
     async def cancel(self, channel: str, address: str, flow: str, now: str) -> None:

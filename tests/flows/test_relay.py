@@ -40,9 +40,16 @@ def test_carer_text_goes_to_key_person_with_code(profile):
     assert t.flow is None
     notify = next(e for e in t.effects if isinstance(e, NotifyStaff))
     assert notify.staff_id == 10
-    assert notify.text == Text("relay.to_staff", {"child": "Amelia", "carer": "Laura",
-                                                  "relationship": "mum", "code": "#K7Q",
-                                                  "message": "Is Amelia eating lunch?"})
+    assert notify.text == Text(
+        "relay.to_staff",
+        {
+            "child": "Amelia",
+            "carer": "Laura",
+            "relationship": "mum",
+            "code": "#K7Q",
+            "message": "Is Amelia eating lunch?",
+        },
+    )
     assert OpenThread(100, 1, "K7Q") in t.effects
     receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
     assert receipt.text.key == "relay.sent"
@@ -100,8 +107,12 @@ def test_carer_without_right_to_information_still_reaches_staff_flagged(profile)
 
 
 def test_child_without_key_person_goes_to_managers(profile):
-    ctx = Context(profile, carer=carer(child(key_person=None, key_person_name=None)),
-                  threads={1: "K7Q"}, fallback_staff=(1, 2))
+    ctx = Context(
+        profile,
+        carer=carer(child(key_person=None, key_person_name=None)),
+        threads={1: "K7Q"},
+        fallback_staff=(1, 2),
+    )
     t = relay.from_carer("Hello?", ctx, IN_HOURS)
     assert [e.staff_id for e in t.effects if isinstance(e, NotifyStaff)] == [1, 2]
 
@@ -125,8 +136,9 @@ def test_staff_reply_with_code_goes_to_carer(profile):
     ],
 )
 def test_staff_reply_refused(profile, ctx_change, key):
-    ctx = replace(Context(profile, staff=staff(), named_code="K7Q", named_thread=thread()),
-                  **ctx_change)
+    ctx = replace(
+        Context(profile, staff=staff(), named_code="K7Q", named_thread=thread()), **ctx_change
+    )
     t = relay.from_staff("#K7Q See you soon", ctx)
     assert not [e for e in t.effects if isinstance(e, NotifyCarer)]
     assert [e.text.key for e in t.effects if isinstance(e, Reply)] == [key]
@@ -135,8 +147,9 @@ def test_staff_reply_refused(profile, ctx_change, key):
 def test_cover_and_manager_may_answer(profile):
     other = thread(key_person=99)
     as_cover = Context(profile, staff=staff(), named_code="K7Q", named_thread=other, covers=(99,))
-    as_manager = Context(profile, staff=staff(roles=("manager",)), named_code="K7Q",
-                         named_thread=other)
+    as_manager = Context(
+        profile, staff=staff(roles=("manager",)), named_code="K7Q", named_thread=other
+    )
     for ctx in (as_cover, as_manager):
         t = relay.from_staff("#K7Q Noted", ctx)
         assert any(isinstance(e, NotifyCarer) for e in t.effects)
@@ -155,8 +168,13 @@ def test_staff_text_without_code_asks_which_conversation_then_sends(profile):
     assert t.flow == "relay" and t.state["step"] == "which_thread"
     (question,) = t.effects
     assert [c.key for c in question.choices] == ["K7Q", "B2C"]
-    assert question.choices[0] == Choice("K7Q", Text("relay.thread_label", {
-        "code": "#K7Q", "child": "Amelia", "carer": "Laura", "relationship": "mum"}))
+    assert question.choices[0] == Choice(
+        "K7Q",
+        Text(
+            "relay.thread_label",
+            {"code": "#K7Q", "child": "Amelia", "carer": "Laura", "relationship": "mum"},
+        ),
+    )
 
     done = start.run(t.flow, t.state, ChoiceMade("B2C", ctx), IN_HOURS)
     sent = next(e for e in done.effects if isinstance(e, NotifyCarer))

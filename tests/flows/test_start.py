@@ -31,15 +31,21 @@ def test_unknown_sender_gets_generic_answer_naming_nobody(profile):
 
 
 def test_first_greeting_links_and_welcomes_with_children_and_key_persons(profile):
-    ctx = Context(profile, carer=carer(child(1, "Jan", 3, "Anna"), child(2, "Leo", None, None)),
-                  newly_linked=True, threads={1: "AAA", 2: "BBB"})
+    ctx = Context(
+        profile,
+        carer=carer(child(1, "Jan", 3, "Anna"), child(2, "Leo", None, None)),
+        newly_linked=True,
+        threads={1: "AAA", 2: "BBB"},
+    )
     t = start.run(None, {}, TextReceived("Hello!", ctx), NOW)
     assert isinstance(t.effects[0], MarkLinked)
     assert replies(t) == ["welcome.carer"]
     welcome = next(e for e in t.effects if isinstance(e, Reply)).text
     assert welcome.params["children"] == ("Jan", "Leo")
-    assert [line.key for line in welcome.params["key_people"]] == ["info.key_person",
-                                                                   "info.no_key_person"]
+    assert [line.key for line in welcome.params["key_people"]] == [
+        "info.key_person",
+        "info.no_key_person",
+    ]
 
 
 def test_first_message_with_content_is_welcomed_and_relayed(profile):
@@ -67,8 +73,11 @@ def test_info_menu_then_each_answer(profile):
     assert menu.flow == information.NAME
     assert [c.key for c in menu.effects[0].choices] == list(information.TOPICS)
     expected = {
-        "key_person": "info.lines", "important": "info.important", "policies": "info.policies",
-        "concerns": "info.concerns", "hours": "info.hours",
+        "key_person": "info.lines",
+        "important": "info.important",
+        "policies": "info.policies",
+        "concerns": "info.concerns",
+        "hours": "info.hours",
     }
     for topic, key in expected.items():
         t = start.run(menu.flow, menu.state, ChoiceMade(topic, ctx), NOW)
