@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from urllib.parse import parse_qsl
 from collections.abc import AsyncIterator
 
 import aiosqlite
@@ -29,7 +30,7 @@ def make_app(db_path: str, token: str, public_url: str) -> Starlette:
     lock = asyncio.Lock()
 
     async def sms(request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
         url = public_url + request.url.path
         if not validator.validate(url, form, request.headers.get("X-Twilio-Signature", "")):
             return Response("forbidden", status_code=403)

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import os
 import socket
 import sqlite3
@@ -90,23 +91,28 @@ async def fake_twilio(port: int) -> AsyncIterator[None]:
     return runner  # type: ignore[return-value]
 
 
-@contextlib.contextmanager
-def server(cmd: list[str], env: dict[str, str], port: int) -> AsyncIterator[None]:  # type: ignore[misc]
+@contextlib.asynccontextmanager
+async def server(cmd: list[str], env: dict[str, str], port: int) -> AsyncIterator[None]:
     """Run a server process until its port answers; stop it afterwards."""
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
                 break
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "exited")
-            time.sleep(0.1)
+                log.seek(0)
+                raise RuntimeError(log.read().decode()[-2000:])
+            await asyncio.sleep(0.1)
         yield
     finally:
-        proc.terminate()
-        proc.wait(20)
+        proc.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(proc.wait), 30)
+        except TimeoutError:
+            proc.kill()
+            raise
 
 
 async def post(session: aiohttp.ClientSession, url: str, form: dict[str, str], sig: str) -> float:
@@ -182,7 +188,7 @@ async def main() -> None:
     base_port = free_port()
     base_public = f"http://127.0.0.1:{base_port}"
     base_reqs = signed_requests(base_public, args.messages, args.families, "B")
-    with server([python, "bench/baseline_app.py", str(folder / "base.db"), str(base_port),
+    async with server([python, "bench/baseline_app.py", str(folder / "base.db"), str(base_port),
                  TOKEN, base_public], dict(os.environ), base_port):
         base_s = await flood(base_public + "/webhooks/twilio/sms", base_reqs)
     baseline = args.messages / base_s
@@ -205,7 +211,7 @@ async def main() -> None:
     reqs = signed_requests(public, args.messages, args.families, "K")
     paced_count = int(args.rate * args.seconds)
     paced_reqs = signed_requests(public, paced_count, args.families, "P")
-    with server([python, "-m", "bot", "serve"], env, port):
+    async with server([python, "-m", "bot", "serve"], env, port):
         started = time.perf_counter()
         await flood(url, reqs)
         kp_s = await wait_handled(db, args.messages, started)

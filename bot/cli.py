@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # twilio's client logs every request's headers at INFO; ids are all our logs should hold.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         return _run(args, settings)

@@ -16,6 +16,7 @@ from bot.storage.sqlite import Database, from_iso, iso
 from bot.storage.sqlite_messages import OutboxRow
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_S = 5.0
 OPTED_OUT_CODE = "21610"  # Twilio: the recipient texted STOP
 
 
@@ -89,7 +90,9 @@ class Dispatcher:
             for lane in lanes:
                 lane.cancel()
             if self._inflight:
-                await asyncio.gather(*self._inflight, return_exceptions=True)
+                # Give sends in flight a moment; any still running stay 'sending' and are
+                # queued again on the next start (at most those are duplicated).
+                await asyncio.wait(self._inflight, timeout=SHUTDOWN_GRACE_S)
 
     async def _lane(self, channel: Channel, sender: Sender) -> None:
         loop = asyncio.get_running_loop()

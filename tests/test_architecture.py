@@ -1,0 +1,61 @@
+"""STYLE.md convention 2: channel libraries stay at the edge; the core never speaks HTTP."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+EDGE_ONLY = ("telegram", "twilio")
+NO_HTTP = ("starlette", "uvicorn", "httpx", "aiohttp")
+CORE = ("flows", "router.py", "storage", "domain.py")
+# Flows are pure: no I/O, no clock, no database.
+NOT_IN_FLOWS = ("asyncio", "aiosqlite", "sqlite3", "bot.storage", "bot.effects", "time", "random")
+
+
+def imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules() -> list[Path]:
+    return sorted(BOT.rglob("*.py"))
+
+
+def uses(names: set[str], roots: tuple[str, ...]) -> set[str]:
+    return {n for n in names if any(n == r or n.startswith(r + ".") for r in roots)}
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(BOT)))
+def test_channel_libraries_only_in_handlers(path: Path) -> None:
+    if path.relative_to(BOT).parts[0] == "handlers":
+        return
+    assert not uses(imported(path), EDGE_ONLY), f"{path.name} imports a channel library"
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(BOT)))
+def test_core_does_not_speak_http(path: Path) -> None:
+    if path.relative_to(BOT).parts[0] not in CORE:
+        return
+    assert not uses(imported(path), NO_HTTP), f"{path.name} imports a web library"
+
+
+@pytest.mark.parametrize("path", sorted((BOT / "flows").glob("*.py")), ids=lambda p: p.name)
+def test_flows_are_pure(path: Path) -> None:
+    assert not uses(imported(path), NOT_IN_FLOWS), f"{path.name} does I/O or reads the clock"
+    source = path.read_text(encoding="utf-8")
+    assert "await " not in source and "datetime.now" not in source
+
+
+def test_the_check_itself_catches_an_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from telegram import Update\nimport twilio.rest\n")
+    assert uses(imported(sample), EDGE_ONLY) == {"telegram", "twilio.rest"}
