@@ -52,7 +52,12 @@ class Effects:
         self.catalogs = catalogs
 
     async def apply(
-        self, repos: Repos, sender: Sender, transition: Transition, now: datetime
+        self,
+        repos: Repos,
+        sender: Sender,
+        transition: Transition,
+        now: datetime,
+        had_state: bool = True,
     ) -> int:
         """Write everything a transition asks for; return how many messages were queued."""
         stamp = iso(now)
@@ -68,9 +73,10 @@ class Effects:
         state = dict(transition.state)
         if offered:
             state["_offered"] = [{"key": c.key, "label": c.label} for c in offered]
-        await repos.conversations.save(
-            sender.channel, sender.address, sender.setting_id, transition.flow, state, stamp
-        )
+        if transition.flow is not None or had_state:
+            await repos.conversations.save(
+                sender.channel, sender.address, sender.setting_id, transition.flow, state, stamp
+            )
         return len(outbox)
 
     async def _one(

@@ -47,16 +47,19 @@ class Lookup:
         return sender, await self._staff_context(repos, contact, staff, text)
 
     async def _carer_context(self, repos: Repos, contact: ContactRow, carer: Carer) -> Context:
-        threads: dict[int, str] = {}
+        threads = await repos.threads.codes_of(carer.id)
         for child in carer.children:
-            existing = await repos.threads.for_pair(carer.id, child.child_id)
-            threads[child.child_id] = existing.code if existing else await self._free_code(repos)
+            if child.child_id not in threads:
+                threads[child.child_id] = await self._free_code(repos)
+        fallback: tuple[int, ...] = ()
+        if any(child.key_person_id is None for child in carer.children):
+            fallback = tuple(await repos.people.staff_with_role(contact.setting_id, "manager"))
         return Context(
             setting=self.profile,
             carer=carer,
             newly_linked=not contact.linked,
             threads=threads,
-            fallback_staff=tuple(await repos.people.staff_with_role(contact.setting_id, "manager")),
+            fallback_staff=fallback,
         )
 
     async def _staff_context(

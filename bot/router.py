@@ -126,6 +126,7 @@ class Router:
             rows = await repos.inbox.unhandled(BATCH)
             for row in rows:
                 queued += await self._handle_isolated(repos, row)
+            await repos.inbox.mark_handled_many([r.id for r in rows], iso(self.clock()))
         if queued:
             self.on_queued()
         return len(rows)
@@ -157,22 +158,21 @@ class Router:
         offered = [RenderedChoice(c["key"], c["label"]) for c in state.pop("_offered", [])]
         choice = inbound.choice or match_choice(inbound.text, offered)
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
-        opted_out = await repos.people.opted_out(row.channel, row.address)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
-        transition = self._keyword(inbound, event, opted_out) or start.run(flow, state, event, now)
-        queued = await self.effects.apply(repos, sender, transition, now)
-        await repos.inbox.mark_handled(row.id, iso(now))
+        # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.
+        restart = normalise_answer(inbound.text) == "yes" and await repos.people.opted_out(
+            row.channel, row.address
+        )
+        transition = self._keyword(inbound, event, restart) or start.run(flow, state, event, now)
+        queued = await self.effects.apply(repos, sender, transition, now, saved is not None)
         log.info("inbound %s handled: flow=%s queued=%d", row.id, transition.flow, queued)
         return queued
 
     @staticmethod
-    def _keyword(inbound: Inbound, event: Event, opted_out: bool) -> Transition | None:
+    def _keyword(inbound: Inbound, event: Event, restart: bool) -> Transition | None:
         if inbound.kind is InboundKind.OPT_OUT:
             return opt_out(event.ctx)
-        restart = inbound.kind is InboundKind.OPT_IN or (
-            opted_out and normalise_answer(inbound.text) == "yes"
-        )
-        if restart:
+        if restart or inbound.kind is InboundKind.OPT_IN:
             return opt_in(event.ctx)
         if inbound.kind is InboundKind.HELP:
             return start.help_and_menu(event)

@@ -8,6 +8,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.sql import fetch_all, fetch_one
+
 # Delivery statuses in the order they can follow each other; a later rank never moves back.
 STATUS_RANK = {
     "queued": 0,
@@ -88,31 +90,37 @@ class SqliteInbox:
 
     async def unhandled(self, limit: int = 1000, after_id: int = 0) -> list[InboundRow]:
         """Stored messages not yet handled, oldest first."""
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             "SELECT id, channel, external_id, address, payload FROM inbound "
             "WHERE handled_at IS NULL AND id > ? ORDER BY id LIMIT ?",
             (after_id, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
     async def is_handled(self, inbound_id: int) -> bool:
         """Whether a stored message has been handled already."""
-        async with self.conn.execute(
-            "SELECT handled_at FROM inbound WHERE id = ?", (inbound_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self.conn, "SELECT handled_at FROM inbound WHERE id = ?", (inbound_id,)
+        )
         return row is None or row[0] is not None
 
     async def for_address(self, channel: str, address: str) -> list[tuple[str, str]]:
         """(received_at, text) of every message from one address, oldest first."""
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             "SELECT received_at, payload FROM inbound WHERE channel = ? AND address = ? "
             "ORDER BY id",
             (channel, address),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [(r[0], json.loads(r[1]).get("text", "")) for r in rows]
+
+    async def mark_handled_many(self, inbound_ids: list[int], now: str) -> None:
+        """Mark messages handled (those already marked, with an error, keep their mark)."""
+        await self.conn.executemany(
+            "UPDATE inbound SET handled_at = ? WHERE id = ? AND handled_at IS NULL",
+            [(now, i) for i in inbound_ids],
+        )
 
     async def mark_handled(self, inbound_id: int, now: str, error: str | None = None) -> None:
         """Mark a message handled (with the error class name when handling failed)."""
@@ -163,22 +171,22 @@ class SqliteOutbox:
             "WHERE o.channel = outbox.channel AND o.address = outbox.address)",
             (now, channel),
         )
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? "
             "WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND channel = ? "
             "AND next_attempt_at <= ? ORDER BY priority, id LIMIT ?) RETURNING *",
             (now, channel, now, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return sorted((_outbox(r) for r in rows), key=lambda r: (r.priority, r.id))
 
     async def next_due_at(self, channel: str) -> str | None:
         """When the earliest queued message of a channel becomes due."""
-        async with self.conn.execute(
+        row = await fetch_one(
+            self.conn,
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' AND channel = ?",
             (channel,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return row[0] if row else None
 
     async def requeue_sending(self, now: str) -> int:
@@ -220,10 +228,9 @@ class SqliteOutbox:
         self, provider_id: str, status: str, error: str | None, now: str
     ) -> OutboxRow | None:
         """Apply a delivery callback, moving status only forward; return the row if it moved."""
-        async with self.conn.execute(
-            "SELECT * FROM outbox WHERE provider_id = ?", (provider_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self.conn, "SELECT * FROM outbox WHERE provider_id = ?", (provider_id,)
+        )
         if row is None:
             return None
         if STATUS_RANK.get(status, -1) <= STATUS_RANK.get(row["status"], -1):
@@ -236,16 +243,23 @@ class SqliteOutbox:
 
     async def counts(self) -> dict[str, int]:
         """How many messages are in each status."""
-        async with self.conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
-            return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        return {
+            str(r[0]): int(r[1])
+            for r in await fetch_all(
+                self.conn, "SELECT status, COUNT(*) FROM outbox GROUP BY status"
+            )
+        }
 
     async def for_address(self, channel: str, address: str, after_id: int = 0) -> list[OutboxRow]:
         """Messages to one address, oldest first (the simulator and tests read these)."""
-        async with self.conn.execute(
-            "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id",
-            (channel, address, after_id),
-        ) as cur:
-            return [_outbox(r) for r in await cur.fetchall()]
+        return [
+            _outbox(r)
+            for r in await fetch_all(
+                self.conn,
+                "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id",
+                (channel, address, after_id),
+            )
+        ]
 
 
 class SqliteAudit:
@@ -272,8 +286,12 @@ class SqliteAudit:
 
     async def actions(self) -> list[tuple[str, str, str | None]]:
         """Every (actor, action, subject), oldest first."""
-        async with self.conn.execute("SELECT actor, action, subject FROM audit ORDER BY id") as cur:
-            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+        return [
+            (r[0], r[1], r[2])
+            for r in await fetch_all(
+                self.conn, "SELECT actor, action, subject FROM audit ORDER BY id"
+            )
+        ]
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxRow:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from bot.domain import Carer, ChildLink, PersonKind, StaffMember
+from bot.storage.sql import fetch_all, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,7 @@ class SqliteSettings:
             "updated_at=excluded.updated_at",
             (ref, name, profile, now),
         )
-        async with self.conn.execute("SELECT id FROM settings WHERE ref = ?", (ref,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self.conn, "SELECT id FROM settings WHERE ref = ?", (ref,))
         assert row is not None
         return int(row[0])
 
@@ -140,16 +140,17 @@ class SqlitePeople:
 
     async def staff_refs(self, setting_id: int) -> set[str]:
         """Every staff ref of a setting."""
-        async with self.conn.execute(
-            "SELECT ref FROM staff WHERE setting_id = ?", (setting_id,)
-        ) as cur:
-            return {str(r[0]) for r in await cur.fetchall()}
+        return {
+            str(r[0])
+            for r in await fetch_all(
+                self.conn, "SELECT ref FROM staff WHERE setting_id = ?", (setting_id,)
+            )
+        }
 
     async def _id(self, table: str, setting_id: int, ref: str) -> int:
-        async with self.conn.execute(
-            f"SELECT id FROM {table} WHERE setting_id = ? AND ref = ?", (setting_id, ref)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self.conn, f"SELECT id FROM {table} WHERE setting_id = ? AND ref = ?", (setting_id, ref)
+        )
         assert row is not None
         return int(row[0])
 
@@ -174,19 +175,23 @@ class SqlitePeople:
 
     async def contact(self, channel: str, address: str) -> ContactRow | None:
         """The contact at a channel address, if anyone is on file there."""
-        async with self.conn.execute(
-            "SELECT * FROM contacts WHERE channel = ? AND address = ?", (channel, address)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self.conn,
+            "SELECT * FROM contacts WHERE channel = ? AND address = ?",
+            (channel, address),
+        )
         return _contact(row) if row else None
 
     async def contacts_of(self, kind: PersonKind, person_id: int) -> list[ContactRow]:
         """Every channel address of one person."""
-        async with self.conn.execute(
-            "SELECT * FROM contacts WHERE person_kind = ? AND person_id = ? ORDER BY id",
-            (kind.value, person_id),
-        ) as cur:
-            return [_contact(r) for r in await cur.fetchall()]
+        return [
+            _contact(r)
+            for r in await fetch_all(
+                self.conn,
+                "SELECT * FROM contacts WHERE person_kind = ? AND person_id = ? ORDER BY id",
+                (kind.value, person_id),
+            )
+        ]
 
     async def mark_linked(self, contact_id: int, now: str) -> None:
         """Record that a person has written from this contact (the first time only)."""
@@ -216,89 +221,103 @@ class SqlitePeople:
 
     async def opted_out(self, channel: str, address: str) -> bool:
         """Whether an address has texted STOP and not START since."""
-        async with self.conn.execute(
-            "SELECT 1 FROM opt_outs WHERE channel = ? AND address = ?", (channel, address)
-        ) as cur:
-            return await cur.fetchone() is not None
+        return (
+            await fetch_one(
+                self.conn,
+                "SELECT 1 FROM opt_outs WHERE channel = ? AND address = ?",
+                (channel, address),
+            )
+            is not None
+        )
 
     async def carer(self, carer_id: int) -> Carer:
         """A carer with every child they are linked to and each child's key person."""
-        async with self.conn.execute("SELECT * FROM carers WHERE id = ?", (carer_id,)) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        async with self.conn.execute(
-            "SELECT c.id, c.ref, c.first_name, cc.relationship, cc.receives_information, "
-            "s.id AS kp_id, s.name AS kp_name FROM child_carers cc "
-            "JOIN children c ON c.id = cc.child_id "
+        rows = await fetch_all(
+            self.conn,
+            "SELECT ca.id AS carer_id, ca.ref AS carer_ref, ca.name, ca.phone, ca.language, "
+            "c.id, c.ref, c.first_name, cc.relationship, cc.receives_information, "
+            "s.id AS kp_id, s.name AS kp_name FROM carers ca "
+            "LEFT JOIN child_carers cc ON cc.carer_id = ca.id "
+            "LEFT JOIN children c ON c.id = cc.child_id "
             "LEFT JOIN staff s ON s.setting_id = c.setting_id AND s.ref = c.key_person_ref "
-            "WHERE cc.carer_id = ? ORDER BY c.first_name, c.id",
+            "WHERE ca.id = ? ORDER BY c.first_name, c.id",
             (carer_id,),
-        ) as cur:
-            links = tuple(
-                ChildLink(
-                    child_id=r["id"],
-                    child_ref=r["ref"],
-                    first_name=r["first_name"],
-                    key_person_id=r["kp_id"],
-                    key_person_name=r["kp_name"],
-                    relationship=r["relationship"],
-                    receives_information=bool(r["receives_information"]),
-                )
-                for r in await cur.fetchall()
+        )
+        first = rows[0]
+        links = tuple(
+            ChildLink(
+                child_id=r["id"],
+                child_ref=r["ref"],
+                first_name=r["first_name"],
+                key_person_id=r["kp_id"],
+                key_person_name=r["kp_name"],
+                relationship=r["relationship"],
+                receives_information=bool(r["receives_information"]),
             )
+            for r in rows
+            if r["id"] is not None
+        )
         return Carer(
-            id=row["id"],
-            ref=row["ref"],
-            name=row["name"],
-            phone=row["phone"],
-            language=row["language"],
+            id=first["carer_id"],
+            ref=first["carer_ref"],
+            name=first["name"],
+            phone=first["phone"],
+            language=first["language"],
             children=links,
         )
 
     async def staff_member(self, staff_id: int) -> StaffMember:
         """One staff member by id."""
-        async with self.conn.execute("SELECT * FROM staff WHERE id = ?", (staff_id,)) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(self.conn, "SELECT * FROM staff WHERE id = ?", (staff_id,))
         assert row is not None
         return _staff(row)
 
     async def directory(self, setting_id: int) -> list[dict[str, object]]:
         """Everyone on file with a phone: staff first, then carers with their children."""
-        async with self.conn.execute(
-            "SELECT 'staff' AS kind, id, name, phone, roles AS detail, 'en' AS language "
-            "FROM staff WHERE setting_id = ? AND phone IS NOT NULL "
-            "UNION ALL SELECT 'carer', ca.id, ca.name, ca.phone, "
-            "group_concat(cc.relationship || ' of ' || ch.first_name, ', '), ca.language "
-            "FROM carers ca JOIN child_carers cc ON cc.carer_id = ca.id "
-            "JOIN children ch ON ch.id = cc.child_id WHERE ca.setting_id = ? "
-            "AND ca.phone IS NOT NULL GROUP BY ca.id ORDER BY 1 DESC, 3",
-            (setting_id, setting_id),
-        ) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+        return [
+            dict(r)
+            for r in await fetch_all(
+                self.conn,
+                "SELECT 'staff' AS kind, id, name, phone, roles AS detail, 'en' AS language "
+                "FROM staff WHERE setting_id = ? AND phone IS NOT NULL "
+                "UNION ALL SELECT 'carer', ca.id, ca.name, ca.phone, "
+                "group_concat(cc.relationship || ' of ' || ch.first_name, ', '), ca.language "
+                "FROM carers ca JOIN child_carers cc ON cc.carer_id = ca.id "
+                "JOIN children ch ON ch.id = cc.child_id WHERE ca.setting_id = ? "
+                "AND ca.phone IS NOT NULL GROUP BY ca.id ORDER BY 1 DESC, 3",
+                (setting_id, setting_id),
+            )
+        ]
 
     async def staff_with_role(self, setting_id: int, role: str) -> list[int]:
         """Ids of the staff of a setting who hold a role."""
-        async with self.conn.execute(
-            "SELECT id FROM staff WHERE setting_id = ? AND ';' || roles || ';' LIKE ? ORDER BY id",
-            (setting_id, f"%;{role};%"),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [
+            int(r[0])
+            for r in await fetch_all(
+                self.conn,
+                "SELECT id FROM staff WHERE setting_id = ? AND ';' || roles || ';' LIKE ? "
+                "ORDER BY id",
+                (setting_id, f"%;{role};%"),
+            )
+        ]
 
     async def covered_by(self, staff: StaffMember) -> list[int]:
         """Ids of the staff whose named cover is this staff member."""
-        async with self.conn.execute(
-            "SELECT s.id FROM staff s JOIN staff me ON me.id = ? "
-            "WHERE s.setting_id = me.setting_id AND s.cover_ref = me.ref",
-            (staff.id,),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        return [
+            int(r[0])
+            for r in await fetch_all(
+                self.conn,
+                "SELECT s.id FROM staff s JOIN staff me ON me.id = ? "
+                "WHERE s.setting_id = me.setting_id AND s.cover_ref = me.ref",
+                (staff.id,),
+            )
+        ]
 
     async def staff_by_ref(self, setting_id: int, ref: str) -> StaffMember | None:
         """One staff member by their ref, if on file."""
-        async with self.conn.execute(
-            "SELECT * FROM staff WHERE setting_id = ? AND ref = ?", (setting_id, ref)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self.conn, "SELECT * FROM staff WHERE setting_id = ? AND ref = ?", (setting_id, ref)
+        )
         return _staff(row) if row else None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import ThreadInfo
+from bot.storage.sql import fetch_all, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +45,11 @@ class SqliteConversations:
 
     async def load(self, channel: str, address: str) -> tuple[str, dict[str, Any]] | None:
         """The (flow name, state) of a conversation, or None when none is open."""
-        async with self.conn.execute(
+        row = await fetch_one(
+            self.conn,
             "SELECT flow, state FROM conversations WHERE channel = ? AND address = ?",
             (channel, address),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return (str(row[0]), json.loads(row[1])) if row else None
 
     async def save(
@@ -81,25 +82,25 @@ class SqliteThreads:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def for_pair(self, carer_id: int, child_id: int) -> Thread | None:
-        """The thread of one carer about one child, if one was opened."""
-        async with self.conn.execute(
-            "SELECT * FROM threads WHERE carer_id = ? AND child_id = ?", (carer_id, child_id)
-        ) as cur:
-            row = await cur.fetchone()
-        return _thread(row) if row else None
-
     async def by_code(self, setting_id: int, code: str) -> Thread | None:
         """The thread a reply code names."""
-        async with self.conn.execute(
-            "SELECT * FROM threads WHERE setting_id = ? AND code = ?", (setting_id, code.upper())
-        ) as cur:
-            row = await cur.fetchone()
+        row = await fetch_one(
+            self.conn,
+            "SELECT * FROM threads WHERE setting_id = ? AND code = ?",
+            (setting_id, code.upper()),
+        )
         return _thread(row) if row else None
+
+    async def codes_of(self, carer_id: int) -> dict[int, str]:
+        """The reply code of each of a carer's threads, by child id."""
+        rows = await fetch_all(
+            self.conn, "SELECT child_id, code FROM threads WHERE carer_id = ?", (carer_id,)
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
 
     async def open(
         self, setting_id: int, code: str, carer_id: int, child_id: int, now: str
-    ) -> Thread:
+    ) -> None:
         """Open the thread for a carer and child (keeping its code if it exists) and touch it."""
         await self.conn.execute(
             "INSERT INTO threads (setting_id, code, carer_id, child_id, updated_at) "
@@ -107,9 +108,6 @@ class SqliteThreads:
             "updated_at=excluded.updated_at",
             (setting_id, code.upper(), carer_id, child_id, now),
         )
-        thread = await self.for_pair(carer_id, child_id)
-        assert thread is not None
-        return thread
 
     async def describe(self, setting_id: int, code: str) -> ThreadInfo | None:
         """A thread by its code, with the names a message about it needs."""
@@ -132,7 +130,8 @@ class SqliteThreads:
     async def _described(
         self, where: str, params: tuple[object, ...], limit: int = 1
     ) -> list[ThreadInfo]:
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             "SELECT t.code, t.carer_id, ca.name AS carer_name, cc.relationship, t.child_id, "
             "ch.first_name, kp.id AS kp_id, cc.receives_information FROM threads t "
             "JOIN carers ca ON ca.id = t.carer_id JOIN children ch ON ch.id = t.child_id "
@@ -140,8 +139,7 @@ class SqliteThreads:
             "LEFT JOIN staff kp ON kp.setting_id = ch.setting_id AND kp.ref = ch.key_person_ref "
             f"WHERE {where} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?",
             (*params, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             ThreadInfo(
                 code=r[0],
@@ -182,12 +180,12 @@ class SqliteReminders:
 
     async def due(self, now: str, limit: int = 500) -> list[ReminderRow]:
         """Timers due by `now` that have neither fired nor been cancelled."""
-        async with self.conn.execute(
+        rows = await fetch_all(
+            self.conn,
             "SELECT * FROM reminders WHERE fired_at IS NULL AND cancelled_at IS NULL "
             "AND due_at <= ? ORDER BY due_at LIMIT ?",
             (now, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             ReminderRow(
                 r["id"],
