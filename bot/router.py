@@ -121,32 +121,53 @@ class Router:
 
     async def handle_batch(self) -> int:
         """Handle up to BATCH stored rows in one transaction; return how many."""
-        queued = 0
         async with self.db.transaction() as repos:
             rows = await repos.inbox.unhandled(BATCH)
-            for row in rows:
-                queued += await self._handle_isolated(repos, row)
+            queued = await self._handle_together(repos, rows)
+            if queued is None:
+                queued = 0
+                for row in rows:
+                    queued += await self._handle_isolated(repos, row)
             await repos.inbox.mark_handled_many([r.id for r in rows], iso(self.clock()))
         if queued:
             self.on_queued()
         return len(rows)
 
-    async def _handle_isolated(self, repos: Repos, row: InboundRow) -> int:
-        # Each row is its own savepoint: one bad row is marked and never blocks the others.
+    async def _handle_together(self, repos: Repos, rows: list[InboundRow]) -> int | None:
+        # Rows of different phones are handled concurrently, so the database thread always has
+        # the next statement waiting; rows of one phone keep their order under its lock. If any
+        # row fails, the whole attempt is undone and the caller handles the rows one by one.
+        await repos.conn.execute("SAVEPOINT batch")
+        results = await asyncio.gather(
+            *(self._handle_locked(repos, row) for row in rows), return_exceptions=True
+        )
+        if any(isinstance(r, BaseException) for r in results):
+            await repos.conn.execute("ROLLBACK TO batch")
+            await repos.conn.execute("RELEASE batch")
+            return None
+        await repos.conn.execute("RELEASE batch")
+        return sum(r for r in results if isinstance(r, int))
+
+    async def _handle_locked(self, repos: Repos, row: InboundRow) -> int:
         key = (row.channel, row.address)
         async with self._locks[key]:
-            await repos.conn.execute("SAVEPOINT row")
-            try:
-                queued = await self._handle(repos, row)
-            except Exception as exc:
-                await repos.conn.execute("ROLLBACK TO row")
-                await repos.conn.execute("RELEASE row")
-                log.exception("inbound %s failed: %s", row.id, type(exc).__name__)
-                await repos.inbox.mark_handled(row.id, iso(self.clock()), type(exc).__name__)
-                return 0
-            await repos.conn.execute("RELEASE row")
+            queued = await self._handle(repos, row)
         if not self._locks[key].locked():
             self._locks.pop(key, None)
+        return queued
+
+    async def _handle_isolated(self, repos: Repos, row: InboundRow) -> int:
+        # Each row is its own savepoint: one bad row is marked and never blocks the others.
+        await repos.conn.execute("SAVEPOINT row")
+        try:
+            queued = await self._handle_locked(repos, row)
+        except Exception as exc:
+            await repos.conn.execute("ROLLBACK TO row")
+            await repos.conn.execute("RELEASE row")
+            log.exception("inbound %s failed: %s", row.id, type(exc).__name__)
+            await repos.inbox.mark_handled(row.id, iso(self.clock()), type(exc).__name__)
+            return 0
+        await repos.conn.execute("RELEASE row")
         return queued
 
     async def _handle(self, repos: Repos, row: InboundRow) -> int:
