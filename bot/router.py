@@ -22,7 +22,8 @@ from bot.storage.sqlite import Database, Repos, from_iso, iso
 from bot.storage.sqlite_messages import InboundRow
 
 log = logging.getLogger(__name__)
-BATCH = 16  # rows handled per transaction: short enough that acknowledgements never wait long
+BATCH = 8  # rows handled per transaction: short enough that acknowledgements never wait long
+YIELD_SHARE = 2.0  # under webhook load, pause this many times as long as the last batch took
 
 
 def to_payload(inbound: Inbound) -> dict[str, Any]:
@@ -72,10 +73,12 @@ class Router:
         self._pending: list[tuple[Inbound, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._work = asyncio.Event()
+        self._accepted = 0
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def accept(self, inbound: Inbound) -> bool:
         """Store one inbound message durably; True if new, False for a redelivery."""
+        self._accepted += 1
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((inbound, future))
         if self._flusher is None or self._flusher.done():
@@ -105,11 +108,17 @@ class Router:
 
     async def run(self) -> None:
         """Handle stored rows until cancelled; rows left by a crash are handled first."""
+        loop = asyncio.get_running_loop()
         while True:
+            started, accepted = loop.time(), self._accepted
             handled = await self.handle_batch()
             if handled == 0:
                 await self._work.wait()
                 self._work.clear()
+            elif self._accepted != accepted:
+                # Webhooks are arriving: leave the loop to them for a while, so acknowledgements
+                # stay fast under load; the stored rows are handled as soon as it eases.
+                await asyncio.sleep((loop.time() - started) * YIELD_SHARE)
 
     async def drain(self) -> None:
         """Handle every stored row now (tests and tools use this; the worker does it live)."""
