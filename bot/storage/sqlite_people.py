@@ -278,13 +278,15 @@ class SqlitePeople:
             dict(r)
             for r in await fetch_all(
                 self.conn,
-                "SELECT 'staff' AS kind, id, name, phone, roles AS detail, 'en' AS language "
-                "FROM staff WHERE setting_id = ? AND phone IS NOT NULL "
+                "SELECT 'staff' AS kind, id, name, phone, roles AS detail, 'en' AS language, "
+                "NULL AS key_person_phone FROM staff WHERE setting_id = ? AND phone IS NOT NULL "
                 "UNION ALL SELECT 'carer', ca.id, ca.name, ca.phone, "
-                "group_concat(cc.relationship || ' of ' || ch.first_name, ', '), ca.language "
-                "FROM carers ca JOIN child_carers cc ON cc.carer_id = ca.id "
-                "JOIN children ch ON ch.id = cc.child_id WHERE ca.setting_id = ? "
-                "AND ca.phone IS NOT NULL GROUP BY ca.id ORDER BY 1 DESC, 3",
+                "group_concat(cc.relationship || ' of ' || ch.first_name, ', '), ca.language, "
+                "MIN(kp.phone) FROM carers ca JOIN child_carers cc ON cc.carer_id = ca.id "
+                "JOIN children ch ON ch.id = cc.child_id LEFT JOIN staff kp ON "
+                "kp.setting_id = ch.setting_id AND kp.ref = ch.key_person_ref "
+                "WHERE ca.setting_id = ? AND ca.phone IS NOT NULL GROUP BY ca.id "
+                "ORDER BY 1 DESC, 2",
                 (setting_id, setting_id),
             )
         ]

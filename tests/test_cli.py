@@ -1,0 +1,62 @@
+"""The keyperson command: help, init, import with problems, configuration errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import cli
+from tests.harness import DATA, ROOT
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.setenv("KEYPERSON_DATABASE", str(tmp_path / "k.db"))
+    monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(ROOT / "setting.example.toml"))
+    for key in ("KEYPERSON_PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "KEYPERSON_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["import"], ["serve"], ["demo"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: keyperson" in capsys.readouterr().out
+
+
+def test_init_then_import_staff_and_families(env, capsys):
+    assert cli.main(["init"]) == 0
+    assert cli.main(["import", "staff", str(DATA / "staff.csv")]) == 0
+    assert cli.main(["import", "families", str(DATA / "families.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Little Acorns Nursery" in out and "imported 5 row(s)" in out
+
+
+def test_a_bad_file_prints_every_problem_and_changes_nothing(env, tmp_path, capsys):
+    bad = tmp_path / "staff.csv"
+    bad.write_text("staff_ref,name,roles,phone,languages,cover_ref\n"
+                   "S1,,cook,07400 100001,en,\nS2,Ann,manager,12,en,\n")
+    assert cli.main(["import", "staff", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2: name:" in err and f"{bad}:2: roles:" in err and f"{bad}:3: phone:" in err
+    assert "nothing was imported" in err
+
+
+def test_configuration_error_names_the_key(env, monkeypatch, capsys):
+    monkeypatch.setenv("KEYPERSON_PORT", "eighty")
+    assert cli.main(["init"]) == 2
+    assert "KEYPERSON_PORT" in capsys.readouterr().err
+
+
+def test_serve_without_twilio_keys_says_which_is_missing(env, capsys):
+    assert cli.main(["serve"]) == 2
+    assert "TWILIO_ACCOUNT_SID" in capsys.readouterr().err
+
+
+def test_missing_setting_file_is_named(env, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(tmp_path / "nope.toml"))
+    assert cli.main(["init"]) == 2
+    assert "KEYPERSON_SETTING_FILE" in capsys.readouterr().err
