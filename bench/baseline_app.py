@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from urllib.parse import parse_qsl
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
 
 import aiosqlite
 import uvicorn
@@ -56,11 +56,17 @@ def make_app(db_path: str, token: str, public_url: str) -> Starlette:
         yield
         await conn.close()
 
-    return Starlette(routes=[Route("/webhooks/twilio/sms", sms, methods=["POST"])],
-                     lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/webhooks/twilio/sms", sms, methods=["POST"])], lifespan=lifespan
+    )
 
 
 if __name__ == "__main__":
     db, port, token, public = sys.argv[1:5]
-    uvicorn.run(make_app(db, token, public), host="127.0.0.1", port=int(port),
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        make_app(db, token, public),
+        host="127.0.0.1",
+        port=int(port),
+        log_level="warning",
+        access_log=False,
+    )

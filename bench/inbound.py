@@ -15,8 +15,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
 import os
+import signal
 import socket
 import sqlite3
 import statistics
@@ -50,24 +50,35 @@ def write_csvs(folder: Path, families: int) -> tuple[Path, Path]:
     rows += [f"K{k},Key Person {k},key_person,07700 900{k:03d},en," for k in range(1, 11)]
     staff.write_text("\n".join(rows) + "\n")
     fam = folder / "families.csv"
-    lines = ["child_ref,child_first_name,child_last_name,date_of_birth,room,key_person_ref,"
-             "send_status,carer_ref,carer_name,relationship,phone,language,receives_information"]
+    lines = [
+        "child_ref,child_first_name,child_last_name,date_of_birth,room,key_person_ref,"
+        "send_status,carer_ref,carer_name,relationship,phone,language,receives_information"
+    ]
     for i in range(families):
-        lines.append(f"C{i},Child{i},Family{i},2022-01-01,Room,K{i % 10 + 1},none,P{i},"
-                     f"Carer {i},mum,+4474001{i:05d},{'pl' if i % 4 == 0 else 'en'},yes")
+        lines.append(
+            f"C{i},Child{i},Family{i},2022-01-01,Room,K{i % 10 + 1},none,P{i},"
+            f"Carer {i},mum,+4474001{i:05d},{'pl' if i % 4 == 0 else 'en'},yes"
+        )
     fam.write_text("\n".join(lines) + "\n")
     return staff, fam
 
 
-def signed_requests(public: str, count: int, families: int, prefix: str) -> list[tuple[dict[str, str], str]]:
+def signed_requests(
+    public: str, count: int, families: int, prefix: str
+) -> list[tuple[dict[str, str], str]]:
     """Webhook forms with their signatures, made before the clock starts."""
     validator = RequestValidator(TOKEN)
     url = public + "/webhooks/twilio/sms"
     made = []
     for i in range(count):
-        form = {"MessageSid": f"SM{prefix}{i:030d}", "AccountSid": SID,
-                "From": f"+4474001{i % families:05d}", "To": "+447700900999",
-                "Body": f"Message {i}: is my child eating well today?", "NumSegments": "1"}
+        form = {
+            "MessageSid": f"SM{prefix}{i:030d}",
+            "AccountSid": SID,
+            "From": f"+4474001{i % families:05d}",
+            "To": "+447700900999",
+            "Body": f"Message {i}: is my child eating well today?",
+            "NumSegments": "1",
+        }
         made.append((form, validator.compute_signature(url, form)))
     return made
 
@@ -80,8 +91,7 @@ async def fake_twilio(port: int) -> AsyncIterator[None]:
 
     async def create(request: web.Request) -> web.Response:
         await request.post()
-        return web.json_response({"sid": f"SM{next(counter):032d}", "status": "queued"},
-                                 status=201)
+        return web.json_response({"sid": f"SM{next(counter):032d}", "status": "queued"}, status=201)
 
     app = web.Application()
     app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", create)
@@ -130,6 +140,7 @@ async def flood(url: str, requests: list[tuple[dict[str, str], str]]) -> float:
     queue = list(reversed(requests))
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def worker() -> None:
             while queue:
                 form, sig = queue.pop()
@@ -158,8 +169,9 @@ async def paced(url: str, requests: list[tuple[dict[str, str], str]], rate: floa
 def handled(db: Path) -> int:
     """Inbound rows handled so far (read through a second connection, as WAL allows)."""
     with sqlite3.connect(db, timeout=10) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM inbound WHERE handled_at IS NOT NULL")
-                   .fetchone()[0])
+        return int(
+            conn.execute("SELECT COUNT(*) FROM inbound WHERE handled_at IS NOT NULL").fetchone()[0]
+        )
 
 
 async def wait_handled(db: Path, count: int, started: float) -> float:
@@ -188,8 +200,18 @@ async def main() -> None:
     base_port = free_port()
     base_public = f"http://127.0.0.1:{base_port}"
     base_reqs = signed_requests(base_public, args.messages, args.families, "B")
-    async with server([python, "bench/baseline_app.py", str(folder / "base.db"), str(base_port),
-                 TOKEN, base_public], dict(os.environ), base_port):
+    async with server(
+        [
+            python,
+            "bench/baseline_app.py",
+            str(folder / "base.db"),
+            str(base_port),
+            TOKEN,
+            base_public,
+        ],
+        dict(os.environ),
+        base_port,
+    ):
         base_s = await flood(base_public + "/webhooks/twilio/sms", base_reqs)
     baseline = args.messages / base_s
     print(f"baseline (Starlette + signature + 1 SQLite transaction): {baseline:,.0f} messages/s")
@@ -198,15 +220,26 @@ async def main() -> None:
     runner = await fake_twilio(twilio_port)
     public = f"http://127.0.0.1:{port}"
     db = folder / "keyperson.db"
-    env = dict(os.environ, KEYPERSON_DATABASE=str(db), KEYPERSON_PORT=str(port),
-               KEYPERSON_SETTING_FILE=str(ROOT / "setting.example.toml"),
-               KEYPERSON_PUBLIC_URL=public, TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN,
-               TWILIO_FROM_NUMBER="+447700900999",
-               TWILIO_API_URL=f"http://127.0.0.1:{twilio_port}")
+    env = dict(
+        os.environ,
+        KEYPERSON_DATABASE=str(db),
+        KEYPERSON_PORT=str(port),
+        KEYPERSON_SETTING_FILE=str(ROOT / "setting.example.toml"),
+        KEYPERSON_PUBLIC_URL=public,
+        TWILIO_ACCOUNT_SID=SID,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER="+447700900999",
+        TWILIO_API_URL=f"http://127.0.0.1:{twilio_port}",
+    )
     staff, fam = write_csvs(folder, args.families)
     for kind, path in (("staff", staff), ("families", fam)):
-        subprocess.run([python, "-m", "bot", "import", kind, str(path)], env=env, cwd=folder,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [python, "-m", "bot", "import", kind, str(path)],
+            env=env,
+            cwd=folder,
+            check=True,
+            capture_output=True,
+        )
     url = public + "/webhooks/twilio/sms"
     reqs = signed_requests(public, args.messages, args.families, "K")
     paced_count = int(args.rate * args.seconds)
@@ -220,14 +253,25 @@ async def main() -> None:
     await runner.cleanup()
     rate = args.messages / kp_s
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
-    print(f"keyperson, handled end to end (flow step + outbox rows committed): "
-          f"{rate:,.0f} messages/s")
+    print(
+        f"keyperson, handled end to end (flow step + outbox rows committed): {rate:,.0f} messages/s"
+    )
     print(f"ratio: {rate / baseline:.2f} (goal: at least 0.5)")
-    print(f"acknowledgement at {args.rate:.0f} requests/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-          f"(goal: p99 under 50 ms)")
-    print(json.dumps({"baseline_per_s": round(baseline, 1), "handled_per_s": round(rate, 1),
-                      "ratio": round(rate / baseline, 3), "ack_p50_ms": round(p50, 2),
-                      "ack_p99_ms": round(p99, 2)}))
+    print(
+        f"acknowledgement at {args.rate:.0f} requests/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+        f"(goal: p99 under 50 ms)"
+    )
+    print(
+        json.dumps(
+            {
+                "baseline_per_s": round(baseline, 1),
+                "handled_per_s": round(rate, 1),
+                "ratio": round(rate / baseline, 3),
+                "ack_p50_ms": round(p50, 2),
+                "ack_p99_ms": round(p99, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ async def say(keyperson: Keyperson, address: str, text: str) -> list[OutboxRow]:
     """Store and handle one SMS; return what it queued for anyone."""
     async with keyperson.db.reading() as repos:
         before = await repos.conn.execute_fetchall("SELECT MAX(id) FROM outbox")
-    last = list(before)[0][0] or 0
+    last = next(iter(before))[0] or 0
     kind = _kind(text)
     await keyperson.router.accept(sms(address, text, kind))
     await keyperson.router.drain()

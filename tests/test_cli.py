@@ -13,8 +13,14 @@ def env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     monkeypatch.setenv("KEYPERSON_DATABASE", str(tmp_path / "k.db"))
     monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(ROOT / "setting.example.toml"))
-    for key in ("KEYPERSON_PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-                "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "KEYPERSON_PORT"):
+    for key in (
+        "KEYPERSON_PUBLIC_URL",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_FROM_NUMBER",
+        "TWILIO_MESSAGING_SERVICE_SID",
+        "KEYPERSON_PORT",
+    ):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
 
@@ -37,8 +43,10 @@ def test_init_then_import_staff_and_families(env, capsys):
 
 def test_a_bad_file_prints_every_problem_and_changes_nothing(env, tmp_path, capsys):
     bad = tmp_path / "staff.csv"
-    bad.write_text("staff_ref,name,roles,phone,languages,cover_ref\n"
-                   "S1,,cook,07400 100001,en,\nS2,Ann,manager,12,en,\n")
+    bad.write_text(
+        "staff_ref,name,roles,phone,languages,cover_ref\n"
+        "S1,,cook,07400 100001,en,\nS2,Ann,manager,12,en,\n"
+    )
     assert cli.main(["import", "staff", str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}:2: name:" in err and f"{bad}:2: roles:" in err and f"{bad}:3: phone:" in err

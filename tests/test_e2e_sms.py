@@ -29,8 +29,12 @@ async def running_keyperson(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[s
     sock.bind(("127.0.0.1", 0))
     public = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = settings_for(
-        tmp_path, public_url=public, twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN, twilio_from_number=FROM, twilio_api_url=fake.url,
+        tmp_path,
+        public_url=public,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from_number=FROM,
+        twilio_api_url=fake.url,
     )
 
     async def factory():  # the same wiring as `keyperson serve`, test families imported
@@ -59,8 +63,16 @@ def signed(public: str, path: str, form: dict[str, str], token: str = AUTH_TOKEN
 
 
 def inbound_form(sid: str, sender: str, body: str) -> dict[str, str]:
-    return {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": sender,
-            "To": FROM, "Body": body, "NumMedia": "0", "NumSegments": "1"}
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": sender,
+        "To": FROM,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+    }
 
 
 async def test_sms_end_to_end(tmp_path):
@@ -106,10 +118,16 @@ async def test_sms_end_to_end(tmp_path):
                 callback = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT_SID}
                 response = await http.post(status_path, **signed(public, status_path, callback))
                 assert response.status_code in (200, 204)
-            refused = await http.post(status_path, data={"MessageSid": sid, "MessageStatus": "read"})
+            refused = await http.post(
+                status_path, data={"MessageSid": sid, "MessageStatus": "read"}
+            )
             assert refused.status_code == 403
-            failed = {"MessageSid": last_sid, "MessageStatus": "failed", "ErrorCode": "21610",
-                      "AccountSid": ACCOUNT_SID}
+            failed = {
+                "MessageSid": last_sid,
+                "MessageStatus": "failed",
+                "ErrorCode": "21610",
+                "AccountSid": ACCOUNT_SID,
+            }
             await http.post(status_path, **signed(public, status_path, failed))
     statuses = {sid: status for sid, status, _ in _sent_rows(tmp_path)}
     assert statuses[first_sid] == "delivered"  # the late "sent" did not move it back

@@ -29,7 +29,7 @@ from tests.harness import (
 async def count(keyperson, sql: str) -> int:
     async with keyperson.db.reading() as repos:
         rows = await repos.conn.execute_fetchall(sql)
-    return int(list(rows)[0][0])
+    return int(next(iter(rows))[0])
 
 
 async def test_persist_then_ack_and_duplicates_change_nothing(tmp_path):
@@ -192,12 +192,21 @@ async def test_effects_refuse_information_to_an_uninformed_carer(tmp_path):
     from bot.effects import Sender
 
     sender = Sender("sms", TOM, kp.setting_id, None, "en")
-    leak = Transition(None, {}, (NotifyCarer(dan.person_id, Text("label.raw", {"text": "x"}),
-                                             about_child=amelia.child_id),))
+    leak = Transition(
+        None,
+        {},
+        (
+            NotifyCarer(
+                dan.person_id, Text("label.raw", {"text": "x"}), about_child=amelia.child_id
+            ),
+        ),
+    )
     async with kp.db.transaction() as repos:
         queued = await kp.router.effects.apply(repos, sender, leak, kp.clock())
     assert queued == 0
-    assert await count(kp, "SELECT COUNT(*) FROM audit WHERE action = 'blocked.no_information'") == 1
+    assert (
+        await count(kp, "SELECT COUNT(*) FROM audit WHERE action = 'blocked.no_information'") == 1
+    )
     await kp.stop()
 
 
@@ -242,7 +251,7 @@ async def test_stop_start_help(tmp_path):
     assert "START" in confirmation.body
     async with kp.db.reading() as repos:
         assert await repos.people.opted_out("sms", LAURA)
-    to_tom, receipt = await say(kp, LAURA, "Sorry, one more thing")  # still reaches staff
+    to_tom, _receipt = await say(kp, LAURA, "Sorry, one more thing")  # still reaches staff
     assert to_tom.address == TOM
     sent = await kp_dispatch(kp)
     assert [m.address.value for m in sent].count(LAURA) == 1  # only the STOP confirmation
