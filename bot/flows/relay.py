@@ -136,10 +136,20 @@ def _receipt(children: tuple[ChildLink, ...], ctx: Context, now: datetime) -> Te
         "relay.out_of_hours",
         {
             "to": to,
-            "when": LocalTime(setting.staff.next_open(local), with_day=True),
+            "when": _when(setting.staff.next_open(local), local),
             "phone": setting.phone,
         },
     )
+
+
+def _when(moment: datetime, local_now: datetime) -> Text:
+    """'today at 08:00', 'tomorrow at 08:00' or 'Monday 08:00', as a parent would say it."""
+    days = (moment.date() - local_now.date()).days
+    if days == 0:
+        return Text("when.today", {"time": LocalTime(moment.time())})
+    if days == 1:
+        return Text("when.tomorrow", {"time": LocalTime(moment.time())})
+    return Text("when.day", {"moment": LocalTime(moment, with_day=True)})
 
 
 def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:

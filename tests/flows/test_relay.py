@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,8 @@ from tests.conftest import carer, child, staff
 
 IN_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday
 EVENING = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
+EARLY = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
 FRIDAY_NIGHT = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 
 
@@ -56,21 +59,25 @@ def test_carer_text_goes_to_key_person_with_code(profile):
 
 
 @pytest.mark.parametrize(
-    ("now", "expected_local"),
+    ("now", "expected"),
     [
-        (EVENING, datetime(2026, 11, 25, 8, 0)),
-        (FRIDAY_NIGHT, datetime(2026, 11, 30, 8, 0)),
+        (EARLY, Text("when.today", {"time": LocalTime(time(8, 0))})),
+        (EVENING, Text("when.tomorrow", {"time": LocalTime(time(8, 0))})),
+        (
+            FRIDAY_NIGHT,
+            Text(
+                "when.day", {"moment": LocalTime(datetime(2026, 11, 30, 8, 0, tzinfo=LONDON), True)}
+            ),
+        ),
     ],
 )
-def test_out_of_hours_note_says_when_and_whom_to_call(profile, now, expected_local):
+def test_out_of_hours_note_says_when_and_whom_to_call(profile, now, expected):
     ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
     t = relay.from_carer("Running late tomorrow", ctx, now)
     receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
     assert receipt.text.key == "relay.out_of_hours"
     assert receipt.text.params["phone"] == profile.phone
-    when = receipt.text.params["when"]
-    assert isinstance(when, LocalTime)
-    assert when.value.replace(tzinfo=None) == expected_local
+    assert receipt.text.params["when"] == expected
 
 
 def test_two_children_with_different_key_persons_asks_which_child(profile):
