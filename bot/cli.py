@@ -59,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # twilio's client logs every request's headers at INFO; ids are all our logs should hold.
     logging.getLogger("twilio").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG: numbers and bodies.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     try:
         settings = load_settings()
         return _run(args, settings)

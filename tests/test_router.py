@@ -300,3 +300,18 @@ async def test_messages_from_one_phone_are_handled_in_order(tmp_path):
     assert [b.split("\n")[1] for b in bodies] == ["one", "two", "three"]
     assert iso(datetime(2026, 1, 1, tzinfo=UTC)) < iso(kp.clock())
     await kp.stop()
+
+
+async def test_logs_hold_ids_not_numbers_or_words(tmp_path, caplog):
+    caplog.set_level("INFO")
+    caplog.set_level("DEBUG", logger="bot")
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    to_tom, _ = await say(kp, LAURA, "Amelia has a rash on her arm")
+    code = next(word for word in to_tom.body.split() if word.startswith("#"))
+    await say(kp, TOM, f"{code} Thank you for telling us")
+    await kp_dispatch(kp)
+    await kp.stop()
+    assert caplog.records  # something was logged
+    for secret in (LAURA, TOM, LAURA[1:], "rash", "Thank you for telling us", "Amelia"):
+        assert secret not in caplog.text
