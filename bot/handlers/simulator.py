@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.domain import Channel, Inbound, Outbound, SendResult
+from bot.domain import Channel, Inbound, Outbound, RenderedChoice, SendResult
 from bot.handlers.sms import parse_inbound
 from bot.handlers.sms_send import render_sms
 from bot.storage.sqlite import Database
@@ -85,7 +85,7 @@ class SimulatorPage:
         for row in received:
             if row.status in ("queued", "sending"):
                 continue  # not on the phone yet
-            text = render_sms(row.body, [_choice(c) for c in row.choices])
+            text = render_sms(row.body, [RenderedChoice(c["key"], c["label"]) for c in row.choices])
             items.append({"dir": "out", "at": row.created_at, "text": text, "status": row.status})
         items.sort(key=lambda item: str(item["at"]))
         return JSONResponse({"messages": items})
@@ -107,9 +107,3 @@ class SimulatorPage:
         assert inbound is not None
         await self.accept(inbound)
         return JSONResponse({"stored": True})
-
-
-def _choice(raw: dict[str, str]) -> Any:
-    from bot.domain import RenderedChoice
-
-    return RenderedChoice(raw["key"], raw["label"])
