@@ -28,8 +28,8 @@ STAFF_LANGUAGE = "en"
 
 
 @dataclass(frozen=True, slots=True)
-class Sender:
-    """Who a transition answers: their address, what is on file and the language they read."""
+class Origin:
+    """Where an inbound message came from: address, who is on file there, the language they read."""
 
     channel: str
     address: str
@@ -54,7 +54,7 @@ class Effects:
     async def apply(
         self,
         repos: Repos,
-        sender: Sender,
+        sender: Origin,
         transition: Transition,
         now: datetime,
         had_state: bool = True,
@@ -80,7 +80,7 @@ class Effects:
         return len(outbox)
 
     async def _one(
-        self, repos: Repos, sender: Sender, effect: Effect, stamp: str
+        self, repos: Repos, sender: Origin, effect: Effect, stamp: str
     ) -> list[NewOutbox]:
         if isinstance(effect, Reply):
             return [
@@ -112,7 +112,7 @@ class Effects:
         await self._record(repos, sender, effect, stamp)
         return []
 
-    async def _record(self, repos: Repos, sender: Sender, effect: Effect, stamp: str) -> None:
+    async def _record(self, repos: Repos, sender: Origin, effect: Effect, stamp: str) -> None:
         if isinstance(effect, OpenThread):
             assert sender.setting_id is not None
             await repos.threads.open(
@@ -135,7 +135,7 @@ class Effects:
             )
 
     async def _to_carer(
-        self, repos: Repos, effect: NotifyCarer, sender: Sender, stamp: str
+        self, repos: Repos, effect: NotifyCarer, sender: Origin, stamp: str
     ) -> list[NewOutbox]:
         carer = await repos.people.carer(effect.carer_id)
         if effect.about_child is not None and not any(
@@ -175,7 +175,7 @@ class Effects:
         language: str,
         text: Text,
         priority: Priority,
-        sender: Sender,
+        sender: Origin,
         stamp: str,
     ) -> list[NewOutbox]:
         contacts = [c for c in await repos.people.contacts_of(kind, person_id) if not c.unreachable]

@@ -9,7 +9,6 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
 from babel.dates import format_datetime, format_time, get_day_names
 from babel.lists import format_list
 from babel.messages.pofile import read_po
@@ -46,11 +45,6 @@ class Catalogs:
         if DEFAULT_LANGUAGE not in messages:
             raise FileNotFoundError(f"no English catalog under {folder}")
         return cls(messages)
-
-    @property
-    def languages(self) -> list[str]:
-        """Languages with a catalog."""
-        return sorted(self.messages)
 
     def language_for(self, wanted: str | None) -> str:
         """The catalog to use for a stored language, English when there is none."""
@@ -115,12 +109,3 @@ _WORD = re.compile(r"[^\w#]+", re.UNICODE)
 def normalise_answer(text: str) -> str:
     """Lower-case a reply and drop punctuation, so 'Yes!' and 'yes' compare equal."""
     return _WORD.sub(" ", text.casefold()).strip()
-
-
-def locale_exists(lang: str) -> bool:
-    """Whether Babel knows a language code."""
-    try:
-        Locale.parse(lang)
-    except (ValueError, LookupError):
-        return False
-    return True

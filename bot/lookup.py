@@ -7,7 +7,7 @@ import secrets
 
 from bot.config import SettingProfile
 from bot.domain import Carer, PersonKind, StaffMember
-from bot.effects import STAFF_LANGUAGE, Sender
+from bot.effects import STAFF_LANGUAGE, Origin
 from bot.flows.base import Context
 from bot.storage.sqlite import Repos
 from bot.storage.sqlite_people import ContactRow
@@ -24,7 +24,7 @@ def new_code(length: int = 3) -> str:
 
 
 class Lookup:
-    """Builds the Context and the Sender for one inbound message."""
+    """Builds the Context and the Origin for one inbound message."""
 
     def __init__(self, profile: SettingProfile, setting_id: int) -> None:
         self.profile = profile
@@ -32,18 +32,18 @@ class Lookup:
 
     async def sender(
         self, repos: Repos, channel: str, address: str, text: str
-    ) -> tuple[Sender, Context]:
+    ) -> tuple[Origin, Context]:
         """Who wrote, and what their flow may know (a staff text's leading #code included)."""
         contact = await repos.people.contact(channel, address)
         if contact is None:
             language = self.profile.languages[0] if self.profile.languages else "en"
-            return Sender(channel, address, self.setting_id, None, language), Context(self.profile)
+            return Origin(channel, address, self.setting_id, None, language), Context(self.profile)
         if contact.person_kind is PersonKind.CARER:
             carer = await repos.people.carer(contact.person_id)
             ctx = await self._carer_context(repos, contact, carer)
-            return Sender(channel, address, contact.setting_id, contact, carer.language), ctx
+            return Origin(channel, address, contact.setting_id, contact, carer.language), ctx
         staff = await repos.people.staff_member(contact.person_id)
-        sender = Sender(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
+        sender = Origin(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
         return sender, await self._staff_context(repos, contact, staff, text)
 
     async def _carer_context(self, repos: Repos, contact: ContactRow, carer: Carer) -> Context:

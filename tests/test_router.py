@@ -189,9 +189,9 @@ async def test_effects_refuse_information_to_an_uninformed_carer(tmp_path):
         laura = await repos.people.contact("sms", LAURA)
         amelia = (await repos.people.carer(laura.person_id)).children[0]
     from bot.domain import Text
-    from bot.effects import Sender
+    from bot.effects import Origin
 
-    sender = Sender("sms", TOM, kp.setting_id, None, "en")
+    sender = Origin("sms", TOM, kp.setting_id, None, "en")
     leak = Transition(
         None,
         {},

@@ -98,13 +98,6 @@ class SqliteInbox:
         )
         return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
-    async def is_handled(self, inbound_id: int) -> bool:
-        """Whether a stored message has been handled already."""
-        row = await fetch_one(
-            self.conn, "SELECT handled_at FROM inbound WHERE id = ?", (inbound_id,)
-        )
-        return row is None or row[0] is not None
-
     async def for_address(self, channel: str, address: str) -> list[tuple[str, str]]:
         """(received_at, text) of every message from one address, oldest first."""
         rows = await fetch_all(
@@ -241,15 +234,6 @@ class SqliteOutbox:
         )
         return _outbox(row)
 
-    async def counts(self) -> dict[str, int]:
-        """How many messages are in each status."""
-        return {
-            str(r[0]): int(r[1])
-            for r in await fetch_all(
-                self.conn, "SELECT status, COUNT(*) FROM outbox GROUP BY status"
-            )
-        }
-
     async def for_address(self, channel: str, address: str, after_id: int = 0) -> list[OutboxRow]:
         """Messages to one address, oldest first (the simulator and tests read these)."""
         return [
@@ -283,15 +267,6 @@ class SqliteAudit:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (setting_id, now, actor, action, subject, json.dumps(details)),
         )
-
-    async def actions(self) -> list[tuple[str, str, str | None]]:
-        """Every (actor, action, subject), oldest first."""
-        return [
-            (r[0], r[1], r[2])
-            for r in await fetch_all(
-                self.conn, "SELECT actor, action, subject FROM audit ORDER BY id"
-            )
-        ]
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxRow:

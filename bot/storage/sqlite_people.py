@@ -315,13 +315,6 @@ class SqlitePeople:
             )
         ]
 
-    async def staff_by_ref(self, setting_id: int, ref: str) -> StaffMember | None:
-        """One staff member by their ref, if on file."""
-        row = await fetch_one(
-            self.conn, "SELECT * FROM staff WHERE setting_id = ? AND ref = ?", (setting_id, ref)
-        )
-        return _staff(row) if row else None
-
 
 def _contact(row: aiosqlite.Row) -> ContactRow:
     return ContactRow(
