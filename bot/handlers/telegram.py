@@ -1,0 +1,296 @@
+"""The Telegram edge without I/O: Update JSON to Inbound, and text with choices to messages."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from telegram import (
+    CallbackQuery,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+    User,
+)
+from telegram.constants import ChatMemberStatus, ChatType
+
+from bot.domain import Channel, ChoiceStyle, Inbound, InboundKind, RenderedChoice
+from bot.handlers.sms import keyword_kind
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_LIMIT = 4096  # characters of message text; Telegram counts code points, as len() does
+CALLBACK_DATA_LIMIT = 64  # bytes of callback_data
+ALLOWED_UPDATES: tuple[str, ...] = ("message", "edited_message", "callback_query", "my_chat_member")
+PLACEHOLDER_TEXT = "·"  # Telegram refuses an empty text, and a keyboard needs a message to ride on
+
+ReplyMarkup: TypeAlias = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+# "/name", "/name@SomeBot", then arguments; Telegram's command names are letters, digits and "_".
+COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?", re.DOTALL)
+# A sentence end: the punctuation (Latin, Arabic, Urdu, Devanagari/Bengali, CJK), closing quotes
+# or brackets, then whitespace. Polish, Romanian, Spanish… use the same ". ", "! ", "? ".
+SENTENCE_END = re.compile(r"[.!?…؟۔।。！？][\"'”’»)\]]*(?=\s)")
+MALFORMED = (TypeError, KeyError, ValueError, AttributeError)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press to acknowledge: answer the callback, edit the message to show the choice."""
+
+    callback_id: str
+    chat_id: int | None
+    message_id: int | None
+    text: str  # the text of the message the buttons were on ('' if unknown)
+    chosen: str  # label of the pressed button in the message's inline keyboard ('' if not found)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What an Update holds: an Inbound to store (or None) and a button press to acknowledge."""
+
+    inbound: Inbound | None
+    press: Press | None = None
+
+
+def parse_update(data: Mapping[str, Any], now: datetime) -> Parsed:
+    """Parse a Telegram Update; anything but a private chat's message, press or block is ignored."""
+    try:
+        update = Update.de_json(dict(data), None)
+        if type(update.update_id) is not int:
+            return Parsed(None)
+        return _interpret(update, now)
+    except MALFORMED as error:
+        # Telegram's payloads are trusted to be well formed; this guards the webhook from a 500
+        # that would make Telegram redeliver the same malformed update for a day.
+        log.warning("telegram update not understood (%s)", type(error).__name__)
+        return Parsed(None)
+
+
+def _interpret(update: Update, now: datetime) -> Parsed:
+    """Dispatch on the one field an Update carries."""
+    external_id = str(update.update_id)
+    if update.message is not None:
+        return Parsed(_from_message(update.message, external_id, now))
+    if update.edited_message is not None:
+        return Parsed(_from_edit(update.edited_message, external_id, now))
+    if update.callback_query is not None:
+        return _from_callback(update.callback_query, external_id, now)
+    if update.my_chat_member is not None:
+        return Parsed(_from_membership(update.my_chat_member, external_id, now))
+    return Parsed(None)
+
+
+def _inbound(
+    chat_id: int, user: User | None, external_id: str, now: datetime, **fields: Any
+) -> Inbound:
+    """An Inbound with the fields every Telegram update shares."""
+    return Inbound(
+        channel=Channel.TELEGRAM,
+        address=str(chat_id),
+        external_id=external_id,
+        received_at=now,
+        display_name=user.first_name if user is not None else None,
+        **fields,
+    )
+
+
+def _from_message(message: Message, external_id: str, now: datetime) -> Inbound | None:
+    """A private chat's message: a command, text, a shared contact, or something unsupported."""
+    if message.chat.type != ChatType.PRIVATE:
+        return None
+    read = _message_kind(message)
+    if read is None:
+        return None
+    kind, text = read
+    replied = message.reply_to_message
+    reply_to = f"{message.chat.id}:{replied.message_id}" if replied is not None else None
+    return _inbound(
+        message.chat.id,
+        message.from_user,
+        external_id,
+        now,
+        text=text,
+        kind=kind,
+        reply_to=reply_to,
+    )
+
+
+def _message_kind(message: Message) -> tuple[InboundKind, str] | None:
+    """The kind and text of a message, or None for a service message (a pin, a new photo…)."""
+    if message.contact is not None:
+        user = message.from_user
+        if user is None or message.contact.user_id != user.id:
+            return InboundKind.CONTACT_OTHER, ""
+        phone = message.contact.phone_number.strip()
+        return InboundKind.CONTACT, phone if phone.startswith("+") else "+" + phone
+    if message.text is not None:
+        return _command(message.text) or (keyword_kind(message.text), message.text.strip())
+    if message.effective_attachment is not None:
+        return InboundKind.UNSUPPORTED, (message.caption or "").strip()
+    return None
+
+
+def _command(text: str) -> tuple[InboundKind, str] | None:
+    """/start (with its deep-link payload), /help, /stop, or any other command as a word."""
+    match = COMMAND.fullmatch(text.strip())
+    if match is None:
+        return None
+    name, arguments = match[1].lower(), (match[2] or "").strip()
+    if name == "start":
+        return InboundKind.START, arguments
+    if name == "help":
+        return InboundKind.HELP, ""
+    if name == "stop":
+        return InboundKind.OPT_OUT, ""
+    return InboundKind.MESSAGE, f"{name} {arguments}".strip()
+
+
+def _from_edit(message: Message, external_id: str, now: datetime) -> Inbound | None:
+    """An edited message: stored so the person can be told edits are not passed on."""
+    if message.chat.type != ChatType.PRIVATE:
+        return None
+    text = (message.text or message.caption or "").strip()
+    return _inbound(
+        message.chat.id, message.from_user, external_id, now, text=text, kind=InboundKind.EDITED
+    )
+
+
+def _from_callback(query: CallbackQuery, external_id: str, now: datetime) -> Parsed:
+    """A button press: the choice to store, and the press to answer (always, or it spins)."""
+    message = query.message
+    answer_only = Press(query.id, None, None, "", "")
+    if message is None or message.chat.type != ChatType.PRIVATE or query.data is None:
+        # An inline-mode message, a group, or a game button: none of them are ours to handle.
+        return Parsed(None, press=answer_only)
+    inbound = _inbound(message.chat.id, query.from_user, external_id, now, choice=query.data)
+    if not isinstance(message, Message) or not message.is_accessible:
+        # Too old for the bot to see: the choice still counts, but its text cannot be rebuilt.
+        return Parsed(inbound, press=Press(query.id, message.chat.id, None, "", ""))
+    label = _label(message.reply_markup, query.data)
+    press = Press(query.id, message.chat.id, message.message_id, message.text or "", label)
+    return Parsed(inbound, press=press)
+
+
+def _label(markup: InlineKeyboardMarkup | None, data: str) -> str:
+    """The text of the first button carrying `data`, or '' if there is none."""
+    rows = markup.inline_keyboard if markup is not None else ()
+    for button in (button for row in rows for button in row):
+        if button.callback_data == data:
+            return button.text
+    return ""
+
+
+def _from_membership(change: ChatMemberUpdated, external_id: str, now: datetime) -> Inbound | None:
+    """The person blocked the bot, or unblocked it; other membership changes are not news."""
+    if change.chat.type != ChatType.PRIVATE:
+        return None
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if new == ChatMemberStatus.BANNED:
+        kind = InboundKind.BLOCKED
+    elif new == ChatMemberStatus.MEMBER and old in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        kind = InboundKind.UNBLOCKED
+    else:
+        return None
+    return _inbound(change.chat.id, change.from_user, external_id, now, kind=kind)
+
+
+def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split text into parts of at most `limit` characters at the most natural break available."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        if not rest[:limit].strip():
+            rest = rest.lstrip()  # a run of blanks longer than a message: nothing to send
+            continue
+        end, start = _cut(rest, limit)
+        parts.append(rest[:end].rstrip())
+        rest = rest[start:].lstrip()
+    if rest.strip():
+        parts.append(rest)
+    return parts
+
+
+def _cut(text: str, limit: int) -> tuple[int, int]:
+    """Where the first part ends and the rest begins: the text between is only whitespace."""
+    # A break in the first half of the window would leave a stub of a message, so each kind of
+    # break is first looked for in the second half; only then anywhere.
+    for earliest in (limit // 2, 1):
+        found = _break(text, limit, max(1, earliest))
+        if found is not None:
+            return found
+    return limit, limit  # one unbroken word longer than a message
+
+
+def _break(text: str, limit: int, earliest: int) -> tuple[int, int] | None:
+    """The last paragraph, line, sentence or word break ending a part of `earliest`..`limit`."""
+    for separator in ("\n\n", "\n"):
+        at = text.rfind(separator, earliest, limit + len(separator))
+        if at >= earliest and text[:at].strip():
+            return at, at + len(separator)
+    ends = [m.end() for m in SENTENCE_END.finditer(text, earliest - 1, limit + 1)]
+    if ends:
+        return ends[-1], ends[-1]
+    for at in range(limit, earliest - 1, -1):
+        if text[at].isspace() and text[:at].strip():
+            return at, at
+    return None
+
+
+def render_telegram(body: str, choices: Sequence[RenderedChoice]) -> list[tuple[str, ReplyMarkup]]:
+    """The messages to send for a body and its choices; only the last one carries the buttons."""
+    parts = split_text(body) or [PLACEHOLDER_TEXT]
+    earlier: list[tuple[str, ReplyMarkup]] = [(part, ReplyKeyboardRemove()) for part in parts[:-1]]
+    return [*earlier, (parts[-1], _markup(choices))]
+
+
+def _markup(choices: Sequence[RenderedChoice]) -> ReplyMarkup:
+    """A contact request keyboard, inline buttons, or the removal of any keyboard left showing."""
+    contact = [c for c in choices if c.style is ChoiceStyle.CONTACT]
+    if contact:
+        # A message has one markup: a contact request cannot sit beside inline buttons.
+        rows = [[KeyboardButton(c.label, request_contact=True)] for c in contact]
+        return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+    if not choices:
+        return ReplyKeyboardRemove()
+    for choice in choices:
+        if not 0 < len(choice.key.encode("utf-8")) <= CALLBACK_DATA_LIMIT:
+            raise ValueError(f"a choice key must be 1 to {CALLBACK_DATA_LIMIT} bytes")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.key)] for c in choices]
+    )
+
+
+def chosen_text(text: str, label: str) -> str:
+    """The text a message with buttons is edited to once one of them is pressed."""
+    mark = (f"✓ {label}" if label else "✓")[:TELEGRAM_LIMIT]
+    room = TELEGRAM_LIMIT - len(mark) - 2  # two characters for the blank line between
+    if not text.strip() or room < 2:
+        return mark
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return f"{text}\n\n{mark}"
+
+
+__all__ = [
+    "ALLOWED_UPDATES",
+    "TELEGRAM_LIMIT",
+    "Parsed",
+    "Press",
+    "ReplyMarkup",
+    "chosen_text",
+    "parse_update",
+    "render_telegram",
+    "split_text",
+]
