@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain import RenderedChoice
+from bot.domain import ChoiceStyle, RenderedChoice
 from bot.i18n import normalise_answer
 
 
 def match_choice(text: str, offered: Sequence[RenderedChoice]) -> str | None:
     """The key of the offered choice a reply names by number, label or key, if any."""
     answer = normalise_answer(text)
+    # Only options can be typed; buttons-only choices are pressed, never numbered.
+    offered = [c for c in offered if c.style is ChoiceStyle.OPTION]
     if not answer or not offered:
         return None
     if answer.isdigit():

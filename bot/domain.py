@@ -32,6 +32,21 @@ class InboundKind(StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    START = "start"  # Telegram /start; `text` holds the deep-link payload (an invite code) or ""
+    CONTACT = "contact"  # the sender shared their own phone number; `text` holds it
+    CONTACT_OTHER = "contact_other"  # the sender shared someone else's contact
+    BLOCKED = "blocked"  # the person blocked the bot: nothing more can be sent there
+    UNBLOCKED = "unblocked"  # the person unblocked the bot
+    EDITED = "edited"  # an edit of a message sent earlier; edits are not passed on
+    UNSUPPORTED = "unsupported"  # a photo, file, sticker…: only text is passed on
+
+
+class ChoiceStyle(StrEnum):
+    """How a choice may be offered: everywhere, only as a button, or as a phone-number request."""
+
+    OPTION = "option"  # a button on Telegram, a numbered line on SMS
+    TAP = "tap"  # a button only; typed channels rely on the message text instead
+    CONTACT = "contact"  # Telegram's "share my phone number" button; nothing on SMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,7 @@ class Choice:
 
     key: str
     label: Text | None = None
+    style: ChoiceStyle = ChoiceStyle.OPTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +86,7 @@ class Inbound:
     choice: str | None = None
     kind: InboundKind = InboundKind.MESSAGE
     display_name: str | None = None
+    reply_to: str | None = None  # provider id of the message this one answers (Telegram reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +95,16 @@ class RenderedChoice:
 
     key: str
     label: str
+    style: ChoiceStyle = ChoiceStyle.OPTION
+
+    def as_dict(self) -> dict[str, str]:
+        """The stored JSON form."""
+        return {"key": self.key, "label": self.label, "style": self.style.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, str]) -> RenderedChoice:
+        """Back from the stored JSON form (rows from before styles existed are options)."""
+        return cls(data["key"], data["label"], ChoiceStyle(data.get("style", "option")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +117,7 @@ class Outbound:
     choices: tuple[RenderedChoice, ...] = ()
     priority: Priority = Priority.NORMAL
     attempts: int = 0
+    recipient_kind: str | None = None  # 'carer', 'staff' or None for someone not on file
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import Choice, PersonKind, Priority, RenderedChoice, Text
+from bot.errors import InviteAlreadyUsed
 from bot.flows.base import (
     Effect,
+    LinkContact,
     MarkLinked,
     NotifyCarer,
     NotifyStaff,
@@ -16,6 +19,8 @@ from bot.flows.base import (
     RecordAudit,
     Reply,
     SetOptOut,
+    SetPreference,
+    SetReachable,
     Transition,
 )
 from bot.i18n import Catalogs
@@ -64,10 +69,14 @@ class Effects:
         outbox: list[NewOutbox] = []
         offered: list[RenderedChoice] = []
         for effect in transition.effects:
+            if isinstance(effect, LinkContact):
+                # What follows (the welcome) goes to the newly linked person, as theirs.
+                sender = await self._link(repos, sender, effect, stamp)
+                continue
             rows = await self._one(repos, sender, effect, stamp)
             outbox.extend(rows)
             if isinstance(effect, Reply) and effect.choices and rows:
-                offered = [RenderedChoice(c["key"], c["label"]) for c in rows[0].choices]
+                offered = [RenderedChoice.from_dict(c) for c in rows[0].choices]
         if outbox:
             await repos.outbox.add(outbox, stamp)
         state = dict(transition.state)
@@ -89,23 +98,17 @@ class Effects:
                     sender.channel,
                     sender.address,
                     sender.contact,
-                    sender.language,
-                    effect.text,
-                    effect.choices,
-                    effect.priority,
+                    effect.language or sender.language,
+                    Message(effect.text, effect.choices, effect.priority),
                     ignore_stop=effect.ignore_stop,
                 )
             ]
         if isinstance(effect, NotifyStaff):
+            message = Message(
+                effect.text, effect.choices, effect.priority, essential=True, thread=effect.thread
+            )
             return await self._to_person(
-                repos,
-                PersonKind.STAFF,
-                effect.staff_id,
-                STAFF_LANGUAGE,
-                effect.text,
-                effect.priority,
-                sender,
-                stamp,
+                repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
             )
         if isinstance(effect, NotifyCarer):
             return await self._to_carer(repos, effect, sender, stamp)
@@ -133,6 +136,32 @@ class Effects:
             await repos.people.set_opted_out(
                 sender.channel, sender.address, effect.opted_out, stamp
             )
+        elif isinstance(effect, SetReachable):
+            await repos.links.set_reachable(sender.channel, sender.address, effect.reachable)
+        elif isinstance(effect, SetPreference) and sender.contact is not None:
+            contact = sender.contact
+            await repos.links.set_preference(
+                contact.person_kind, contact.person_id, effect.preference, effect.only_if_unset
+            )
+
+    async def _link(
+        self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str
+    ) -> Origin:
+        assert sender.setting_id is not None
+        if effect.invite_id is not None and not await repos.invites.use(
+            effect.invite_id, sender.address, stamp
+        ):
+            # Two chats raced for one code: undo this attempt; alone, it reads as a used code.
+            raise InviteAlreadyUsed(effect.invite_id)
+        await repos.links.link(
+            sender.setting_id, sender.channel, sender.address, effect.kind, effect.person_id, stamp
+        )
+        # A person who links a new channel gets messages there, unless they chose already.
+        await repos.links.set_preference(
+            effect.kind, effect.person_id, sender.channel, only_if_unset=True
+        )
+        contact = await repos.people.contact(sender.channel, sender.address)
+        return dataclasses.replace(sender, contact=contact)
 
     async def _to_carer(
         self, repos: Repos, effect: NotifyCarer, sender: Origin, stamp: str
@@ -156,15 +185,9 @@ class Effects:
                 "blocked a message about child %s to carer %s", effect.about_child, carer.id
             )
             return []
+        message = Message(effect.text, (), effect.priority, essential=effect.essential)
         return await self._to_person(
-            repos,
-            PersonKind.CARER,
-            carer.id,
-            carer.language,
-            effect.text,
-            effect.priority,
-            sender,
-            stamp,
+            repos, PersonKind.CARER, carer.id, carer.language, message, sender, stamp
         )
 
     async def _to_person(
@@ -173,32 +196,30 @@ class Effects:
         kind: PersonKind,
         person_id: int,
         language: str,
-        text: Text,
-        priority: Priority,
+        message: Message,
         sender: Origin,
         stamp: str,
     ) -> list[NewOutbox]:
-        contacts = [c for c in await repos.people.contacts_of(kind, person_id) if not c.unreachable]
-        if not contacts and kind is PersonKind.STAFF and sender.setting_id is not None:
+        route = await repos.links.route(kind, person_id)
+        contacts = list(route.chosen(message.essential))
+        if not route.contacts and kind is PersonKind.STAFF and sender.setting_id is not None:
             # A staff member we cannot reach: the managers get it, so nothing sent is lost.
-            managers = await repos.people.staff_with_role(sender.setting_id, "manager")
-            for manager in managers:
+            for manager in await repos.people.staff_with_role(sender.setting_id, "manager"):
                 if manager != person_id:
-                    contacts += await repos.people.contacts_of(PersonKind.STAFF, manager)
+                    contacts += (await repos.links.route(kind, manager)).chosen(True)
         if not contacts:
             await repos.audit.record(
                 sender.setting_id,
                 sender.actor,
                 "undeliverable",
                 f"{kind.value}:{person_id}",
-                {"key": text.key},
+                {"key": message.text.key},
                 stamp,
             )
             log.warning("no reachable contact for %s %s", kind.value, person_id)
             return []
         return [
-            self._row(c.setting_id, c.channel, c.address, c, language, text, (), priority)
-            for c in contacts
+            self._row(c.setting_id, c.channel, c.address, c, language, message) for c in contacts
         ]
 
     def _row(
@@ -208,18 +229,17 @@ class Effects:
         address: str,
         contact: ContactRow | None,
         language: str,
-        text: Text,
-        choices: tuple[Choice, ...],
-        priority: Priority,
+        message: Message,
         *,
         ignore_stop: bool = False,
     ) -> NewOutbox:
         rendered = [
-            {
-                "key": c.key,
-                "label": self.catalogs.render(c.label or Text(f"choice.{c.key}"), language),
-            }
-            for c in choices
+            RenderedChoice(
+                c.key,
+                self.catalogs.render(c.label or Text(f"choice.{c.key}"), language),
+                c.style,
+            ).as_dict()
+            for c in message.choices
         ]
         return NewOutbox(
             setting_id=setting_id,
@@ -227,8 +247,21 @@ class Effects:
             address=address,
             person_kind=contact.person_kind.value if contact else None,
             person_id=contact.person_id if contact else None,
-            priority=int(priority),
-            body=self.catalogs.render(text, language),
+            priority=int(message.priority),
+            body=self.catalogs.render(message.text, language),
             choices=rendered,
             ignore_stop=ignore_stop,
+            essential=message.essential,
+            thread=message.thread,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What one effect asks to send, before it is rendered for each recipient."""
+
+    text: Text
+    choices: tuple[Choice, ...] = ()
+    priority: Priority = Priority.REPLY
+    essential: bool = False
+    thread: str | None = None

@@ -2,7 +2,8 @@
 
 KeypersonError
 ├── ConfigError       a missing or malformed configuration value; names the key
-├── ImportError_      a CSV file with problems; carries every problem found
+├── ImportProblems    a CSV file with problems; carries every problem found
+├── InviteAlreadyUsed two chats used one invite code at once; the later one is redone alone
 └── SendError         a channel refused or failed a send
       retryable=True  429, 5xx, network errors: try again later
       retryable=False opted out, blocked, invalid number: change the contact instead
@@ -18,6 +19,10 @@ class KeypersonError(Exception):
 
 class ConfigError(KeypersonError):
     """A configuration key is missing or malformed; the message names the key."""
+
+
+class InviteAlreadyUsed(KeypersonError):
+    """An invite code was used by another chat in the same moment."""
 
 
 class ImportProblems(KeypersonError):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
+from datetime import datetime
 
 from bot.config import SettingProfile
-from bot.domain import Carer, PersonKind, StaffMember
+from bot.domain import Carer, Inbound, InboundKind, PersonKind, StaffMember
 from bot.effects import STAFF_LANGUAGE, Origin
 from bot.flows.base import Context
-from bot.storage.sqlite import Repos
+from bot.flows.relay import REPLY_ACTION
+from bot.phones import normalise_phone
+from bot.storage.sqlite import Repos, iso
 from bot.storage.sqlite_people import ContactRow
 
 # Reply codes avoid letters and digits that are easy to confuse on a small screen.
@@ -31,9 +35,17 @@ class Lookup:
         self.setting_id = setting_id
 
     async def sender(
-        self, repos: Repos, channel: str, address: str, text: str
+        self, repos: Repos, inbound: Inbound, now: datetime
     ) -> tuple[Origin, Context]:
-        """Who wrote, and what their flow may know (a staff text's leading #code included)."""
+        """Who wrote, and what their flow may know: the thread a staff answer names, and whom
+        a Telegram invite code or shared number would link the chat to."""
+        origin, ctx = await self._who(repos, inbound)
+        if inbound.kind in (InboundKind.START, InboundKind.CONTACT) and inbound.text:
+            ctx = await self._link_target(repos, inbound, ctx, now)
+        return origin, dataclasses.replace(ctx, channel=inbound.channel.value)
+
+    async def _who(self, repos: Repos, inbound: Inbound) -> tuple[Origin, Context]:
+        channel, address = inbound.channel.value, inbound.address
         contact = await repos.people.contact(channel, address)
         if contact is None:
             language = self.profile.languages[0] if self.profile.languages else "en"
@@ -44,7 +56,31 @@ class Lookup:
             return Origin(channel, address, contact.setting_id, contact, carer.language), ctx
         staff = await repos.people.staff_member(contact.person_id)
         sender = Origin(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
-        return sender, await self._staff_context(repos, contact, staff, text)
+        return sender, await self._staff_context(repos, contact, staff, inbound)
+
+    async def _link_target(
+        self, repos: Repos, inbound: Inbound, ctx: Context, now: datetime
+    ) -> Context:
+        if inbound.kind is InboundKind.START:
+            invite = await repos.invites.valid(inbound.text, iso(now))
+            if invite is None or invite.setting_id != self.setting_id:
+                return ctx
+            person = await self._person(repos, invite.person_kind, invite.person_id)
+            return dataclasses.replace(ctx, link_to=person, invite_id=invite.id)
+        try:
+            phone = normalise_phone(inbound.text, self.profile.country)
+        except ValueError:
+            return ctx
+        owner = await repos.links.owner_of_phone(self.setting_id, phone)
+        if owner is None:
+            return ctx
+        return dataclasses.replace(ctx, link_to=await self._person(repos, *owner))
+
+    @staticmethod
+    async def _person(repos: Repos, kind: PersonKind, person_id: int) -> Carer | StaffMember:
+        if kind is PersonKind.CARER:
+            return await repos.people.carer(person_id)
+        return await repos.people.staff_member(person_id)
 
     async def _carer_context(self, repos: Repos, contact: ContactRow, carer: Carer) -> Context:
         threads = await repos.threads.codes_of(carer.id)
@@ -63,11 +99,11 @@ class Lookup:
         )
 
     async def _staff_context(
-        self, repos: Repos, contact: ContactRow, staff: StaffMember, text: str
+        self, repos: Repos, contact: ContactRow, staff: StaffMember, inbound: Inbound
     ) -> Context:
         covers = tuple(await repos.people.covered_by(staff))
-        match = CODE_AT_START.match(text)
-        named = await repos.threads.describe(contact.setting_id, match.group(1)) if match else None
+        code = await self._named_code(repos, inbound)
+        named = await repos.threads.describe(contact.setting_id, code) if code else None
         everyone = bool(ANSWER_ALL_ROLES & set(staff.roles))
         recent = await repos.threads.recent(
             contact.setting_id, None if everyone else [staff.id, *covers]
@@ -76,11 +112,23 @@ class Lookup:
             setting=self.profile,
             staff=staff,
             newly_linked=not contact.linked,
-            named_code=match.group(1) if match else None,
+            named_code=code,
             named_thread=named,
             recent_threads=tuple(recent),
             covers=covers,
         )
+
+    @staticmethod
+    async def _named_code(repos: Repos, inbound: Inbound) -> str | None:
+        """The thread a staff message names: a leading #code, a Reply button, a native reply."""
+        match = CODE_AT_START.match(inbound.text)
+        if match:
+            return match.group(1)
+        if inbound.choice and inbound.choice.startswith(REPLY_ACTION):
+            return inbound.choice[len(REPLY_ACTION) :]
+        if inbound.reply_to:
+            return await repos.outbox.thread_of(inbound.reply_to)
+        return None
 
     async def _free_code(self, repos: Repos) -> str:
         length = 3

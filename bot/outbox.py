@@ -131,7 +131,7 @@ class Dispatcher:
             outbox_id=row.id,
             address=Address(Channel(row.channel), row.address),
             body=row.body,
-            choices=tuple(RenderedChoice(c["key"], c["label"]) for c in row.choices),
+            choices=tuple(RenderedChoice.from_dict(c) for c in row.choices),
             priority=Priority(row.priority),
             attempts=row.attempts,
         )

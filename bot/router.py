@@ -14,7 +14,19 @@ from bot.choices import match_choice
 from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
 from bot.effects import Effects
 from bot.flows import start
-from bot.flows.base import ChoiceMade, Event, TextReceived, Transition
+from bot.flows.base import (
+    ChoiceMade,
+    ContactShared,
+    Context,
+    Event,
+    LinkAsked,
+    NotPassedOn,
+    ReachChanged,
+    Signal,
+    State,
+    TextReceived,
+    Transition,
+)
 from bot.flows.onboarding import opt_in, opt_out
 from bot.i18n import normalise_answer
 from bot.lookup import Lookup
@@ -37,6 +49,7 @@ def to_payload(inbound: Inbound) -> dict[str, Any]:
         "choice": inbound.choice,
         "kind": inbound.kind.value,
         "display_name": inbound.display_name,
+        "reply_to": inbound.reply_to,
     }
 
 
@@ -51,6 +64,7 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
         choice=payload.get("choice"),
         kind=InboundKind(payload.get("kind", "message")),
         display_name=payload.get("display_name"),
+        reply_to=payload.get("reply_to"),
     )
 
 
@@ -182,21 +196,41 @@ class Router:
     async def _handle(self, repos: Repos, row: InboundRow) -> int:
         inbound = from_payload(row.payload)
         now = self.clock()
-        sender, ctx = await self.lookup.sender(repos, row.channel, row.address, inbound.text)
+        sender, ctx = await self.lookup.sender(repos, inbound, now)
         saved = await repos.conversations.load(row.channel, row.address)
         flow, state = saved if saved else (None, {})
-        offered = [RenderedChoice(c["key"], c["label"]) for c in state.pop("_offered", [])]
+        transition = await self._transition(repos, inbound, ctx, flow, state, now)
+        queued = await self.effects.apply(repos, sender, transition, now, saved is not None)
+        log.info("inbound %s handled: flow=%s queued=%d", row.id, transition.flow, queued)
+        return queued
+
+    async def _transition(
+        self,
+        repos: Repos,
+        inbound: Inbound,
+        ctx: Context,
+        flow: str | None,
+        state: State,
+        now: datetime,
+    ) -> Transition:
+        signal = _signal(inbound, ctx)
+        if signal is not None:
+            return start.signal(flow, state, signal)
+        offered_rows = state.pop("_offered", [])
+        offered = [RenderedChoice.from_dict(c) for c in offered_rows]
+        if inbound.choice is not None and not (
+            inbound.choice in {c.key for c in offered} or start.is_action(inbound.choice)
+        ):
+            # A button of a question already answered: nothing moves, the question stays open.
+            return start.stale_choice(flow, {**state, "_offered": offered_rows}, ctx)
         choice = inbound.choice or match_choice(inbound.text, offered)
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
         # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.
         restart = normalise_answer(inbound.text) == "yes" and await repos.people.opted_out(
-            row.channel, row.address
+            inbound.channel.value, inbound.address
         )
-        transition = self._keyword(inbound, event, restart) or start.run(flow, state, event, now)
-        queued = await self.effects.apply(repos, sender, transition, now, saved is not None)
-        log.info("inbound %s handled: flow=%s queued=%d", row.id, transition.flow, queued)
-        return queued
+        return self._keyword(inbound, event, restart) or start.run(flow, state, event, now)
 
     @staticmethod
     def _keyword(inbound: Inbound, event: Event, restart: bool) -> Transition | None:
@@ -213,3 +247,19 @@ class Router:
         if self._flusher is not None:
             with contextlib.suppress(Exception):
                 await self._flusher
+
+
+def _signal(inbound: Inbound, ctx: Context) -> Signal | None:
+    """The event for an inbound message that is not text or a choice, if it is one."""
+    kind = inbound.kind
+    if kind is InboundKind.START:
+        return LinkAsked(inbound.text.strip() or None, ctx)
+    if kind in (InboundKind.CONTACT, InboundKind.CONTACT_OTHER):
+        return ContactShared(kind is InboundKind.CONTACT, ctx)
+    if kind in (InboundKind.BLOCKED, InboundKind.UNBLOCKED):
+        return ReachChanged(kind is InboundKind.UNBLOCKED, ctx)
+    if kind is InboundKind.EDITED:
+        return NotPassedOn("edited", ctx)
+    if kind is InboundKind.UNSUPPORTED:
+        return NotPassedOn("unsupported", ctx)
+    return None

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from bot.domain import Text
 from bot.flows.information import TOPICS
+from bot.flows.linking import PREFERENCES
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +163,13 @@ def _unlabelled_choice_keys() -> tuple[str, ...]:
 
 def _dynamic_keys() -> dict[str, tuple[str, ...]]:
     """Each f-string key prefix the code builds, and the values its one field can take."""
-    return {"info.choice.": tuple(TOPICS), "choice.": _unlabelled_choice_keys()}
+    return {
+        "info.choice.": tuple(TOPICS),
+        "choice.": _unlabelled_choice_keys(),
+        "choice.on_": PREFERENCES,
+        "link.where_": PREFERENCES,
+        "notpassed.": ("edited", "unsupported"),
+    }
 
 
 def _expand(key: ast.expr, dynamic: dict[str, tuple[str, ...]]) -> list[str] | None:

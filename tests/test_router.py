@@ -275,10 +275,10 @@ async def test_a_failing_row_is_marked_and_does_not_block_others(tmp_path, monke
     kp = await make_keyperson(tmp_path)
     original = kp.router.lookup.sender
 
-    async def flaky(repos, channel, address, text):
-        if text == "first":
+    async def flaky(repos, inbound, now):
+        if inbound.text == "first":
             raise RuntimeError("boom")
-        return await original(repos, channel, address, text)
+        return await original(repos, inbound, now)
 
     monkeypatch.setattr(kp.router.lookup, "sender", flaky)
     await kp.router.accept(sms(LAURA, "first"))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.config import SettingProfile
-from bot.domain import Carer, Choice, Priority, StaffMember, Text, ThreadInfo
+from bot.domain import Carer, Choice, PersonKind, Priority, StaffMember, Text, ThreadInfo
 
 State = dict[str, Any]
 
@@ -27,6 +27,9 @@ class Context:
     recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
     covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
     fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person
+    channel: str = "sms"  # the channel the sender wrote on
+    link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
+    invite_id: int | None = None  # the valid invite that named them, if that is how
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,40 @@ class ChoiceMade:
     ctx: Context
 
 
+@dataclass(frozen=True, slots=True)
+class LinkAsked:
+    """A chat asked to be linked: /start, with the invite code of a deep link or without."""
+
+    code: str | None
+    ctx: Context
+
+
+@dataclass(frozen=True, slots=True)
+class ContactShared:
+    """A chat shared a contact: its own phone number (`own`), or someone else's."""
+
+    own: bool
+    ctx: Context
+
+
+@dataclass(frozen=True, slots=True)
+class ReachChanged:
+    """The person blocked the bot (False) or unblocked it (True)."""
+
+    reachable: bool
+    ctx: Context
+
+
+@dataclass(frozen=True, slots=True)
+class NotPassedOn:
+    """Something was sent that is not passed on: an edit ("edited") or a photo or file."""
+
+    what: str
+    ctx: Context
+
+
 Event = TextReceived | ChoiceMade
+Signal = LinkAsked | ContactShared | ReachChanged | NotPassedOn
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +92,7 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     priority: Priority = Priority.REPLY
     ignore_stop: bool = False  # only for the confirmation of STOP itself
+    language: str | None = None  # when the reader is not yet the sender on file (linking)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +102,8 @@ class NotifyStaff:
     staff_id: int
     text: Text
     priority: Priority = Priority.REPLY
+    choices: tuple[Choice, ...] = ()
+    thread: str | None = None  # the relay thread's code, so a channel's own reply finds it
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +114,7 @@ class NotifyCarer:
     text: Text
     about_child: int | None
     priority: Priority = Priority.REPLY
+    essential: bool = False  # reviews, visits, concern replies: fall back to SMS if need be
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +147,42 @@ class SetOptOut:
     opted_out: bool
 
 
-Effect = Reply | NotifyStaff | NotifyCarer | OpenThread | RecordAudit | MarkLinked | SetOptOut
+@dataclass(frozen=True, slots=True)
+class LinkContact:
+    """Link the sender's address to a person (and use up the invite that named them)."""
+
+    kind: PersonKind
+    person_id: int
+    invite_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetReachable:
+    """Record whether the sender's address can be reached on its channel."""
+
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetPreference:
+    """Record the channel the sender's person wants messages on: sms, telegram or both."""
+
+    preference: str
+    only_if_unset: bool = False
+
+
+Effect = (
+    Reply
+    | NotifyStaff
+    | NotifyCarer
+    | OpenThread
+    | RecordAudit
+    | MarkLinked
+    | SetOptOut
+    | LinkContact
+    | SetReachable
+    | SetPreference
+)
 
 
 @dataclass(frozen=True, slots=True)

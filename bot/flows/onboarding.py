@@ -3,13 +3,31 @@
 first text from a number on file ──► MarkLinked + welcome (names the children and key persons)
 text from a number not on file   ──► generic answer: no child's or staff member's name
 STOP / START / HELP              ──► SetOptOut + confirmation / help, as carriers expect
+blocked / unblocked on Telegram  ──► SetReachable, audited; nothing is sent to a blocked chat
+an edit, a photo or a file       ──► told politely that only new text messages are passed on
 """
 
 from __future__ import annotations
 
-from bot.domain import Text
-from bot.flows.base import Context, Effect, MarkLinked, RecordAudit, Reply, SetOptOut, Transition
+from bot.domain import Choice, ChoiceStyle, Text
+from bot.flows.base import (
+    Context,
+    Effect,
+    MarkLinked,
+    NotPassedOn,
+    ReachChanged,
+    RecordAudit,
+    Reply,
+    SetOptOut,
+    SetReachable,
+    State,
+    Transition,
+)
 from bot.flows.information import key_person_lines
+
+TELEGRAM = "telegram"
+# Defined here rather than in linking.py, which imports this module.
+SHARE_PHONE = Choice("share_phone", Text("choice.share_phone"), ChoiceStyle.CONTACT)
 
 
 def _setting_name(ctx: Context) -> str:
@@ -20,7 +38,8 @@ def welcome(ctx: Context) -> tuple[Effect, ...]:
     """Link the sender and greet them with what they need to know to start."""
     setting = _setting_name(ctx)
     if ctx.staff is not None:
-        text = Text("welcome.staff", {"name": ctx.staff.name, "setting": setting})
+        key = "welcome.staff_telegram" if ctx.channel == TELEGRAM else "welcome.staff"
+        text = Text(key, {"name": ctx.staff.name, "setting": setting})
         return (MarkLinked(), Reply(text), RecordAudit("contact.linked", f"staff:{ctx.staff.id}"))
     assert ctx.carer is not None
     informed = [c for c in ctx.carer.children if c.receives_information]
@@ -36,14 +55,37 @@ def welcome(ctx: Context) -> tuple[Effect, ...]:
                 "key_people": key_person_lines(informed),
             },
         )
-    return (MarkLinked(), Reply(text), RecordAudit("contact.linked", f"carer:{ctx.carer.id}"))
+    return (
+        MarkLinked(),
+        Reply(text, language=ctx.carer.language),
+        RecordAudit("contact.linked", f"carer:{ctx.carer.id}"),
+    )
 
 
 def unknown_sender(ctx: Context) -> Transition:
-    """Answer a number not on file politely, naming nobody."""
-    phone = ctx.setting.phone if ctx.setting else ""
-    text = Text("unknown.sender", {"setting": _setting_name(ctx), "phone": phone})
-    return Transition(None, {}, (Reply(text), RecordAudit("unknown.sender")))
+    """Answer a number or chat not on file politely, naming nobody."""
+    params = {"setting": _setting_name(ctx), "phone": ctx.setting.phone if ctx.setting else ""}
+    if ctx.channel == TELEGRAM:
+        reply = Reply(Text("unknown.telegram", params), (SHARE_PHONE,))
+    else:
+        reply = Reply(Text("unknown.sender", params))
+    return Transition(None, {}, (reply, RecordAudit("unknown.sender")))
+
+
+def reach_changed(event: ReachChanged) -> Transition:
+    """Blocked: send nothing more there. Unblocked: the chat can be reached again."""
+    action = "channel.unblocked" if event.reachable else "channel.blocked"
+    return Transition(None, {}, (SetReachable(event.reachable), RecordAudit(action)))
+
+
+def not_passed_on(flow: str | None, state: State, event: NotPassedOn) -> Transition:
+    """Say that an edit or a photo is not passed on, leaving any open question open."""
+    ctx = event.ctx
+    if ctx.carer is None and ctx.staff is None:
+        return unknown_sender(ctx)
+    params = {"setting": _setting_name(ctx)}
+    reply = Reply(Text(f"notpassed.{event.what}", params))
+    return Transition(flow, state, (reply, RecordAudit(f"not_passed_on.{event.what}")))
 
 
 def opt_out(ctx: Context) -> Transition:

@@ -4,16 +4,18 @@
                 └─ children with different key persons ──► which_child ──choice──► same
     staff "#CODE text" ──► allowed and receives_information ──► carer gets it; staff told
     staff text, no code ──► which_thread (recent threads) ──choice──► carer gets it
+    Reply button / /reply ──► compose (or which_thread first) ──text──► carer gets it
+A Telegram reply to a relayed message names its thread as a typed code does.
 Out of staff hours the carer is told when to expect a reply and whom to call if it is urgent.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import ChildLink, Choice, LocalTime, Priority, Text, ThreadInfo
+from bot.domain import ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -32,6 +34,27 @@ from bot.flows.base import (
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
+REPLY_ACTION = "reply:"  # a Reply button's key: "reply:" + the thread's code
+
+
+def reply_button(code: str) -> Choice:
+    """The button under a relayed message that starts an answer to its thread."""
+    return Choice(REPLY_ACTION + code, Text("choice.reply"), ChoiceStyle.TAP)
+
+
+def compose(ctx: Context) -> Transition:
+    """The Reply button was pressed: ask for the answer to the thread it names."""
+    thread = ctx.named_thread
+    if thread is None:
+        code = f"#{ctx.named_code}" if ctx.named_code else ""
+        return end(Reply(Text("relay.staff_unknown_code", {"code": code})))
+    if ctx.staff is None or not _allowed(thread, ctx):
+        return end(Reply(Text("relay.staff_not_allowed", _thread_params(thread))))
+    return Transition(
+        NAME,
+        {"step": "compose", "thread": asdict(thread)},
+        (Reply(Text("relay.staff_compose", _thread_params(thread))),),
+    )
 
 
 def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
@@ -46,7 +69,10 @@ def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
 def from_staff(text: str, ctx: Context) -> Transition:
     """Send a staff reply to the carer its code names, or ask which conversation it is for."""
     if ctx.named_code is not None:
-        body = text.strip()[len(ctx.named_code) + 1 :].strip()
+        body = text.strip()
+        typed = f"#{ctx.named_code}"
+        if body.casefold().startswith(typed.casefold()):
+            body = body[len(typed) :].strip()
         if ctx.named_thread is None:
             return end(Reply(Text("relay.staff_unknown_code", {"code": f"#{ctx.named_code}"})))
         return end(*_answer(body, ctx.named_thread, ctx))
@@ -76,10 +102,15 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     if state.get("step") == "which_thread" and ctx.staff is not None:
         if isinstance(event, ChoiceMade):
             for saved in state.get("threads", []):
+                if saved["code"] == event.key and not state["text"].strip():
+                    return compose(replace(ctx, named_thread=ThreadInfo(**saved)))
                 if saved["code"] == event.key:
                     return end(*_answer(state["text"], ThreadInfo(**saved), ctx))
         if isinstance(event, TextReceived):
             return from_staff(event.text, ctx)
+    if state.get("step") == "compose" and ctx.staff is not None:
+        if isinstance(event, TextReceived) and event.text.strip():
+            return end(*_answer(event.text.strip(), ThreadInfo(**state["thread"]), ctx))
     return Transition(None, {}, passthrough=True)
 
 
@@ -111,7 +142,10 @@ def _deliver(
         key = "relay.to_staff" if child.receives_information else "relay.to_staff_no_info"
         recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
         effects.append(OpenThread(carer.id, child.child_id, code))
-        effects.extend(NotifyStaff(staff_id, Text(key, params)) for staff_id in recipients)
+        effects.extend(
+            NotifyStaff(staff_id, Text(key, params), choices=(reply_button(code),), thread=code)
+            for staff_id in recipients
+        )
         effects.append(
             RecordAudit(
                 "relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)}
@@ -158,10 +192,7 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
     params = _thread_params(thread)
     if not body:
         return (Reply(Text("relay.staff_empty", params)),)
-    allowed = thread.key_person_id in (staff.id, *ctx.covers) or bool(
-        ANSWERING_ROLES & set(staff.roles)
-    )
-    if not allowed:
+    if not _allowed(thread, ctx):
         return (Reply(Text("relay.staff_not_allowed", params)),)
     if not thread.receives_information:
         return (
@@ -172,10 +203,25 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
         "relay.to_carer", {"staff": staff.name, "child": thread.child_name, "message": body}
     )
     return (
-        NotifyCarer(thread.carer_id, message, about_child=thread.child_id, priority=Priority.REPLY),
+        # An answer to a family's message is essential: it falls back to SMS if Telegram fails.
+        NotifyCarer(
+            thread.carer_id,
+            message,
+            about_child=thread.child_id,
+            priority=Priority.REPLY,
+            essential=True,
+        ),
         OpenThread(thread.carer_id, thread.child_id, thread.code),
         Reply(Text("relay.staff_sent", params)),
         RecordAudit("relay.to_carer", f"child:{thread.child_id}", {"code": thread.code}),
+    )
+
+
+def _allowed(thread: ThreadInfo, ctx: Context) -> bool:
+    staff = ctx.staff
+    assert staff is not None
+    return thread.key_person_id in (staff.id, *ctx.covers) or bool(
+        ANSWERING_ROLES & set(staff.roles)
     )
 
 

@@ -3,7 +3,10 @@
 unknown sender ──► generic answer
 INFO / MENU ──► information menu          (after the welcome, if this links them)
 greeting from a newly linked number ──► welcome only
+staff "reply" / a Reply button ──► relay compose
+a button from a question already answered ──► told so; nothing else changes
 other text ──► relay (carer → key person, staff → carer)
+/start, a shared contact ──► linking; blocked / unblocked, edits, photos ──► onboarding
 """
 
 from __future__ import annotations
@@ -11,14 +14,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.flows import information, onboarding, relay
-from bot.flows.base import Event, State, TextReceived, Transition
+from bot.domain import Text
+from bot.flows import information, linking, onboarding, relay
+from bot.flows.base import (
+    ChoiceMade,
+    ContactShared,
+    Context,
+    Event,
+    LinkAsked,
+    NotPassedOn,
+    ReachChanged,
+    Reply,
+    Signal,
+    State,
+    TextReceived,
+    Transition,
+)
 from bot.i18n import normalise_answer
 
 STEPS: dict[str, Callable[[State, Event, datetime], Transition]] = {
     information.NAME: information.step,
     relay.NAME: relay.step,
+    linking.NAME: linking.step,
 }
+REPLY_WORDS = frozenset({"reply", "answer", "odpowiedz", "odpowiedź"})
 INFO_WORDS = frozenset({"info", "information", "menu", "informacja", "informacje", "pomoc"})
 GREETINGS = frozenset(
     {
@@ -51,10 +70,14 @@ def begin(event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     if ctx.carer is None and ctx.staff is None:
         return onboarding.unknown_sender(ctx)
+    if isinstance(event, ChoiceMade) and event.key.startswith(relay.REPLY_ACTION):
+        return relay.compose(ctx) if ctx.staff is not None else stale_choice(None, {}, ctx)
     text = event.text if isinstance(event, TextReceived) else event.key
     word = normalise_answer(text)
     greeting = onboarding.welcome(ctx) if ctx.newly_linked else ()
-    if word in INFO_WORDS:
+    if word in REPLY_WORDS and ctx.staff is not None:
+        chosen = relay.from_staff("", ctx)
+    elif word in INFO_WORDS:
         chosen = information.menu(ctx)
     elif greeting and (not word or word in GREETINGS):
         return Transition(None, {}, greeting)
@@ -74,3 +97,28 @@ def help_and_menu(event: Event) -> Transition:
     greeting = onboarding.welcome(ctx) if ctx.newly_linked else ()
     menu = information.menu(ctx)
     return Transition(menu.flow, menu.state, greeting + help_text.effects + menu.effects)
+
+
+def is_action(key: str) -> bool:
+    """Whether a button key stays valid after its message (a Reply button), unlike answers."""
+    return key.startswith(relay.REPLY_ACTION)
+
+
+def stale_choice(flow: str | None, state: State, ctx: Context) -> Transition:
+    """A button of a question that was already answered: say so and leave everything as it is."""
+    if ctx.carer is None and ctx.staff is None:
+        return onboarding.unknown_sender(ctx)
+    return Transition(flow, state, (Reply(Text("choice.stale")),))
+
+
+def signal(flow: str | None, state: State, event: Signal) -> Transition:
+    """Linking, reachability and messages that are not passed on, whatever flow is open."""
+    if isinstance(event, LinkAsked):
+        return linking.asked(event)
+    if isinstance(event, ContactShared):
+        return linking.shared(event)
+    if isinstance(event, ReachChanged):
+        return onboarding.reach_changed(event)
+    if isinstance(event, NotPassedOn):
+        return onboarding.not_passed_on(flow, state, event)
+    raise TypeError(f"not a signal: {type(event).__name__}")

@@ -17,7 +17,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from bot.domain import Channel, Outbound, RenderedChoice, SendResult
+from bot.domain import Channel, ChoiceStyle, Outbound, RenderedChoice, SendResult
 from bot.errors import SendError
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,14 @@ UNREACHABLE = frozenset({21211, 21408, 21606, 21612, 21614})  # invalid, unrouta
 
 
 def render_sms(body: str, choices: Sequence[RenderedChoice]) -> str:
-    """The SMS text for a body and its choices: one numbered line per already-translated label."""
-    if not choices:
+    """The SMS text for a body and its choices: one numbered line per already-translated label.
+
+    Button-only choices (a Reply button, a phone-number request) have no SMS form and are left out.
+    """
+    typed = [c for c in choices if c.style is ChoiceStyle.OPTION]
+    if not typed:
         return body
-    lines = "\n".join(f"{number} {choice.label}" for number, choice in enumerate(choices, 1))
+    lines = "\n".join(f"{number} {choice.label}" for number, choice in enumerate(typed, 1))
     return f"{body}\n\n{lines}" if body else lines
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.sqlite_links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite_messages import SqliteAudit, SqliteInbox, SqliteOutbox
 from bot.storage.sqlite_people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite_threads import SqliteConversations, SqliteReminders, SqliteThreads
@@ -56,6 +57,8 @@ class Repos:
         self.outbox = SqliteOutbox(conn)
         self.reminders = SqliteReminders(conn)
         self.audit = SqliteAudit(conn)
+        self.links = SqliteLinks(conn)
+        self.invites = SqliteInvites(conn)
 
 
 class Database:

@@ -54,6 +54,8 @@ class OutboxRow:
     attempts: int
     provider_id: str | None
     created_at: str
+    essential: bool = False
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class NewOutbox:
     body: str
     choices: list[dict[str, str]]
     ignore_stop: bool = False
+    essential: bool = False  # falls back to another channel when this one cannot reach them
+    thread: str | None = None  # the relay thread's reply code, for channels that reply natively
 
 
 class SqliteInbox:
@@ -132,8 +136,8 @@ class SqliteOutbox:
         """Queue messages; they are sent after the surrounding transaction commits."""
         await self.conn.executemany(
             "INSERT INTO outbox (setting_id, channel, address, person_kind, person_id, priority, "
-            "body, choices, ignore_stop, next_attempt_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "body, choices, ignore_stop, essential, thread, next_attempt_at, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.setting_id,
@@ -145,6 +149,8 @@ class SqliteOutbox:
                     r.body,
                     json.dumps(r.choices),
                     int(r.ignore_stop),
+                    int(r.essential),
+                    r.thread,
                     now,
                     now,
                     now,
@@ -234,6 +240,13 @@ class SqliteOutbox:
         )
         return _outbox(row)
 
+    async def thread_of(self, provider_id: str) -> str | None:
+        """The relay thread of the message a provider id names, if it belongs to one."""
+        row = await fetch_one(
+            self.conn, "SELECT thread FROM outbox WHERE provider_id = ?", (provider_id,)
+        )
+        return row[0] if row else None
+
     async def for_address(self, channel: str, address: str, after_id: int = 0) -> list[OutboxRow]:
         """Messages to one address, oldest first (the simulator and tests read these)."""
         return [
@@ -284,4 +297,6 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         attempts=row["attempts"],
         provider_id=row["provider_id"],
         created_at=row["created_at"],
+        essential=bool(row["essential"]),
+        thread=row["thread"],
     )

@@ -180,12 +180,12 @@ class SqlitePeople:
             "SELECT * FROM contacts WHERE channel = ? AND address = ?",
             (channel, address),
         )
-        return _contact(row) if row else None
+        return contact_from_row(row) if row else None
 
     async def contacts_of(self, kind: PersonKind, person_id: int) -> list[ContactRow]:
         """Every channel address of one person."""
         return [
-            _contact(r)
+            contact_from_row(r)
             for r in await fetch_all(
                 self.conn,
                 "SELECT * FROM contacts WHERE person_kind = ? AND person_id = ? ORDER BY id",
@@ -316,7 +316,8 @@ class SqlitePeople:
         ]
 
 
-def _contact(row: aiosqlite.Row) -> ContactRow:
+def contact_from_row(row: aiosqlite.Row) -> ContactRow:
+    """A ContactRow from a row of the contacts table."""
     return ContactRow(
         id=row["id"],
         setting_id=row["setting_id"],
