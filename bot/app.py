@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import SettingProfile, Settings, load_profile
-from bot.domain import Channel
-from bot.effects import Effects
+from bot.domain import Channel, Text
+from bot.effects import STAFF_LANGUAGE, Effects
 from bot.handlers.base import Sender
 from bot.i18n import Catalogs
 from bot.lookup import Lookup
@@ -20,7 +21,13 @@ from bot.outbox import Dispatcher
 from bot.router import Router
 from bot.storage.sqlite import Database, iso, utcnow
 
+if TYPE_CHECKING:
+    from bot.handlers.telegram_web import TelegramChannel
+
 log = logging.getLogger(__name__)
+# The command menus Telegram shows: families see these, staff also get /reply in their chats.
+CARER_COMMANDS = ("start", "info", "help")
+STAFF_COMMANDS = ("reply", "info", "help", "start")
 
 
 @dataclass
@@ -36,10 +43,14 @@ class Keyperson:
     dispatcher: Dispatcher
     senders: Mapping[Channel, Sender]
     clock: Callable[[], datetime]
+    telegram: TelegramChannel | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        """Start the router worker and the dispatcher as tasks of the running loop."""
+        """Start Telegram (if configured), the router worker and the dispatcher."""
+        if self.telegram is not None:
+            # Before the dispatcher: the bot must know itself (getMe) before it can send.
+            await self.telegram.start()
         self.tasks = [
             asyncio.create_task(self.router.run(), name="router"),
             asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
@@ -54,6 +65,8 @@ class Keyperson:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks = []
+        if self.telegram is not None:
+            await self.telegram.stop()
         for sender in self.senders.values():
             await sender.close()
         await self.db.close()
@@ -73,11 +86,14 @@ async def build(
     settings: Settings,
     senders: Mapping[Channel, Sender],
     clock: Callable[[], datetime] = utcnow,
+    telegram: TelegramChannel | None = None,
 ) -> Keyperson:
     """Wire a Keyperson from its settings and the channels it sends on."""
     profile = load_profile(settings.setting_file)
     db, setting_id = await open_database(settings, profile)
     catalogs = Catalogs.load()
+    if telegram is not None:
+        senders = {**senders, Channel.TELEGRAM: telegram.sender}
     dispatcher = Dispatcher(db, senders, clock)
     router = Router(
         db,
@@ -86,8 +102,10 @@ async def build(
         clock,
         on_queued=dispatcher.wake,
     )
+    if telegram is not None:
+        telegram.bind(router.accept, clock)
     return Keyperson(
-        settings, profile, setting_id, db, catalogs, router, dispatcher, senders, clock
+        settings, profile, setting_id, db, catalogs, router, dispatcher, senders, clock, telegram
     )
 
 
@@ -108,3 +126,36 @@ def production_senders(settings: Settings) -> dict[Channel, Sender]:
             api_url=settings.twilio_api_url,
         )
     return senders
+
+
+def production_telegram(settings: Settings) -> TelegramChannel | None:
+    """The Telegram channel the settings configure (webhook with a public URL, else polling)."""
+    if settings.telegram_bot_token is None:
+        return None
+    from bot.handlers.telegram_send import TelegramSender
+    from bot.handlers.telegram_web import TelegramChannel, build_application
+
+    profile = load_profile(settings.setting_file)
+    catalogs = Catalogs.load()
+    application = build_application(settings.telegram_bot_token, settings.telegram_api_url)
+    staff = command_menu(catalogs, STAFF_COMMANDS, STAFF_LANGUAGE)
+    sender = TelegramSender(application.bot, staff_commands=staff)
+    menus: dict[str | None, list[tuple[str, str]]] = {
+        None: command_menu(catalogs, CARER_COMMANDS, profile.languages[0])
+    }
+    for language in profile.languages[1:]:
+        menus[language] = command_menu(catalogs, CARER_COMMANDS, language)
+    return TelegramChannel(
+        application,
+        sender,
+        public_url=settings.public_url,
+        secret=settings.telegram_webhook_secret,
+        commands=menus,
+    )
+
+
+def command_menu(
+    catalogs: Catalogs, commands: tuple[str, ...], language: str
+) -> list[tuple[str, str]]:
+    """(command, description) pairs for Telegram's menu, described in one language."""
+    return [(name, catalogs.render(Text(f"command.{name}"), language)) for name in commands]

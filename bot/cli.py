@@ -8,9 +8,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_profile, load_settings
-from bot.errors import ConfigError, ImportProblems
+from bot.errors import ConfigError, ImportProblems, KeypersonError
+
+if TYPE_CHECKING:
+    from bot.storage.sqlite import Database
 
 log = logging.getLogger("keyperson")
 
@@ -37,6 +41,20 @@ def parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("kind", choices=["staff", "families"], help="what the file holds")
     imports.add_argument("file", type=Path, help="the CSV file")
+    invite = commands.add_parser(
+        "invite",
+        help="print a one-time Telegram link for a carer or staff member",
+        description="Make a one-time code for one carer or staff member and print the "
+        "Telegram link that uses it (https://t.me/BOT?start=CODE). Opening the link and "
+        "pressing Start links that Telegram account to them. The code works once and "
+        "expires; only a hash of it is stored.",
+    )
+    who = invite.add_mutually_exclusive_group(required=True)
+    who.add_argument("--carer", metavar="REF", help="the carer_ref from families.csv")
+    who.add_argument("--staff", metavar="REF", help="the staff_ref from staff.csv")
+    invite.add_argument(
+        "--days", type=int, default=7, help="how many days the code is valid (default 7)"
+    )
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -77,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except KeypersonError as error:
+        print(f"keyperson: {error}", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,6 +123,8 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "init":
             print(f"database {settings.database} is ready for {profile.name}")
             return 0
+        if args.command == "invite":
+            return await _invite(args, settings, db, setting_id, profile.time_zone)
         importer = import_staff if args.kind == "staff" else import_families
         count = await importer(db, setting_id, args.file, profile.country)
         print(f"imported {count} row(s) from {args.file}")
@@ -110,15 +133,58 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
         await db.close()
 
 
+async def _invite(
+    args: argparse.Namespace, settings: Settings, db: Database, setting_id: int, zone: str
+) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import PersonKind
+    from bot.invites import create_invite, deep_link
+    from bot.storage.sqlite import utcnow
+
+    kind = PersonKind.CARER if args.carer else PersonKind.STAFF
+    ref = args.carer or args.staff
+    made = await create_invite(db, setting_id, kind, ref, args.days, utcnow())
+    until = made.expires_at.astimezone(ZoneInfo(zone))
+    print(f"One-time Telegram invite for {made.name} ({kind.value} {ref}).")
+    print(f"Valid once, until {until:%Y-%m-%d %H:%M} ({zone}).")
+    print(f"code: {made.code}")
+    username = await _bot_username(settings)
+    if username is None:
+        print(f"link: {deep_link('<your bot username>', made.code)}")
+        return 0
+    print(f"link: {deep_link(username, made.code)}")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's username from Telegram, or None (with a note) when it cannot be asked."""
+    if settings.telegram_bot_token is None:
+        print("note: set TELEGRAM_BOT_TOKEN to print the full link", file=sys.stderr)
+        return None
+    from bot.handlers.telegram_web import bot_username
+
+    try:
+        return await bot_username(settings.telegram_bot_token, settings.telegram_api_url)
+    except Exception as error:  # the code is made and stored; only the link text is missing
+        print(
+            f"note: could not ask Telegram for the bot's username ({type(error).__name__})",
+            file=sys.stderr,
+        )
+        return None
+
+
 def _production(settings: Settings) -> int:
-    from bot.app import build, production_senders
+    from bot.app import build, production_senders, production_telegram
     from bot.web import create_app
 
-    settings.require_sms()
+    settings.require_channel()
     load_profile(settings.setting_file)  # fail before the server starts, not inside it
 
     async def factory():  # type: ignore[no-untyped-def]
-        return await build(settings, production_senders(settings))
+        return await build(
+            settings, production_senders(settings), telegram=production_telegram(settings)
+        )
 
     _serve(create_app(factory), settings.host, settings.port)
     return 0

@@ -64,6 +64,21 @@ class Settings:
     twilio_api_url: str = DEFAULT_TWILIO_API_URL
 
     @property
+    def telegram_enabled(self) -> bool:
+        """Whether a Telegram bot token is set."""
+        return self.telegram_bot_token is not None
+
+    def require_channel(self) -> None:
+        """Raise ConfigError unless at least one channel is fully configured for serving."""
+        if self.sms_enabled:
+            self.require_sms()
+        elif not self.telegram_enabled:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN: serve needs a channel; set the Telegram bot token, or "
+                f"TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and {SMS_SENDER_KEYS} for SMS"
+            )
+
+    @property
     def sms_enabled(self) -> bool:
         """Whether every Twilio key needed to send SMS is set."""
         return _missing_twilio_key(self) is None
@@ -238,6 +253,15 @@ def _check_channels(settings: Settings) -> None:
         )
     if settings.telegram_webhook_secret is not None and settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN: required because TELEGRAM_WEBHOOK_SECRET is set")
+    if (
+        settings.telegram_bot_token is not None
+        and settings.public_url is not None
+        and settings.telegram_webhook_secret is None
+    ):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET: required for the Telegram webhook when "
+            "KEYPERSON_PUBLIC_URL is set (or leave KEYPERSON_PUBLIC_URL unset to poll Telegram)"
+        )
 
 
 # The setting file lives in bot/profile.py; it is configuration too, so it is named here.

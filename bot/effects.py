@@ -144,9 +144,7 @@ class Effects:
                 contact.person_kind, contact.person_id, effect.preference, effect.only_if_unset
             )
 
-    async def _link(
-        self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str
-    ) -> Origin:
+    async def _link(self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str) -> Origin:
         assert sender.setting_id is not None
         if effect.invite_id is not None and not await repos.invites.use(
             effect.invite_id, sender.address, stamp

@@ -34,9 +34,7 @@ class Lookup:
         self.profile = profile
         self.setting_id = setting_id
 
-    async def sender(
-        self, repos: Repos, inbound: Inbound, now: datetime
-    ) -> tuple[Origin, Context]:
+    async def sender(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         """Who wrote, and what their flow may know: the thread a staff answer names, and whom
         a Telegram invite code or shared number would link the chat to."""
         origin, ctx = await self._who(repos, inbound)

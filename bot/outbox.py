@@ -9,11 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain import Address, Channel, Outbound, Priority, RenderedChoice
+from bot.domain import Address, Channel, Outbound, PersonKind, Priority, RenderedChoice
 from bot.errors import SendError
 from bot.handlers.base import Sender
-from bot.storage.sqlite import Database, from_iso, iso
-from bot.storage.sqlite_messages import OutboxRow
+from bot.storage.sqlite import Database, Repos, from_iso, iso
+from bot.storage.sqlite_messages import NewOutbox, OutboxRow
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 5.0
@@ -69,6 +69,8 @@ class Dispatcher:
         self.jitter = jitter
         self._wake = {channel: asyncio.Event() for channel in self.senders}
         self._inflight: set[asyncio.Task[None]] = set()
+        # A channel that answered "too many requests" is left alone until this loop time.
+        self._paused_until: dict[str, float] = {}
 
     def wake(self) -> None:
         """Tell every lane that new rows were committed."""
@@ -99,6 +101,9 @@ class Dispatcher:
         pacer = Pacer(sender.rate_per_s, loop.time)
         batch = max(1, int(sender.rate_per_s))
         while True:
+            pause = self._paused_until.get(channel.value, 0.0) - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
             rows = await self._claim(channel, batch)
             for row in rows:
                 await pacer.wait()
@@ -134,6 +139,7 @@ class Dispatcher:
             choices=tuple(RenderedChoice.from_dict(c) for c in row.choices),
             priority=Priority(row.priority),
             attempts=row.attempts,
+            recipient_kind=row.person_kind,
         )
         try:
             result = await sender.send(message)
@@ -166,7 +172,48 @@ class Dispatcher:
                     await repos.people.set_opted_out(row.channel, row.address, True, iso(now))
                 if error.unreachable:
                     await repos.people.mark_unreachable(row.channel, row.address)
+                    if row.essential:
+                        await self._fall_back(repos, row, iso(now))
+        if error.retry_after:
+            # The channel asked us to wait: every send on it waits, not only this one.
+            loop_now = asyncio.get_running_loop().time()
+            self._paused_until[row.channel] = loop_now + error.retry_after
         log.warning("outbox %s failed (%s, retryable=%s)", row.id, error.code, error.retryable)
+
+    async def _fall_back(self, repos: Repos, row: OutboxRow, now: str) -> None:
+        """Queue an essential message again on the person's other reachable channels."""
+        if row.person_kind is None or row.person_id is None:
+            return
+        route = await repos.links.route(PersonKind(row.person_kind), row.person_id)
+        others = [c for c in route.contacts if c.channel != row.channel]
+        await repos.outbox.add(
+            [
+                NewOutbox(
+                    setting_id=c.setting_id,
+                    channel=c.channel,
+                    address=c.address,
+                    person_kind=row.person_kind,
+                    person_id=row.person_id,
+                    priority=row.priority,
+                    body=row.body,
+                    choices=row.choices,
+                    essential=True,
+                    thread=row.thread,
+                )
+                for c in others
+            ],
+            now,
+        )
+        await repos.audit.record(
+            row.setting_id,
+            "system",
+            "outbox.fallback" if others else "outbox.undeliverable",
+            f"{row.person_kind}:{row.person_id}",
+            {"outbox": row.id, "to": sorted({c.channel for c in others})},
+            now,
+        )
+        if others:
+            self.wake()
 
     async def status(self, provider_id: str, status: str, error_code: str | None) -> None:
         """Apply a delivery status callback: forward only; 21610 means the number opted out."""

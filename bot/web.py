@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from bot import __version__
 from bot.app import Keyperson
 from bot.handlers.sms import SmsWebhook
+from bot.handlers.telegram_web import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,15 @@ def create_app(
 
 def channel_routes(keyperson: Keyperson) -> list[BaseRoute]:
     """Webhook routes of the channels this deployment has configured."""
+    routes: list[BaseRoute] = []
+    telegram = keyperson.telegram
+    if telegram is not None and telegram.public_url:
+        routes.append(Route(WEBHOOK_PATH, telegram.webhook, methods=["POST"]))
+    return routes + sms_routes(keyperson)
+
+
+def sms_routes(keyperson: Keyperson) -> list[BaseRoute]:
+    """The two Twilio webhooks, when SMS is configured."""
     settings = keyperson.settings
     if not (settings.sms_enabled and settings.public_url and settings.twilio_auth_token):
         return []

@@ -125,9 +125,7 @@ def _already(ctx: Context) -> Transition:
     )
     key = "link.already_other" if someone_else else "link.already"
     menu = information.menu(ctx)
-    return Transition(
-        menu.flow, menu.state, (Reply(Text(key, _names(ctx))), *menu.effects)
-    )
+    return Transition(menu.flow, menu.state, (Reply(Text(key, _names(ctx))), *menu.effects))
 
 
 def _names(ctx: Context) -> dict[str, str]:

@@ -89,6 +89,15 @@ class SqliteLinks:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
+    async def by_ref(self, setting_id: int, kind: PersonKind, ref: str) -> tuple[int, str] | None:
+        """(id, name) of the carer or staff member with this ref in a setting."""
+        row = await fetch_one(
+            self.conn,
+            f"SELECT id, name FROM {_table(kind)} WHERE setting_id = ? AND ref = ?",
+            (setting_id, ref),
+        )
+        return (int(row[0]), str(row[1])) if row else None
+
     async def owner_of_phone(self, setting_id: int, phone: str) -> tuple[PersonKind, int] | None:
         """Who the imported phone number belongs to, as the SMS channel recognises them."""
         row = await fetch_one(

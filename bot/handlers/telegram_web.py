@@ -1,0 +1,207 @@
+"""The Telegram channel's life: the PTB Application in the lifespan, its webhook, or long polling.
+
+Webhook mode (a public URL is set): setWebhook with the secret; POST /webhooks/telegram checks
+the secret in constant time, stores the update under its update_id, then answers 200.
+Polling mode (no public URL): getUpdates in a loop; each update is stored before the next call's
+offset confirms it to Telegram, so an update is never confirmed before it is safe on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.domain import Inbound
+from bot.handlers.telegram import ALLOWED_UPDATES, Parsed, Press, parse_update
+from bot.handlers.telegram_send import TelegramSender
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/webhooks/telegram"
+MAX_BODY = 1024 * 1024  # an update is a few kB; Telegram never sends files in the update itself
+POLL_TIMEOUT_S = 25  # long polling: Telegram holds the request open until updates arrive
+POLL_RETRY_S = 5.0  # after a failed getUpdates or a failed store
+
+
+def build_application(token: str, api_url: str) -> Application:
+    """A PTB Application without an Updater: updates arrive through our webhook or poller."""
+    api = api_url.rstrip("/")
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .updater(None)
+        .build()
+    )
+
+
+async def bot_username(token: str, api_url: str) -> str:
+    """Ask Telegram (getMe) for the bot's username; raises TelegramError if it cannot."""
+    bot = build_application(token, api_url).bot
+    await bot.initialize()
+    try:
+        return str(bot.username)
+    finally:
+        await bot.shutdown()
+
+
+class TelegramChannel:
+    """Starts and stops the bot, takes updates in (webhook or polling) and stores them."""
+
+    def __init__(
+        self,
+        application: Application,
+        sender: TelegramSender,
+        *,
+        public_url: str | None,
+        secret: str | None,
+        commands: Mapping[str | None, Sequence[tuple[str, str]]] = {},
+    ) -> None:
+        if public_url and not secret:
+            raise ValueError("a Telegram webhook needs a secret token")
+        self.application = application
+        self.sender = sender
+        self.store: Callable[[Inbound], Awaitable[bool]] | None = None
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.public_url = public_url
+        self.secret = secret or ""
+        self.commands = dict(commands)
+        self._poller: asyncio.Task[None] | None = None
+        self._acks: set[asyncio.Task[None]] = set()
+
+    def bind(
+        self, store: Callable[[Inbound], Awaitable[bool]], clock: Callable[[], datetime]
+    ) -> None:
+        """Give the channel the router's store, which exists only once the core is wired."""
+        self.store = store
+        self.clock = clock
+
+    @property
+    def username(self) -> str:
+        """The bot's @username, known once started."""
+        return str(self.application.bot.username)
+
+    async def start(self) -> None:
+        """Initialise the bot (getMe), register commands, then set the webhook or start polling."""
+        await self.application.initialize()
+        await self.application.start()
+        await self._register_commands()
+        bot = self.application.bot
+        if self.public_url:
+            await bot.set_webhook(
+                url=self.public_url.rstrip("/") + WEBHOOK_PATH,
+                secret_token=self.secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("telegram webhook set for @%s", bot.username)
+        else:
+            # A webhook left from an earlier deployment would make getUpdates fail.
+            await bot.delete_webhook()
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poller")
+            log.info("telegram polling started for @%s", bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling, let button acknowledgements finish, and shut the bot down."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self._acks:
+            await asyncio.wait(self._acks, timeout=2.0)
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _register_commands(self) -> None:
+        for language, commands in self.commands.items():
+            try:
+                await self.sender.set_commands(commands, language=language)
+            except Exception as error:  # the menu is a convenience; the bot works without it
+                log.warning("telegram commands for %s not set (%s)", language, type(error).__name__)
+
+    async def webhook(self, request: Request) -> Response:
+        """POST /webhooks/telegram: refuse without the secret; store, then acknowledge."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode("utf-8"), self.secret.encode("utf-8")):
+            log.warning("telegram webhook: missing or wrong secret token")
+            return PlainTextResponse("forbidden", status_code=403)
+        data = await _read_json(request)
+        if data is None:
+            return PlainTextResponse("bad request", status_code=400)
+        await self.take(data)
+        return Response(status_code=200)
+
+    async def take(self, data: Mapping[str, Any]) -> Parsed:
+        """Store one update (raising if storing fails) and acknowledge its button press."""
+        if self.store is None:
+            raise RuntimeError("the Telegram channel is not bound to a router")
+        parsed = parse_update(data, self.clock())
+        if parsed.inbound is not None:
+            fresh = await self.store(parsed.inbound)
+            log.info(
+                "telegram update %s %s",
+                parsed.inbound.external_id,
+                "stored" if fresh else "duplicate",
+            )
+        if parsed.press is not None:
+            self._acknowledge(parsed.press)
+        return parsed
+
+    def _acknowledge(self, press: Press) -> None:
+        # In the background: the update is already safe, and Telegram waits for our answer.
+        task = asyncio.create_task(self.sender.acknowledge(press))
+        self._acks.add(task)
+        task.add_done_callback(self._acks.discard)
+
+    async def _poll(self) -> None:
+        offset: int | None = None
+        bot = self.application.bot
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset,
+                    timeout=POLL_TIMEOUT_S,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    read_timeout=POLL_TIMEOUT_S + 10,
+                )
+            except TelegramError as error:
+                log.warning("telegram getUpdates failed (%s)", type(error).__name__)
+                await asyncio.sleep(POLL_RETRY_S)
+                continue
+            for update in updates:
+                try:
+                    await self.take(update.to_dict())
+                except Exception:
+                    # Not stored: the offset stays, so Telegram offers this update again.
+                    log.exception("telegram update %s not stored", update.update_id)
+                    await asyncio.sleep(POLL_RETRY_S)
+                    break
+                offset = update.update_id + 1
+
+
+async def _read_json(request: Request) -> dict[str, Any] | None:
+    """The update JSON object, or None if the body is not one or is too large."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
