@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.app import CARER_COMMANDS, STAFF_COMMANDS
 from bot.domain import Text
 from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
@@ -169,6 +170,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "choice.on_": PREFERENCES,
         "link.where_": PREFERENCES,
         "notpassed.": ("edited", "unsupported"),
+        "command.": (*CARER_COMMANDS, *STAFF_COMMANDS),
     }
 
 
