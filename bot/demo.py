@@ -37,8 +37,12 @@ def demo_settings(settings: Settings, folder: Path) -> Settings:
 
 
 async def build_demo(settings: Settings) -> Keyperson:
-    """A Keyperson on the simulator channel with the demo staff and families imported."""
-    keyperson = await build(settings, {Channel.SMS: SimulatorSender()})
+    """A Keyperson on the simulated SMS and Telegram channels with the demo people imported."""
+    senders = {
+        Channel.SMS: SimulatorSender(),
+        Channel.TELEGRAM: SimulatorSender(channel=Channel.TELEGRAM),
+    }
+    keyperson = await build(settings, senders)
     data = resources.files("bot").joinpath("data")
     country = keyperson.profile.country
     with resources.as_file(data.joinpath("demo_staff.csv")) as staff:
