@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,6 +72,7 @@ class Dispatcher:
         self._inflight: set[asyncio.Task[None]] = set()
         # A channel that answered "too many requests" is left alone until this loop time.
         self._paused_until: dict[str, float] = {}
+        self._address_locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def wake(self) -> None:
         """Tell every lane that new rows were committed."""
@@ -131,7 +133,16 @@ class Dispatcher:
         wake.clear()
 
     async def send_one(self, sender: Sender, row: OutboxRow) -> None:
-        """Send one claimed row and record the outcome."""
+        """Send one claimed row and record the outcome, after earlier rows to the same address."""
+        key = (row.channel, row.address)
+        # Tasks start in the order rows were claimed and an asyncio.Lock serves waiters first
+        # come, first served, so a person's messages leave in the order they were written.
+        async with self._address_locks[key]:
+            await self._send_one(sender, row)
+        if not self._address_locks[key].locked():
+            self._address_locks.pop(key, None)
+
+    async def _send_one(self, sender: Sender, row: OutboxRow) -> None:
         message = Outbound(
             outbox_id=row.id,
             address=Address(Channel(row.channel), row.address),
@@ -174,6 +185,8 @@ class Dispatcher:
                     await repos.people.mark_unreachable(row.channel, row.address)
                     if row.essential:
                         await self._fall_back(repos, row, iso(now))
+        # The lane may be asleep with no due time: let it see the retry's (or fallback's) time.
+        self.wake()
         if error.retry_after:
             # The channel asked us to wait: every send on it waits, not only this one.
             loop_now = asyncio.get_running_loop().time()
@@ -212,8 +225,6 @@ class Dispatcher:
             {"outbox": row.id, "to": sorted({c.channel for c in others})},
             now,
         )
-        if others:
-            self.wake()
 
     async def status(self, provider_id: str, status: str, error_code: str | None) -> None:
         """Apply a delivery status callback: forward only; 21610 means the number opted out."""
