@@ -1,0 +1,139 @@
+"""Telegram through the router and dispatcher: invites, channel choice, stale buttons, fallback."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from bot.app import build
+from bot.domain import Channel, Inbound, InboundKind, PersonKind, Text
+from bot.errors import SendError
+from bot.flows.base import NotifyCarer, Transition
+from bot.importer import import_families, import_staff
+from bot.invites import create_invite
+from bot.storage.sqlite_messages import OutboxRow
+from tests.harness import DATA, LAURA, TUESDAY_10AM, Clock, FakeSender, queued_since, settings_for
+
+CHAT = "5001"
+_ids = itertools.count(1)
+
+
+class TelegramFake(FakeSender):
+    channel = Channel.TELEGRAM
+
+
+async def keyperson(tmp_path, clock=None):
+    sms, telegram = FakeSender(), TelegramFake()
+    kp = await build(
+        settings_for(tmp_path), {Channel.SMS: sms, Channel.TELEGRAM: telegram}, clock or Clock()
+    )
+    await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")
+    await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB")
+    return kp, sms, telegram
+
+
+async def tell(kp, text="", kind=InboundKind.MESSAGE, choice=None, chat=CHAT) -> list[OutboxRow]:
+    async with kp.db.reading() as repos:
+        last = next(iter(await repos.conn.execute_fetchall("SELECT MAX(id) FROM outbox")))[0]
+    inbound = Inbound(
+        Channel.TELEGRAM, chat, str(next(_ids)), TUESDAY_10AM, text, choice=choice, kind=kind
+    )
+    await kp.router.accept(inbound)
+    await kp.router.drain()
+    return await queued_since(kp, last or 0)
+
+
+async def test_invite_codes_work_once_and_expire(tmp_path):
+    clock = Clock()
+    kp, _, _ = await keyperson(tmp_path, clock)
+    old = await create_invite(kp.db, kp.setting_id, PersonKind.CARER, "P01", 1, clock())
+    fresh = await create_invite(kp.db, kp.setting_id, PersonKind.CARER, "P01", 7, clock())
+    clock.now += timedelta(days=2)
+    (expired,) = await tell(kp, old.code, InboundKind.START)
+    assert "out of date" in expired.body
+    welcome = await tell(kp, fresh.code, InboundKind.START)
+    assert "Hello Laura Hughes" in welcome[0].body
+    again = await tell(kp, fresh.code, InboundKind.START, chat="5002")
+    assert "already been used" in again[0].body
+    async with kp.db.reading() as repos:
+        contact = await repos.people.contact("telegram", CHAT)
+        assert contact is not None and contact.linked
+        assert await repos.links.preference(PersonKind.CARER, contact.person_id) == "telegram"
+    await kp.db.close()
+
+
+async def test_a_new_telegram_account_replaces_the_old_one(tmp_path):
+    kp, _, _ = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    await tell(kp, LAURA, InboundKind.CONTACT, chat="7007")
+    async with kp.db.reading() as repos:
+        assert await repos.people.contact("telegram", CHAT) is None
+        assert await repos.people.contact("telegram", "7007") is not None
+    await kp.db.close()
+
+
+async def test_a_button_of_an_answered_question_changes_nothing(tmp_path):
+    kp, _, _ = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)  # linked; the where-to question is open
+    (done,) = await tell(kp, choice="sms")
+    assert "text message" in done.body
+    (stale,) = await tell(kp, choice="telegram")
+    assert "already been answered" in stale.body
+    menu = await tell(kp, "INFO")
+    (answer,) = await tell(kp, choice="hours")
+    (stale_again,) = await tell(kp, choice="hours")
+    assert menu and "already been answered" in stale_again.body and answer.body
+    async with kp.db.reading() as repos:
+        contact = await repos.people.contact("telegram", CHAT)
+        assert contact is not None
+        assert await repos.links.preference(PersonKind.CARER, contact.person_id) == "sms"
+    await kp.db.close()
+
+
+async def _notify_laura(kp, essential: bool) -> list[OutboxRow]:
+    from bot.effects import Origin
+
+    async with kp.db.reading() as repos:
+        laura = await repos.people.contact("sms", LAURA)
+        last = next(iter(await repos.conn.execute_fetchall("SELECT MAX(id) FROM outbox")))[0]
+    assert laura is not None
+    notice = NotifyCarer(laura.person_id, Text("choice.stale"), None, essential=essential)
+    origin = Origin("sms", "system", kp.setting_id, None, "en")
+    async with kp.db.transaction() as repos:
+        await kp.router.effects.apply(repos, origin, Transition(None, {}, (notice,)), kp.clock())
+    return await queued_since(kp, last or 0)
+
+
+async def test_channel_choice_and_fallback_for_essential_messages_only(tmp_path):
+    kp, _, _ = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    assert [r.channel for r in await _notify_laura(kp, False)] == ["telegram"]
+    await tell(kp, kind=InboundKind.BLOCKED)
+    assert await _notify_laura(kp, False) == []  # she blocked the bot; not essential: nothing
+    assert [r.channel for r in await _notify_laura(kp, True)] == ["sms"]
+    await tell(kp, kind=InboundKind.UNBLOCKED)
+    async with kp.db.transaction() as repos:
+        contact = await repos.people.contact("telegram", CHAT)
+        assert contact is not None and not contact.unreachable
+        await repos.links.set_preference(PersonKind.CARER, contact.person_id, "both")
+    assert sorted(r.channel for r in await _notify_laura(kp, False)) == ["sms", "telegram"]
+    await kp.db.close()
+
+
+async def test_a_blocked_send_falls_back_to_sms_when_essential(tmp_path):
+    kp, _, telegram = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    await _notify_laura(kp, True)
+    await _notify_laura(kp, False)
+    async with kp.db.transaction() as repos:
+        rows = await repos.outbox.claim_due("telegram", "9999", 100)
+    blocked = SendError("blocked", retryable=False, code="403", unreachable=True)
+    for row in rows:
+        telegram.failures.append(blocked)
+        await kp.dispatcher.send_one(telegram, row)
+    async with kp.db.reading() as repos:
+        to_sms = await repos.outbox.for_address("sms", LAURA)
+        contact = await repos.people.contact("telegram", CHAT)
+    assert contact is not None and contact.unreachable
+    assert [r.essential for r in to_sms] == [True]  # only the essential one came over
+    await kp.db.close()
