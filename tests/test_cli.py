@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import cli
+from tests.fakes.telegram_api import TOKEN
 from tests.harness import DATA, ROOT
 
 
@@ -20,12 +21,15 @@ def env(tmp_path, monkeypatch):
         "TWILIO_FROM_NUMBER",
         "TWILIO_MESSAGING_SERVICE_SID",
         "KEYPERSON_PORT",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_API_URL",
     ):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["import"], ["serve"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["init"], ["import"], ["serve"], ["demo"], ["invite"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         cli.main([*command, "--help"])
@@ -59,9 +63,53 @@ def test_configuration_error_names_the_key(env, monkeypatch, capsys):
     assert "KEYPERSON_PORT" in capsys.readouterr().err
 
 
-def test_serve_without_twilio_keys_says_which_is_missing(env, capsys):
+def test_serve_without_any_channel_names_the_keys(env, capsys):
     assert cli.main(["serve"]) == 2
-    assert "TWILIO_ACCOUNT_SID" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err and "TWILIO_ACCOUNT_SID" in err
+
+
+def test_telegram_webhook_needs_its_secret(env, monkeypatch, capsys):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("KEYPERSON_PUBLIC_URL", "https://keyperson.example")
+    assert cli.main(["serve"]) == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_invite_prints_a_one_time_code_and_link(env, monkeypatch, capsys):
+    cli.main(["import", "staff", str(DATA / "staff.csv")])
+    cli.main(["import", "families", str(DATA / "families.csv")])
+    capsys.readouterr()
+    assert cli.main(["invite", "--carer", "P01"]) == 0
+    out = capsys.readouterr()
+    code = next(line.split()[1] for line in out.out.splitlines() if line.startswith("code:"))
+    assert "Laura Hughes" in out.out and f"?start={code}" in out.out
+    assert "TELEGRAM_BOT_TOKEN" in out.err
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    assert cli.main(["invite", "--staff", "S04", "--days", "3"]) == 0
+    assert "could not ask Telegram" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--carer", "NOPE"], "no carer with ref 'NOPE'"),
+        (["--staff", "S04", "--days", "0"], "--days"),
+    ],
+)
+def test_invite_problems_are_explained(env, capsys, args, message):
+    cli.main(["import", "staff", str(DATA / "staff.csv")])
+    assert cli.main(["invite", *args]) == 1
+    assert message in capsys.readouterr().err
+
+
+async def test_bot_username_comes_from_get_me():
+    from bot.handlers.telegram_web import bot_username
+    from tests.fakes.telegram_api import fake_telegram, serve_fake_telegram
+
+    async with serve_fake_telegram(fake_telegram()) as url:
+        assert await bot_username(TOKEN, url) == "KeypersonTestBot"
 
 
 def test_missing_setting_file_is_named(env, monkeypatch, tmp_path, capsys):
