@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import Choice, PersonKind, Priority, RenderedChoice, Text
+from bot.domain import Channel, Choice, ChoiceStyle, PersonKind, Priority, RenderedChoice, Text
 from bot.errors import InviteAlreadyUsed
 from bot.flows.base import (
     Effect,
@@ -30,6 +30,7 @@ from bot.storage.sqlite_people import ContactRow
 
 log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "en"
+SMS_HINT = "choice.sms_hint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,10 @@ class Effects:
             ).as_dict()
             for c in message.choices
         ]
+        body = self.catalogs.render(message.text, language)
+        if channel == Channel.SMS and any(c.style is ChoiceStyle.OPTION for c in message.choices):
+            # Buttons explain themselves; numbered lines on SMS need to say how to answer.
+            body = f"{body}\n{self.catalogs.render(Text(SMS_HINT), language)}"
         return NewOutbox(
             setting_id=setting_id,
             channel=channel,
@@ -246,7 +251,7 @@ class Effects:
             person_kind=contact.person_kind.value if contact else None,
             person_id=contact.person_id if contact else None,
             priority=int(message.priority),
-            body=self.catalogs.render(message.text, language),
+            body=body,
             choices=rendered,
             ignore_stop=ignore_stop,
             essential=message.essential,

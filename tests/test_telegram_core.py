@@ -137,3 +137,16 @@ async def test_a_blocked_send_falls_back_to_sms_when_essential(tmp_path):
     assert contact is not None and contact.unreachable
     assert [r.essential for r in to_sms] == [True]  # only the essential one came over
     await kp.db.close()
+
+
+async def test_numbered_options_say_how_to_answer_on_sms_only(tmp_path):
+    kp, _, _ = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    await tell(kp, choice="telegram")
+    (on_telegram,) = await tell(kp, "INFO")
+    assert "Reply with a number" not in on_telegram.body and on_telegram.choices
+    from tests.harness import say
+
+    *_, by_sms = await say(kp, LAURA, "INFO")  # a welcome first: SMS was not used before
+    assert by_sms.channel == "sms" and by_sms.body.endswith("Reply with a number.")
+    await kp.db.close()
