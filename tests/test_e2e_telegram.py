@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import socket
 import sqlite3
 from collections.abc import AsyncIterator
@@ -79,7 +80,8 @@ class Running:
 
     def scalar(self, sql: str, *args: object) -> Any:
         with sqlite3.connect(self.db_path) as conn:
-            return conn.execute(sql, args).fetchone()[0]
+            row = conn.execute(sql, args).fetchone()
+        return row[0] if row else None
 
 
 def message(chat: int, text: str = "", **extra: Any) -> dict[str, Any]:
@@ -384,3 +386,42 @@ async def _answer_by_sms(app: Running, code: str, text: str) -> None:
     path = "/webhooks/twilio/sms"
     response = await app.http.post(path, **signed(public, path, form))
     assert response.status_code == 200
+
+
+async def test_every_recorded_update_is_taken_as_its_kind(tmp_path, external):
+    expected = {
+        "message_text_private.json": "message",
+        "message_text_private_captured.json": "message",
+        "message_text_private_captured_2.json": "message",
+        "derived-message_start_plain.json": "start",
+        "derived-message_start_deeplink.json": "start",
+        "derived-message_contact_own.json": "contact",
+        "derived-message_contact_own_no_plus.json": "contact",
+        "derived-message_contact_someone_else.json": "contact_other",
+        "callback_query_with_message.json": "message",
+        "my_chat_member_kicked_private.json": "blocked",
+        "derived-my_chat_member_unblocked_private.json": "unblocked",
+        "derived-edited_message_private.json": "edited",
+        "message_photo_private.json": "unsupported",
+        "message_document_pdf_private.json": "unsupported",
+        "message_command_group.json": None,  # a group: not ours to read
+        "callback_query_inline_message.json": None,  # answered, nothing to store
+    }
+    folder = external / "telegram" / "updates"
+    async with running(tmp_path) as app:
+        for number, (name, kind) in enumerate(sorted(expected.items())):
+            update = json.loads((folder / name).read_text())
+            update["update_id"] = 900000 + number  # the samples reuse ids; ours must not clash
+            assert (await app.post(update)).status_code == 200, name
+            stored = app.scalar(
+                "SELECT json_extract(payload, '$.kind') FROM inbound WHERE external_id = ?",
+                str(update["update_id"]),
+            )
+            assert stored == kind, name
+        assert app.telegram.called("answerCallbackQuery")
+        for _ in range(200):
+            if not app.scalar("SELECT COUNT(*) FROM inbound WHERE handled_at IS NULL"):
+                break
+            await asyncio.sleep(0.02)
+        assert app.scalar("SELECT COUNT(*) FROM inbound WHERE error IS NOT NULL") == 0
+        assert app.scalar("SELECT COUNT(*) FROM contacts WHERE channel = 'telegram'") == 0
