@@ -118,6 +118,7 @@ class Outbound:
     priority: Priority = Priority.NORMAL
     attempts: int = 0
     recipient_kind: str | None = None  # 'carer', 'staff' or None for someone not on file
+    photo: str | None = None  # a Telegram file id sent with the text where the channel can
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,13 @@ FAMILY_COLUMNS = (
     "key_person_ref", "send_status", "carer_ref", "carer_name", "relationship", "phone",
     "language", "receives_information",
 )  # fmt: skip
+# Columns a file may leave out: older files stay valid; a missing one takes its default.
+FAMILY_OPTIONAL = ("photo_consent",)
 ROLES = ("key_person", "senco", "manager", "dsl", "translator")
 SEND_STATUSES = ("none", "emerging", "sen_support", "ehcp")
 CHILD_FIELDS = (
     "child_first_name", "child_last_name", "date_of_birth", "room", "key_person_ref",
-    "send_status",
+    "send_status", "photo_consent",
 )  # fmt: skip
 CARER_FIELDS = ("carer_name", "phone", "language")
 
@@ -139,7 +141,9 @@ def _read_text(path: Path, problems: _Problems) -> str | None:
         return None
 
 
-def _check_header(names: list[str], columns: tuple[str, ...], problems: _Problems) -> bool:
+def _check_header(
+    names: list[str], columns: tuple[str, ...], optional: tuple[str, ...], problems: _Problems
+) -> bool:
     before = len(problems.found)
     if not names:
         problems.add(1, "header", "the file is empty; the first line must name the columns")
@@ -148,15 +152,17 @@ def _check_header(names: list[str], columns: tuple[str, ...], problems: _Problem
         if column not in names:
             problems.add(1, column, "column is missing from the header")
     for number, name in enumerate(names, start=1):
-        if name not in columns:
+        if name not in columns + optional:
             problems.add(1, name or f"column {number}", "unknown column")
         elif names.index(name) != number - 1:
             problems.add(1, name, "column appears twice")
     return len(problems.found) == before
 
 
-def _records(path: Path, columns: tuple[str, ...], problems: _Problems) -> list[_Cells]:
-    """The data rows of a CSV file whose header holds exactly `columns`, in any order."""
+def _records(
+    path: Path, columns: tuple[str, ...], problems: _Problems, optional: tuple[str, ...] = ()
+) -> list[_Cells]:
+    """The data rows of a CSV file whose header holds `columns` (and any of `optional`)."""
     text = _read_text(path, problems)
     if text is None:
         return []
@@ -164,7 +170,7 @@ def _records(path: Path, columns: tuple[str, ...], problems: _Problems) -> list[
     rows: list[_Cells] = []
     try:
         names = [name.strip() for name in next(reader, [])]
-        if not _check_header(names, columns, problems):
+        if not _check_header(names, columns, optional, problems):
             return []
         end = reader.line_num
         for values in reader:
@@ -174,7 +180,8 @@ def _records(path: Path, columns: tuple[str, ...], problems: _Problems) -> list[
             if len(values) != len(names):
                 problems.add(line, "row", f"has {len(values)} values, the header {len(names)}")
                 continue
-            cells = {name: value.strip() for name, value in zip(names, values, strict=True)}
+            cells = dict.fromkeys(optional, "")
+            cells.update((name, value.strip()) for name, value in zip(names, values, strict=True))
             rows.append(_Cells(line, cells, problems))
     except csv.Error as error:
         problems.add(reader.line_num, "file", f"is not readable as CSV ({error})")
@@ -228,6 +235,7 @@ def _family_row(c: _Cells, country: str, staff_refs: set[str], today: date) -> F
         phone=c.phone("phone", country, True),
         language=c.one("language", None, "en"),
         receives_information=_YES_NO.get(c.one("receives_information", tuple(_YES_NO)), False),
+        photo_consent=_YES_NO.get(c.one("photo_consent", tuple(_YES_NO), "no"), False),
     )
 
 
@@ -250,7 +258,7 @@ def _check_same(
 def _parse_families(
     path: Path, country: str, staff_refs: set[str], today: date, problems: _Problems
 ) -> list[tuple[int, FamilyRow]]:
-    cells = _records(path, FAMILY_COLUMNS, problems)
+    cells = _records(path, FAMILY_COLUMNS, problems, FAMILY_OPTIONAL)
     rows = [(c.line, _family_row(c, country, staff_refs, today)) for c in cells]
     first: dict[tuple[str, str], int] = {}
     for line, row in rows:

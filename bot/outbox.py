@@ -151,6 +151,7 @@ class Dispatcher:
             priority=Priority(row.priority),
             attempts=row.attempts,
             recipient_kind=row.person_kind,
+            photo=row.photo,
         )
         try:
             result = await sender.send(message)

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.storage.sqlite_links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite_messages import SqliteAudit, SqliteInbox, SqliteOutbox
+from bot.storage.sqlite_news import SqliteNews
 from bot.storage.sqlite_people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite_threads import SqliteConversations, SqliteReminders, SqliteThreads
 
@@ -59,6 +60,7 @@ class Repos:
         self.audit = SqliteAudit(conn)
         self.links = SqliteLinks(conn)
         self.invites = SqliteInvites(conn)
+        self.news = SqliteNews(conn)
 
 
 class Database:

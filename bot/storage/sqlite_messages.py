@@ -56,6 +56,7 @@ class OutboxRow:
     created_at: str
     essential: bool = False
     thread: str | None = None
+    photo: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,8 @@ class NewOutbox:
     ignore_stop: bool = False
     essential: bool = False  # falls back to another channel when this one cannot reach them
     thread: str | None = None  # the relay thread's reply code, for channels that reply natively
+    photo: str | None = None  # a Telegram file id; channels without photos send the text alone
+    not_before: str | None = None  # held until then (a family's quiet hours)
 
 
 class SqliteInbox:
@@ -136,8 +139,8 @@ class SqliteOutbox:
         """Queue messages; they are sent after the surrounding transaction commits."""
         await self.conn.executemany(
             "INSERT INTO outbox (setting_id, channel, address, person_kind, person_id, priority, "
-            "body, choices, ignore_stop, essential, thread, next_attempt_at, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "body, choices, ignore_stop, essential, thread, photo, next_attempt_at, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.setting_id,
@@ -151,7 +154,8 @@ class SqliteOutbox:
                     int(r.ignore_stop),
                     int(r.essential),
                     r.thread,
-                    now,
+                    r.photo,
+                    max(now, r.not_before or now),
                     now,
                     now,
                 )
@@ -299,4 +303,5 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         created_at=row["created_at"],
         essential=bool(row["essential"]),
         thread=row["thread"],
+        photo=row["photo"],
     )

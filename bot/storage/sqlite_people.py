@@ -53,6 +53,7 @@ class FamilyRow:
     phone: str | None
     language: str
     receives_information: bool
+    photo_consent: bool = False
 
 
 class SqliteSettings:
@@ -105,11 +106,11 @@ class SqlitePeople:
         """Create or update the child, the carer, the link between them and the carer's contact."""
         await self.conn.execute(
             "INSERT INTO children (setting_id, ref, first_name, last_name, date_of_birth, room, "
-            "key_person_ref, send_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "key_person_ref, send_status, photo_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (setting_id, ref) DO UPDATE SET first_name=excluded.first_name, "
             "last_name=excluded.last_name, date_of_birth=excluded.date_of_birth, "
             "room=excluded.room, key_person_ref=excluded.key_person_ref, "
-            "send_status=excluded.send_status",
+            "send_status=excluded.send_status, photo_consent=excluded.photo_consent",
             (
                 setting_id,
                 row.child_ref,
@@ -119,6 +120,7 @@ class SqlitePeople:
                 row.room,
                 row.key_person_ref,
                 row.send_status,
+                int(row.photo_consent),
             ),
         )
         await self.conn.execute(

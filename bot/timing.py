@@ -1,0 +1,34 @@
+"""Local wall-clock rules as moments: when quiet hours end, when a carer's summary is due."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from bot.profile import TimeRange
+
+UPDATE_MODES = ("instant", "evening", "weekly", "essentials")
+
+
+def at_local(day: datetime, clock: time) -> datetime:
+    """`clock` on the local date of `day`, in the same zone (a skipped hour moves forward)."""
+    naive = datetime.combine(day.date(), clock)
+    return naive.replace(tzinfo=day.tzinfo)
+
+
+def quiet_end(quiet: TimeRange, local_now: datetime) -> datetime | None:
+    """When the quiet hours around `local_now` end, or None when it is not quiet now."""
+    if not quiet.contains(local_now.time()):
+        return None
+    end = at_local(local_now, quiet.end)
+    return end if end > local_now else at_local(local_now + timedelta(days=1), quiet.end)
+
+
+def next_summary(mode: str, at: time, weekday: int, local_now: datetime) -> datetime:
+    """The next evening (daily) or weekly summary moment after `local_now`, in local time."""
+    for ahead in range(8):
+        moment = at_local(local_now + timedelta(days=ahead), at)
+        if moment <= local_now:
+            continue
+        if mode == "evening" or moment.weekday() == weekday:
+            return moment
+    raise ValueError(f"no summary moment for mode {mode!r}")
