@@ -18,7 +18,9 @@ from bot.handlers.base import Sender
 from bot.i18n import Catalogs
 from bot.lookup import Lookup
 from bot.outbox import Dispatcher
+from bot.plain import Glossary
 from bot.router import Router
+from bot.scheduler import Scheduler
 from bot.storage.sqlite import Database, iso, utcnow
 
 if TYPE_CHECKING:
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # The command menus Telegram shows: families see these, staff also get /reply in their chats.
-CARER_COMMANDS = ("start", "info", "help")
-STAFF_COMMANDS = ("reply", "info", "help", "start")
+CARER_COMMANDS = ("start", "info", "wow", "settings", "help")
+STAFF_COMMANDS = ("update", "wow", "reply", "info", "help", "start")
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Keyperson:
     senders: Mapping[Channel, Sender]
     clock: Callable[[], datetime]
     telegram: TelegramChannel | None = None
+    scheduler: Scheduler | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -55,9 +58,13 @@ class Keyperson:
             asyncio.create_task(self.router.run(), name="router"),
             asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
         ]
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     async def stop(self) -> None:
         """Stop cleanly: committed rows stay stored and are picked up on the next start."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
         await self.router.stop()
         for task in self.tasks:
             task.cancel()
@@ -95,17 +102,29 @@ async def build(
     if telegram is not None:
         senders = {**senders, Channel.TELEGRAM: telegram.sender}
     dispatcher = Dispatcher(db, senders, clock)
+    effects = Effects(catalogs, profile)
     router = Router(
         db,
-        Lookup(profile, setting_id),
-        Effects(catalogs),
+        Lookup(profile, setting_id, Glossary.load()),
+        effects,
         clock,
         on_queued=dispatcher.wake,
     )
     if telegram is not None:
         telegram.bind(router.accept, clock)
+    scheduler = Scheduler(db, effects, profile, setting_id, clock, dispatcher.wake)
     return Keyperson(
-        settings, profile, setting_id, db, catalogs, router, dispatcher, senders, clock, telegram
+        settings,
+        profile,
+        setting_id,
+        db,
+        catalogs,
+        router,
+        dispatcher,
+        senders,
+        clock,
+        telegram,
+        scheduler,
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, load_profile, load_settings
+from bot.config import SettingProfile, Settings, load_profile, load_settings
 from bot.errors import ConfigError, ImportProblems, KeypersonError
 
 if TYPE_CHECKING:
@@ -55,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--days", type=int, default=7, help="how many days the code is valid (default 7)"
     )
+    report = commands.add_parser(
+        "report",
+        help="print a report: engagement (which families have not heard from us)",
+        description="engagement: for every child, the key person, the last update or "
+        "celebration sent, and the last 30 days' concerns and good news. Families with no "
+        "update for [updates] no_update_days opening days, or only concerns, are marked.",
+    )
+    report.add_argument("name", choices=["engagement"], help="which report")
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -125,6 +133,8 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone)
+        if args.command == "report":
+            return await _report(db, setting_id, profile)
         importer = import_staff if args.kind == "staff" else import_families
         count = await importer(db, setting_id, args.file, profile.country)
         print(f"imported {count} row(s) from {args.file}")
@@ -172,6 +182,36 @@ async def _bot_username(settings: Settings) -> str | None:
             file=sys.stderr,
         )
         return None
+
+
+async def _report(db: Database, setting_id: int, profile: SettingProfile) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.scheduler import engagement
+    from bot.storage.sqlite import from_iso, utcnow
+
+    zone = ZoneInfo(profile.time_zone)
+    local = utcnow().astimezone(zone)
+    async with db.reading() as repos:
+        rows = await engagement(repos, profile, setting_id, local)
+    print(f"Keeping in touch at {profile.name}, {local:%Y-%m-%d %H:%M} ({profile.time_zone})")
+    print(f"{'key person':<20} {'child':<24} {'last update':<16} concerns  good news  note")
+    for row in rows:
+        last = row["last_update"]
+        when = f"{from_iso(str(last)).astimezone(zone):%Y-%m-%d}" if last else "never"
+        notes = []
+        if row["no_update"]:
+            notes.append(f"no update for {profile.no_update_days}+ opening days")
+        if row["concerns"] and not row["celebrations"]:
+            notes.append("only concerns")
+        child = f"{row['first_name']} {row['last_name']}"
+        print(
+            f"{row['key_person'] or '-'!s:<20} {child:<24} {when:<16} "
+            f"{row['concerns']!s:>8}  {row['celebrations']!s:>9}  {'; '.join(notes)}"
+        )
+    quiet = sum(1 for row in rows if row["no_update"])
+    print(f"{len(rows)} children; {quiet} with no recent update")
+    return 0
 
 
 def _production(settings: Settings) -> int:

@@ -87,6 +87,7 @@ class Inbound:
     kind: InboundKind = InboundKind.MESSAGE
     display_name: str | None = None
     reply_to: str | None = None  # provider id of the message this one answers (Telegram reply)
+    media: str | None = None  # a photo's Telegram file id (the caption is in `text`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +202,12 @@ class ThreadInfo:
     child_name: str
     key_person_id: int | None
     receives_information: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChild:
+    """A child a member of staff may send updates about (their own or a colleague's they cover)."""
+
+    id: int
+    first_name: str
+    photo_consent: bool

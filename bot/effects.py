@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.config import SettingProfile
 from bot.domain import Channel, Choice, ChoiceStyle, PersonKind, Priority, RenderedChoice, Text
 from bot.errors import InviteAlreadyUsed
 from bot.flows.base import (
@@ -16,14 +17,20 @@ from bot.flows.base import (
     NotifyCarer,
     NotifyStaff,
     OpenThread,
+    PreviewNews,
     RecordAudit,
+    RecordNews,
     Reply,
     SetOptOut,
     SetPreference,
     SetReachable,
+    SetTimer,
+    SetUpdateMode,
+    ShareNews,
     Transition,
 )
 from bot.i18n import Catalogs
+from bot.news import NewsDelivery
 from bot.storage.sqlite import Repos, iso
 from bot.storage.sqlite_messages import NewOutbox
 from bot.storage.sqlite_people import ContactRow
@@ -47,15 +54,16 @@ class Origin:
     def actor(self) -> str:
         """The audit actor for this sender."""
         if self.contact is None:
-            return "unknown"
+            return "system" if self.channel == "system" else "unknown"
         return f"{self.contact.person_kind.value}:{self.contact.person_id}"
 
 
 class Effects:
     """Turns effects into rows; the caller owns the transaction around `apply`."""
 
-    def __init__(self, catalogs: Catalogs) -> None:
+    def __init__(self, catalogs: Catalogs, profile: SettingProfile | None = None) -> None:
         self.catalogs = catalogs
+        self.news = NewsDelivery(catalogs, profile) if profile is not None else None
 
     async def apply(
         self,
@@ -74,15 +82,18 @@ class Effects:
                 # What follows (the welcome) goes to the newly linked person, as theirs.
                 sender = await self._link(repos, sender, effect, stamp)
                 continue
-            rows = await self._one(repos, sender, effect, stamp)
+            if isinstance(effect, ShareNews | PreviewNews):
+                rows = await self._news(repos, sender, effect, now)
+            else:
+                rows = await self._one(repos, sender, effect, stamp)
             outbox.extend(rows)
-            if isinstance(effect, Reply) and effect.choices and rows:
+            if isinstance(effect, Reply | PreviewNews) and effect.choices and rows:
                 offered = [RenderedChoice.from_dict(c) for c in rows[0].choices]
         if outbox:
             await repos.outbox.add(outbox, stamp)
         state = dict(transition.state)
         if offered:
-            state["_offered"] = [{"key": c.key, "label": c.label} for c in offered]
+            state["_offered"] = [c.as_dict() for c in offered]
         if transition.flow is not None or had_state:
             await repos.conversations.save(
                 sender.channel, sender.address, sender.setting_id, transition.flow, state, stamp
@@ -108,7 +119,7 @@ class Effects:
             message = Message(
                 effect.text, effect.choices, effect.priority, essential=True, thread=effect.thread
             )
-            return await self._to_person(
+            return await self.deliver(
                 repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
             )
         if isinstance(effect, NotifyCarer):
@@ -139,11 +150,64 @@ class Effects:
             )
         elif isinstance(effect, SetReachable):
             await repos.links.set_reachable(sender.channel, sender.address, effect.reachable)
+        elif isinstance(effect, SetTimer) and sender.setting_id is not None:
+            await repos.reminders.add(
+                sender.setting_id,
+                sender.channel,
+                sender.address,
+                effect.flow,
+                iso(effect.due),
+                effect.rule,
+                dict(effect.payload),
+            )
+        elif isinstance(effect, RecordNews) and sender.setting_id is not None:
+            await repos.news.add(
+                sender.setting_id,
+                effect.child_id,
+                effect.kind,
+                sender.actor,
+                effect.text,
+                None,
+                stamp,
+            )
+        elif isinstance(effect, SetUpdateMode) and sender.contact is not None:
+            await repos.news.set_update_mode(
+                sender.contact.person_id, effect.mode, effect.at, effect.day
+            )
         elif isinstance(effect, SetPreference) and sender.contact is not None:
             contact = sender.contact
             await repos.links.set_preference(
                 contact.person_kind, contact.person_id, effect.preference, effect.only_if_unset
             )
+
+    async def _news(
+        self, repos: Repos, sender: Origin, effect: ShareNews | PreviewNews, now: datetime
+    ) -> list[NewOutbox]:
+        assert self.news is not None and sender.setting_id is not None
+        stamp = iso(now)
+        if isinstance(effect, PreviewNews):
+            text = await self.news.preview(repos, effect, sender.language)
+            message = Message(text, effect.choices)
+            return [
+                self._row(
+                    sender.setting_id,
+                    sender.channel,
+                    sender.address,
+                    sender.contact,
+                    sender.language,
+                    message,
+                )
+            ]
+        rows: list[NewOutbox] = []
+        for carer_id, text, photo, hold in await self.news.share(
+            repos, effect, sender.actor, sender.setting_id, now
+        ):
+            carer = await repos.people.carer(carer_id)
+            message = Message(text, (), Priority.NORMAL, photo=photo, not_before=hold)
+            rows += await self.deliver(
+                repos, PersonKind.CARER, carer_id, carer.language, message, sender, stamp
+            )
+        return rows
 
     async def _link(self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str) -> Origin:
         assert sender.setting_id is not None
@@ -185,11 +249,11 @@ class Effects:
             )
             return []
         message = Message(effect.text, (), effect.priority, essential=effect.essential)
-        return await self._to_person(
+        return await self.deliver(
             repos, PersonKind.CARER, carer.id, carer.language, message, sender, stamp
         )
 
-    async def _to_person(
+    async def deliver(
         self,
         repos: Repos,
         kind: PersonKind,
@@ -199,6 +263,7 @@ class Effects:
         sender: Origin,
         stamp: str,
     ) -> list[NewOutbox]:
+        """Rows for one person on the channels they chose (the managers for unreachable staff)."""
         route = await repos.links.route(kind, person_id)
         contacts = list(route.chosen(message.essential))
         if not route.contacts and kind is PersonKind.STAFF and sender.setting_id is not None:
@@ -256,6 +321,8 @@ class Effects:
             ignore_stop=ignore_stop,
             essential=message.essential,
             thread=message.thread,
+            photo=message.photo,
+            not_before=message.not_before,
         )
 
 
@@ -268,3 +335,5 @@ class Message:
     priority: Priority = Priority.REPLY
     essential: bool = False
     thread: str | None = None
+    photo: str | None = None
+    not_before: str | None = None

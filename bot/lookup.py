@@ -30,9 +30,10 @@ def new_code(length: int = 3) -> str:
 class Lookup:
     """Builds the Context and the Origin for one inbound message."""
 
-    def __init__(self, profile: SettingProfile, setting_id: int) -> None:
+    def __init__(self, profile: SettingProfile, setting_id: int, glossary: object = None) -> None:
         self.profile = profile
         self.setting_id = setting_id
+        self.glossary = glossary
 
     async def sender(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         """Who wrote, and what their flow may know: the thread a staff answer names, and whom
@@ -40,7 +41,9 @@ class Lookup:
         origin, ctx = await self._who(repos, inbound)
         if inbound.kind in (InboundKind.START, InboundKind.CONTACT) and inbound.text:
             ctx = await self._link_target(repos, inbound, ctx, now)
-        return origin, dataclasses.replace(ctx, channel=inbound.channel.value)
+        return origin, dataclasses.replace(
+            ctx, channel=inbound.channel.value, glossary=self.glossary
+        )
 
     async def _who(self, repos: Repos, inbound: Inbound) -> tuple[Origin, Context]:
         channel, address = inbound.channel.value, inbound.address
@@ -114,6 +117,7 @@ class Lookup:
             named_thread=named,
             recent_threads=tuple(recent),
             covers=covers,
+            key_children=tuple(await repos.news.key_children([staff.id, *covers])),
         )
 
     @staticmethod

@@ -42,6 +42,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         ("concerns", "acknowledge_within_hours"),
         ("reminders", "review_days_before workshop_days_before time"),
         ("retention", "message_days"),
+        ("updates", "no_update_days keeping_in_touch_day keeping_in_touch_time"),
     )
 }
 
@@ -134,6 +135,9 @@ class SettingProfile:
     workshop_reminder_days: tuple[int, ...] = (7, 1)
     reminder_time: time = time(10, 0)
     retention_days: int = 730
+    no_update_days: int = 3
+    keeping_in_touch_day: int = 0  # Monday
+    keeping_in_touch_time: time = time(9, 0)
 
 
 def load_profile(path: Path) -> SettingProfile:
@@ -162,6 +166,9 @@ def load_profile(path: Path) -> SettingProfile:
         workshop_reminder_days=toml.days_before("reminders.workshop_days_before"),
         reminder_time=toml.clock("reminders.time", "10:00"),
         retention_days=toml.positive("retention.message_days", 730),
+        no_update_days=toml.positive("updates.no_update_days", 3),
+        keeping_in_touch_day=toml.weekday("updates.keeping_in_touch_day", "mon"),
+        keeping_in_touch_time=toml.clock("updates.keeping_in_touch_time", "09:00"),
     )
 
 
@@ -280,6 +287,13 @@ class _Toml:
             if name.lower() not in DAY_NAMES:
                 raise self.fail(key, f'must be day names like "mon", got {show_value(name)}')
         return tuple(sorted(self.distinct(key, tuple(DAY_NAMES.index(n.lower()) for n in names))))
+
+    def weekday(self, key: str, default: str) -> int:
+        value = self.raw(key, str, 'a day name in quotes, like "mon"')
+        name = default if value is _MISSING else value.strip().lower()
+        if name not in DAY_NAMES:
+            raise self.fail(key, f'must be a day name like "mon", got {show_value(name)}')
+        return DAY_NAMES.index(name)
 
     def texts(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self.raw(key, list, 'a list of text, like ["a", "b"]')

@@ -21,6 +21,7 @@ from bot.flows.base import (
     Event,
     LinkAsked,
     NotPassedOn,
+    PhotoShared,
     ReachChanged,
     Signal,
     State,
@@ -50,6 +51,7 @@ def to_payload(inbound: Inbound) -> dict[str, Any]:
         "kind": inbound.kind.value,
         "display_name": inbound.display_name,
         "reply_to": inbound.reply_to,
+        "media": inbound.media,
     }
 
 
@@ -65,6 +67,7 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
         kind=InboundKind(payload.get("kind", "message")),
         display_name=payload.get("display_name"),
         reply_to=payload.get("reply_to"),
+        media=payload.get("media"),
     )
 
 
@@ -260,6 +263,8 @@ def _signal(inbound: Inbound, ctx: Context) -> Signal | None:
         return ReachChanged(kind is InboundKind.UNBLOCKED, ctx)
     if kind is InboundKind.EDITED:
         return NotPassedOn("edited", ctx)
+    if kind is InboundKind.UNSUPPORTED and inbound.media:
+        return PhotoShared(inbound.media, inbound.text, ctx)
     if kind is InboundKind.UNSUPPORTED:
         return NotPassedOn("unsupported", ctx)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.profile import TimeRange
+from bot.profile import Hours, TimeRange
 
 UPDATE_MODES = ("instant", "evening", "weekly", "essentials")
 
@@ -32,3 +32,13 @@ def next_summary(mode: str, at: time, weekday: int, local_now: datetime) -> date
         if mode == "evening" or moment.weekday() == weekday:
             return moment
     raise ValueError(f"no summary moment for mode {mode!r}")
+
+
+def after_staff_day(staff: Hours, local_now: datetime) -> datetime:
+    """The start of the staff hours after the staff day now running (or the next one) ends:
+    "the next morning" for a message that staff had a whole working day to answer."""
+    start = staff.next_open(local_now)
+    end = at_local(start, staff.range.end)
+    if end <= start:
+        end = at_local(start + timedelta(days=1), staff.range.end)
+    return staff.next_open(end + timedelta(minutes=1))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Keyperson, build
@@ -35,6 +36,21 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+class RunningClock:
+    """A clock that starts at a set moment and then runs in real time; tests may jump it."""
+
+    def __init__(self, start: datetime = TUESDAY_10AM) -> None:
+        self.start = start
+        self.began = time.monotonic()
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return self.start + self.offset + timedelta(seconds=time.monotonic() - self.began)
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
 
 
 class FakeSender:

@@ -17,7 +17,7 @@ from bot.app import build, production_senders
 from bot.importer import import_families, import_staff
 from bot.web import create_app
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
-from tests.harness import DATA, LAURA, TOM, settings_for
+from tests.harness import DATA, LAURA, TOM, RunningClock, settings_for
 
 FROM = "+447700900999"
 
@@ -38,7 +38,7 @@ async def running_keyperson(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[s
     )
 
     async def factory():  # the same wiring as `keyperson serve`, test families imported
-        keyperson = await build(settings, production_senders(settings))
+        keyperson = await build(settings, production_senders(settings), RunningClock())
         await import_staff(keyperson.db, keyperson.setting_id, DATA / "staff.csv", "GB")
         await import_families(keyperson.db, keyperson.setting_id, DATA / "families.csv", "GB")
         return keyperson

@@ -24,7 +24,7 @@ from bot.invites import create_invite
 from bot.web import create_app
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, fake_telegram, serve_fake_telegram
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
-from tests.harness import DATA, LAURA, settings_for
+from tests.harness import DATA, LAURA, RunningClock, settings_for
 
 SECRET = "s3cret_for-tests"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -134,7 +134,9 @@ def buttons(sent: dict[str, Any]) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, *, polling: bool = False) -> AsyncIterator[Running]:
+async def running(
+    tmp_path: Path, *, polling: bool = False, clock: Any = None, extra_rows: str = ""
+) -> AsyncIterator[Running]:
     """`keyperson serve`'s app with Telegram and SMS on loopback, test families imported."""
     fake = fake_telegram()
     async with serve_fake_telegram(fake) as telegram_url, running_fake_twilio() as twilio:
@@ -156,7 +158,10 @@ async def running(tmp_path: Path, *, polling: bool = False) -> AsyncIterator[Run
 
         async def factory() -> Keyperson:  # the wiring of `keyperson serve`
             kp = await build(
-                settings, production_senders(settings), telegram=production_telegram(settings)
+                settings,
+                production_senders(settings),
+                clock or RunningClock(),
+                telegram=production_telegram(settings),
             )
             await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")
             await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB")
@@ -164,7 +169,7 @@ async def running(tmp_path: Path, *, polling: bool = False) -> AsyncIterator[Run
             extra.write_text(
                 (DATA / "families.csv").read_text().splitlines()[0]
                 + "\nC01,Amelia,Hughes,2022-03-14,Acorns,S04,none,P06,Sam Hughes,step-dad,"
-                "07400 200006,en,yes\n"
+                "07400 200006,en,yes\n" + extra_rows
             )
             await import_families(kp.db, kp.setting_id, extra, "GB")
             holder["kp"] = kp

@@ -8,7 +8,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.config import SettingProfile
-from bot.domain import Carer, Choice, PersonKind, Priority, StaffMember, Text, ThreadInfo
+from bot.domain import (
+    Carer,
+    Choice,
+    KeyChild,
+    PersonKind,
+    Priority,
+    StaffMember,
+    Text,
+    ThreadInfo,
+)
 
 State = dict[str, Any]
 
@@ -30,6 +39,8 @@ class Context:
     channel: str = "sms"  # the channel the sender wrote on
     link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
     invite_id: int | None = None  # the valid invite that named them, if that is how
+    key_children: tuple[KeyChild, ...] = ()  # children a staff member may send updates about
+    glossary: Any = None  # the plain-words Glossary (bot.plain), loaded once at start
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +91,17 @@ class NotPassedOn:
     ctx: Context
 
 
+@dataclass(frozen=True, slots=True)
+class PhotoShared:
+    """A photo arrived (a Telegram file id) with its caption, if any."""
+
+    file_id: str
+    caption: str
+    ctx: Context
+
+
 Event = TextReceived | ChoiceMade
-Signal = LinkAsked | ContactShared | ReachChanged | NotPassedOn
+Signal = LinkAsked | ContactShared | ReachChanged | NotPassedOn | PhotoShared
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +191,61 @@ class SetPreference:
     only_if_unset: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class News:
+    """What a member of staff wrote about children: quick phrases, their own words, a photo."""
+
+    kind: str  # "update" or "celebration"
+    children: tuple[int, ...]
+    author: str  # the staff member's name, as families know them
+    phrases: tuple[str, ...] = ()
+    text: str = ""
+    photo: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewNews:
+    """Show the sender exactly what families will get (per language, with SMS parts)."""
+
+    news: News
+    choices: tuple[Choice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareNews:
+    """Record news about children and deliver it to each informed carer in their update mode."""
+
+    news: News
+
+
+@dataclass(frozen=True, slots=True)
+class RecordNews:
+    """Keep something said about a child on their record (good news from home, say)."""
+
+    child_id: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimer:
+    """A timer row for the sender's conversation: it fires at `due` unless cancelled first."""
+
+    flow: str
+    due: datetime
+    rule: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SetUpdateMode:
+    """Record how the sender (a carer) wants updates: instant, evening, weekly or essentials."""
+
+    mode: str
+    at: str | None = None  # HH:MM for summaries
+    day: int | None = None  # weekday for weekly summaries, 0 = Monday
+
+
 Effect = (
     Reply
     | NotifyStaff
@@ -182,6 +257,11 @@ Effect = (
     | LinkContact
     | SetReachable
     | SetPreference
+    | PreviewNews
+    | ShareNews
+    | SetUpdateMode
+    | RecordNews
+    | SetTimer
 )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
+from bot.flows import wording
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -31,6 +32,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.i18n import normalise_answer
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
@@ -75,7 +77,7 @@ def from_staff(text: str, ctx: Context) -> Transition:
             body = body[len(typed) :].strip()
         if ctx.named_thread is None:
             return end(Reply(Text("relay.staff_unknown_code", {"code": f"#{ctx.named_code}"})))
-        return end(*_answer(body, ctx.named_thread, ctx))
+        return _checked(body, ctx.named_thread, ctx)
     if not ctx.recent_threads:
         return end(Reply(Text("relay.staff_no_threads")))
     choices = tuple(
@@ -105,12 +107,42 @@ def step(state: State, event: Event, now: datetime) -> Transition:
                 if saved["code"] == event.key and not state["text"].strip():
                     return compose(replace(ctx, named_thread=ThreadInfo(**saved)))
                 if saved["code"] == event.key:
-                    return end(*_answer(state["text"], ThreadInfo(**saved), ctx))
+                    return _checked(state["text"], ThreadInfo(**saved), ctx)
         if isinstance(event, TextReceived):
             return from_staff(event.text, ctx)
     if state.get("step") == "compose" and ctx.staff is not None:
         if isinstance(event, TextReceived) and event.text.strip():
-            return end(*_answer(event.text.strip(), ThreadInfo(**state["thread"]), ctx))
+            return _checked(event.text.strip(), ThreadInfo(**state["thread"]), ctx)
+    if state.get("step") == "plain" and ctx.staff is not None:
+        return _plain(state, event, ctx)
+    return Transition(None, {}, passthrough=True)
+
+
+def _checked(body: str, thread: ThreadInfo, ctx: Context) -> Transition:
+    """Send the answer, unless the plain-words check has something to suggest first."""
+    found = wording.flags(ctx.glossary, body)
+    if not found or not body or not _allowed(thread, ctx) or not thread.receives_information:
+        return end(*_answer(body, thread, ctx))
+    ask = wording.question(found, Text("relay.choice_edit"), Text("update.choice_cancel"))
+    return Transition(NAME, {"step": "plain", "thread": asdict(thread), "text": body}, (ask,))
+
+
+def _plain(state: State, event: Event, ctx: Context) -> Transition:
+    thread = ThreadInfo(**state["thread"])
+    if isinstance(event, ChoiceMade):
+        text = wording.accepted(ctx.glossary, state["text"], event.key)
+        if text is not None:
+            return _checked(text, thread, ctx)
+        if event.key == wording.KEEP:
+            return end(*_answer(state["text"], thread, ctx))
+        if event.key == wording.EDIT:
+            return compose(replace(ctx, named_thread=thread))
+        if event.key == wording.CANCEL:
+            return end(Reply(Text("update.cancelled")))
+    if isinstance(event, TextReceived) and normalise_answer(event.text) in ("cancel", "anuluj"):
+        return end(Reply(Text("update.cancelled")))
+    if isinstance(event, TextReceived) and event.text.strip():
+        return _checked(event.text.strip(), thread, ctx)
     return Transition(None, {}, passthrough=True)
 
 

@@ -15,7 +15,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain import Text
-from bot.flows import information, linking, onboarding, relay
+from bot.flows import (
+    celebration,
+    daily_update,
+    information,
+    linking,
+    onboarding,
+    preferences,
+    relay,
+)
 from bot.flows.base import (
     ChoiceMade,
     ContactShared,
@@ -23,6 +31,7 @@ from bot.flows.base import (
     Event,
     LinkAsked,
     NotPassedOn,
+    PhotoShared,
     ReachChanged,
     Reply,
     Signal,
@@ -36,8 +45,14 @@ STEPS: dict[str, Callable[[State, Event, datetime], Transition]] = {
     information.NAME: information.step,
     relay.NAME: relay.step,
     linking.NAME: linking.step,
+    daily_update.NAME: daily_update.step,
+    celebration.NAME: celebration.step,
+    preferences.NAME: preferences.step,
 }
 REPLY_WORDS = frozenset({"reply", "answer", "odpowiedz", "odpowiedź"})
+UPDATE_WORDS = frozenset({"update", "daily update"})
+WOW_WORDS = frozenset({"wow", "good news", "share good news", "celebrate", "brawo", "hurra"})
+SETTINGS_WORDS = frozenset({"settings", "setting", "ustawienia"})
 INFO_WORDS = frozenset({"info", "information", "menu", "informacja", "informacje", "pomoc"})
 GREETINGS = frozenset(
     {
@@ -75,8 +90,19 @@ def begin(event: Event, now: datetime) -> Transition:
     text = event.text if isinstance(event, TextReceived) else event.key
     word = normalise_answer(text)
     greeting = onboarding.welcome(ctx) if ctx.newly_linked else ()
-    if word in REPLY_WORDS and ctx.staff is not None:
+    explained = _explained(text, ctx)
+    if explained is not None:
+        chosen = explained
+    elif word in REPLY_WORDS and ctx.staff is not None:
         chosen = relay.from_staff("", ctx)
+    elif word in UPDATE_WORDS and ctx.staff is not None:
+        chosen = daily_update.begin("update", ctx)
+    elif word in WOW_WORDS and ctx.staff is not None:
+        chosen = daily_update.begin("celebration", ctx)
+    elif word in WOW_WORDS and ctx.carer is not None:
+        chosen = celebration.begin(ctx)
+    elif word in SETTINGS_WORDS and ctx.carer is not None:
+        chosen = preferences.begin(ctx)
     elif word in INFO_WORDS:
         chosen = information.menu(ctx)
     elif greeting and (not word or word in GREETINGS):
@@ -121,4 +147,21 @@ def signal(flow: str | None, state: State, event: Signal) -> Transition:
         return onboarding.reach_changed(event)
     if isinstance(event, NotPassedOn):
         return onboarding.not_passed_on(flow, state, event)
+    if isinstance(event, PhotoShared):
+        if flow == daily_update.NAME and event.ctx.staff is not None:
+            return daily_update.photo(state, event)
+        return onboarding.not_passed_on(flow, state, NotPassedOn("unsupported", event.ctx))
     raise TypeError(f"not a signal: {type(event).__name__}")
+
+
+def _explained(text: str, ctx: Context) -> Transition | None:
+    """WHAT IS EHCP: the glossary's plain explanation, in the reader's language."""
+    if ctx.glossary is None:
+        return None
+    term = ctx.glossary.lookup(text)
+    if term is None:
+        return None
+    language = ctx.carer.language if ctx.carer is not None else "en"
+    explanation = ctx.glossary.explain(term, language)
+    reply = Reply(Text("glossary.answer", {"term": term, "explanation": explanation}))
+    return Transition(None, {}, (reply,))

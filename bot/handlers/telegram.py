@@ -114,6 +114,8 @@ def _from_message(message: Message, external_id: str, now: datetime) -> Inbound 
     kind, text = read
     replied = message.reply_to_message
     reply_to = f"{message.chat.id}:{replied.message_id}" if replied is not None else None
+    # A photo is passed on by its file id (the largest size); Telegram keeps the file.
+    media = message.photo[-1].file_id if message.photo else None
     return _inbound(
         message.chat.id,
         message.from_user,
@@ -122,6 +124,7 @@ def _from_message(message: Message, external_id: str, now: datetime) -> Inbound 
         text=text,
         kind=kind,
         reply_to=reply_to,
+        media=media,
     )
 
 

@@ -67,11 +67,18 @@ class TelegramSender:
         if message.recipient_kind == "staff":
             await self._ensure_staff_commands(chat_id)
         message_id = 0
+        if message.photo:
+            # The photo first, by the file id Telegram already holds; then the words under it.
+            try:
+                await self._wait_for_chat(chat_id)
+                await self.bot.send_photo(chat_id=chat_id, photo=message.photo)
+            except TelegramError as error:
+                raise classify(error) from error
         for index, (text, markup) in enumerate(parts):
             try:
                 message_id = await self._send_part(chat_id, text, markup)
             except TelegramError as error:
-                raise _part_failed(classify(error), index) from error
+                raise _part_failed(classify(error), index + bool(message.photo)) from error
         log.info("outbox %s sent to telegram in %d part(s)", message.outbox_id, len(parts))
         return SendResult(provider_id=f"{chat_id}:{message_id}", status="sent")
 

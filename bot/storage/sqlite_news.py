@@ -6,17 +6,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.domain import KeyChild
 from bot.storage.sql import fetch_all, fetch_one
-
-
-@dataclass(frozen=True, slots=True)
-class KeyChild:
-    """A child a member of staff may send updates about."""
-
-    id: int
-    first_name: str
-    photo_consent: bool
-    key_person_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +48,12 @@ class SqliteNews:
         marks = ",".join("?" * len(staff_ids))
         rows = await fetch_all(
             self.conn,
-            "SELECT c.id, c.first_name, c.photo_consent, s.id FROM children c "
+            "SELECT c.id, c.first_name, c.photo_consent FROM children c "
             "JOIN staff s ON s.setting_id = c.setting_id AND s.ref = c.key_person_ref "
             f"WHERE s.id IN ({marks}) ORDER BY c.first_name, c.id",
             tuple(staff_ids),
         )
-        return [KeyChild(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+        return [KeyChild(r[0], r[1], bool(r[2])) for r in rows]
 
     async def families(self, child_ids: list[int]) -> list[FamilyMember]:
         """Every carer of these children, with their update mode, carer by carer."""

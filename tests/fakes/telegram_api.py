@@ -102,6 +102,7 @@ class FakeTelegram:
         self.blocked_chats: set[int] = set()
         self.offsets: list[int | None] = []
         self.sent: list[dict[str, Any]] = []  # parameters of each sendMessage accepted
+        self.photos: list[dict[str, Any]] = []  # parameters of each sendPhoto accepted
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._queued = asyncio.Event()
@@ -176,6 +177,7 @@ class FakeTelegram:
         handlers: dict[str, Handler] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
+            "sendphoto": self._send_photo,
             "editmessagetext": self._edit_message_text,
             "getupdates": self._get_updates,
             "getwebhookinfo": self._webhook_info,
@@ -209,6 +211,28 @@ class FakeTelegram:
             message["reply_markup"] = markup
         self.messages[(chat_id, message_id)] = message
         self.sent.append(params)
+        return _ok(message)
+
+    async def _send_photo(self, params: dict[str, Any]) -> Response:
+        chat_id = _chat(params)
+        if chat_id in self.blocked_chats:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        message_id = self._next_message_id
+        self._next_message_id += 1
+        size = {
+            "file_id": str(params.get("photo")),
+            "file_unique_id": "u1",
+            "width": 1,
+            "height": 1,
+        }
+        message = {
+            "message_id": message_id,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Family"},
+            "date": int(time.time()),
+            "photo": [size],
+        }
+        self.messages[(chat_id, message_id)] = message
+        self.photos.append(params)
         return _ok(message)
 
     async def _edit_message_text(self, params: dict[str, Any]) -> Response:

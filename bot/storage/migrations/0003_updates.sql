@@ -36,3 +36,11 @@ CREATE INDEX digest_due ON digest_items (due_at) WHERE sent_at IS NULL;
 
 -- Outbox rows may carry a photo and may wait for a family's quiet hours to end.
 ALTER TABLE outbox ADD COLUMN photo TEXT;
+
+-- Periodic work done once per period (a week's keeping-in-touch lists), even across restarts.
+CREATE TABLE scheduled_runs (
+    name     TEXT NOT NULL,
+    period   TEXT NOT NULL,                 -- e.g. '2026-W48'
+    ran_at   TEXT NOT NULL,
+    PRIMARY KEY (name, period)
+);

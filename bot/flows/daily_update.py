@@ -1,0 +1,212 @@
+"""A key person's daily update (or celebration) about one or more of their key children.
+
+UPDATE / WOW ──► children (one child: skipped) ──pick, pick…, done / all──► compose
+compose ──quick phrase──► compose (phrase added)      ──photo──► compose (consent checked)
+        ──own words / preview──► plain-words check ──flags──► plain ──use / keep / edit──►
+        ──no flags──► preview (what each language's families get, SMS parts) ──send──► ShareNews
+preview ──edit──► compose (own words cleared)      any step ──cancel──► nothing is sent
+Only the sender's key children, or those of colleagues they cover, can be picked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain import Choice, KeyChild, Text
+from bot.flows import wording
+from bot.flows.base import (
+    ChoiceMade,
+    Context,
+    Event,
+    News,
+    PhotoShared,
+    PreviewNews,
+    RecordAudit,
+    Reply,
+    ShareNews,
+    State,
+    TextReceived,
+    Transition,
+    end,
+)
+from bot.i18n import normalise_answer
+
+NAME = "daily_update"
+PHRASES = ("ate_well", "slept", "played_outside", "enjoyed", "tried_new")
+CANCEL_WORDS = frozenset({"cancel", "stop", "anuluj"})
+
+
+def begin(kind: str, ctx: Context) -> Transition:
+    """Start an update ("update") or a celebration ("celebration") for the sender's children."""
+    if ctx.staff is None or not ctx.key_children:
+        return end(Reply(Text("update.no_children")))
+    state: State = {"kind": kind, "children": [], "phrases": [], "text": "", "photo": None}
+    if len(ctx.key_children) == 1:
+        return _compose({**state, "children": [ctx.key_children[0].id]}, ctx)
+    return _ask_children(state, ctx)
+
+
+def step(state: State, event: Event, now: datetime) -> Transition:
+    """Continue the update from the step it is at."""
+    ctx = event.ctx
+    answer = event.key if isinstance(event, ChoiceMade) else normalise_answer(event.text)
+    if answer in ("cancel", *CANCEL_WORDS):
+        return end(Reply(Text("update.cancelled")), RecordAudit("update.cancelled"))
+    if ctx.staff is None:
+        return Transition(None, {}, passthrough=True)
+    where = state.get("step")
+    if where == "children":
+        return _children(state, event, ctx)
+    if where == "compose":
+        return _composed(state, event, ctx)
+    if where == "plain":
+        return _plain(state, event, ctx)
+    if where == "preview":
+        return _preview_answer(state, event, ctx)
+    return Transition(None, {}, passthrough=True)
+
+
+def photo(state: State, event: PhotoShared) -> Transition:
+    """A photo while composing: kept when every chosen child's family agreed to photos."""
+    ctx = event.ctx
+    mine = _mine(state, ctx)
+    refused = [c.first_name for c in mine if not c.photo_consent]
+    if refused:
+        reply = Reply(Text("update.photo_no_consent", {"children": tuple(refused)}))
+        return Transition(NAME, state, (reply, *_compose(state, ctx).effects))
+    state = {**state, "photo": event.file_id}
+    if event.caption.strip():
+        state["text"] = event.caption.strip()
+        return _check(state, ctx)
+    return _compose(state, ctx, Text("update.photo_added"))
+
+
+def _children(state: State, event: Event, ctx: Context) -> Transition:
+    yours = {c.id for c in ctx.key_children}
+    if isinstance(event, ChoiceMade) and event.key == "all":
+        return _compose({**state, "children": [c.id for c in ctx.key_children]}, ctx)
+    if isinstance(event, ChoiceMade) and event.key == "done" and state["children"]:
+        return _compose(state, ctx)
+    if isinstance(event, ChoiceMade) and event.key.isdigit():
+        if int(event.key) not in yours:
+            return Transition(NAME, state, (Reply(Text("update.not_yours")),))
+        chosen = [*state["children"], int(event.key)]
+        if set(chosen) == yours:
+            return _compose({**state, "children": chosen}, ctx)
+        return _ask_children({**state, "children": chosen}, ctx)
+    return _ask_children(state, ctx)
+
+
+def _ask_children(state: State, ctx: Context) -> Transition:
+    chosen = state["children"]
+    choices = [
+        Choice(str(c.id), _raw(c.first_name)) for c in ctx.key_children if c.id not in chosen
+    ]
+    if chosen:
+        choices.append(Choice("done", Text("update.choice_done")))
+        text = Text("update.pick_more", {"children": _names(state, ctx)})
+    else:
+        choices.append(Choice("all", Text("update.choice_all")))
+        text = Text(f"{_kind(state)}.pick")
+    choices.append(Choice("cancel", Text("update.choice_cancel")))
+    return Transition(NAME, {**state, "step": "children"}, (Reply(text, tuple(choices)),))
+
+
+def _compose(state: State, ctx: Context, note: Text | None = None) -> Transition:
+    state = {**state, "step": "compose"}
+    choices = [Choice(p, Text(f"phrase.{p}")) for p in PHRASES if p not in state["phrases"]]
+    if state["phrases"] or state["text"] or state["photo"]:
+        choices.append(Choice("preview", Text("update.choice_preview")))
+    choices.append(Choice("cancel", Text("update.choice_cancel")))
+    params: dict[str, Any] = {"children": _names(state, ctx)}
+    text = note or Text(f"{_kind(state)}.write", params)
+    if state["phrases"] and note is None:
+        phrases = tuple(Text(f"phrase.{p}") for p in state["phrases"])
+        text = Text("update.added", {**params, "phrases": phrases})
+    return Transition(NAME, state, (Reply(text, tuple(choices)),))
+
+
+def _composed(state: State, event: Event, ctx: Context) -> Transition:
+    if isinstance(event, ChoiceMade) and event.key in PHRASES:
+        return _compose({**state, "phrases": [*state["phrases"], event.key]}, ctx)
+    if isinstance(event, ChoiceMade) and event.key == "preview":
+        return _check(state, ctx)
+    if isinstance(event, TextReceived) and event.text.strip():
+        return _check({**state, "text": event.text.strip()}, ctx)
+    return _compose(state, ctx)
+
+
+def _check(state: State, ctx: Context) -> Transition:
+    """The plain-words check: it flags and suggests, never blocks, never rewrites by itself."""
+    found = wording.flags(ctx.glossary, state["text"], len(state["children"]) > 1)
+    if not found:
+        return _preview(state, ctx)
+    ask = wording.question(found, Text("update.choice_edit"), Text("update.choice_cancel"))
+    return Transition(NAME, {**state, "step": "plain"}, (ask,))
+
+
+def _plain(state: State, event: Event, ctx: Context) -> Transition:
+    if isinstance(event, ChoiceMade):
+        many = len(state["children"]) > 1
+        text = wording.accepted(ctx.glossary, state["text"], event.key, many)
+        if text is not None:
+            return _check({**state, "text": text}, ctx)
+        if event.key == wording.KEEP:
+            return _preview(state, ctx)
+        if event.key == wording.EDIT:
+            return _compose({**state, "text": ""}, ctx)
+    if isinstance(event, TextReceived) and event.text.strip():
+        return _check({**state, "text": event.text.strip()}, ctx)
+    return _check(state, ctx)
+
+
+def _preview(state: State, ctx: Context) -> Transition:
+    choices = (
+        Choice("send", Text("update.choice_send")),
+        Choice("edit", Text("update.choice_edit")),
+        Choice("cancel", Text("update.choice_cancel")),
+    )
+    return Transition(
+        NAME, {**state, "step": "preview"}, (PreviewNews(_news(state, ctx), choices),)
+    )
+
+
+def _preview_answer(state: State, event: Event, ctx: Context) -> Transition:
+    if isinstance(event, ChoiceMade) and event.key == "send":
+        news = _news(state, ctx)
+        sent = Text(f"{_kind(state)}.sent", {"children": _names(state, ctx)})
+        audit = RecordAudit(f"{news.kind}.sent", None, {"children": list(news.children)})
+        return end(ShareNews(news), Reply(sent), audit)
+    if isinstance(event, ChoiceMade) and event.key == "edit":
+        return _compose({**state, "text": ""}, ctx)
+    return _preview(state, ctx)
+
+
+def _news(state: State, ctx: Context) -> News:
+    assert ctx.staff is not None
+    return News(
+        kind=state["kind"],
+        children=tuple(c.id for c in _mine(state, ctx)),
+        author=ctx.staff.name,
+        phrases=tuple(state["phrases"]),
+        text=state["text"],
+        photo=state["photo"],
+    )
+
+
+def _mine(state: State, ctx: Context) -> list[KeyChild]:
+    """The chosen children that are still the sender's to write about."""
+    return [c for c in ctx.key_children if c.id in state["children"]]
+
+
+def _names(state: State, ctx: Context) -> tuple[str, ...]:
+    return tuple(c.first_name for c in _mine(state, ctx))
+
+
+def _kind(state: State) -> str:
+    return "celebration" if state["kind"] == "celebration" else "update"
+
+
+def _raw(text: str) -> Text:
+    return Text("label.raw", {"text": text})
