@@ -154,7 +154,7 @@ class Scheduler:
         since = iso(datetime.fromisoformat(str(payload["since"])))
         answered = await fetch_one(
             repos.conn,
-            "SELECT 1 FROM audit WHERE action = 'relay.to_carer' AND subject = ? AND at > ?",
+            "SELECT 1 FROM audit WHERE action = 'relay.to_carer' AND subject = ? AND at >= ?",
             (f"child:{payload['child_id']}", since),
         )
         if answered is not None:

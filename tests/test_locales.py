@@ -14,9 +14,11 @@ from babel.messages.pofile import read_po
 
 from bot.app import CARER_COMMANDS, STAFF_COMMANDS
 from bot.domain import Text
+from bot.flows.daily_update import PHRASES
 from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
+from bot.timing import UPDATE_MODES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "bot"
@@ -171,6 +173,10 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "link.where_": PREFERENCES,
         "notpassed.": ("edited", "unsupported"),
         "command.": (*CARER_COMMANDS, *STAFF_COMMANDS),
+        "phrase.": PHRASES,
+        "settings.mode_": UPDATE_MODES,
+        "settings.done_": UPDATE_MODES,
+        "plain.line_": ("jargon", "hurtful"),
     }
 
 

@@ -108,7 +108,7 @@ def _ask_children(state: State, ctx: Context) -> Transition:
         text = Text("update.pick_more", {"children": _names(state, ctx)})
     else:
         choices.append(Choice("all", Text("update.choice_all")))
-        text = Text(f"{_kind(state)}.pick")
+        text = Text("celebration.pick") if _festive(state) else Text("update.pick")
     choices.append(Choice("cancel", Text("update.choice_cancel")))
     return Transition(NAME, {**state, "step": "children"}, (Reply(text, tuple(choices)),))
 
@@ -120,7 +120,8 @@ def _compose(state: State, ctx: Context, note: Text | None = None) -> Transition
         choices.append(Choice("preview", Text("update.choice_preview")))
     choices.append(Choice("cancel", Text("update.choice_cancel")))
     params: dict[str, Any] = {"children": _names(state, ctx)}
-    text = note or Text(f"{_kind(state)}.write", params)
+    written = Text("celebration.write", params) if _festive(state) else None
+    text = note or written or Text("update.write", params)
     if state["phrases"] and note is None:
         phrases = tuple(Text(f"phrase.{p}") for p in state["phrases"])
         text = Text("update.added", {**params, "phrases": phrases})
@@ -175,7 +176,8 @@ def _preview(state: State, ctx: Context) -> Transition:
 def _preview_answer(state: State, event: Event, ctx: Context) -> Transition:
     if isinstance(event, ChoiceMade) and event.key == "send":
         news = _news(state, ctx)
-        sent = Text(f"{_kind(state)}.sent", {"children": _names(state, ctx)})
+        names = {"children": _names(state, ctx)}
+        sent = Text("celebration.sent", names) if _festive(state) else Text("update.sent", names)
         audit = RecordAudit(f"{news.kind}.sent", None, {"children": list(news.children)})
         return end(ShareNews(news), Reply(sent), audit)
     if isinstance(event, ChoiceMade) and event.key == "edit":
@@ -204,8 +206,8 @@ def _names(state: State, ctx: Context) -> tuple[str, ...]:
     return tuple(c.first_name for c in _mine(state, ctx))
 
 
-def _kind(state: State) -> str:
-    return "celebration" if state["kind"] == "celebration" else "update"
+def _festive(state: State) -> bool:
+    return bool(state["kind"] == "celebration")
 
 
 def _raw(text: str) -> Text:
