@@ -95,6 +95,9 @@ def _children(state: State, event: Event, ctx: Context) -> Transition:
         if set(chosen) == yours:
             return _compose({**state, "children": chosen}, ctx)
         return _ask_children({**state, "children": chosen}, ctx)
+    if isinstance(event, TextReceived) and event.text.strip() and state["children"]:
+        # Writing the update straight away means the children chosen so far are all of them.
+        return _check({**state, "text": event.text.strip()}, ctx)
     return _ask_children(state, ctx)
 
 

@@ -44,14 +44,15 @@ class SqliteNews:
         self.conn = conn
 
     async def key_children(self, staff_ids: list[int]) -> list[KeyChild]:
-        """The children whose key person is one of these staff members, by first name."""
+        """The children whose key person is one of these staff members: the first member's own
+        children first, then those of colleagues they cover, each by first name."""
         marks = ",".join("?" * len(staff_ids))
         rows = await fetch_all(
             self.conn,
             "SELECT c.id, c.first_name, c.photo_consent FROM children c "
             "JOIN staff s ON s.setting_id = c.setting_id AND s.ref = c.key_person_ref "
-            f"WHERE s.id IN ({marks}) ORDER BY c.first_name, c.id",
-            tuple(staff_ids),
+            f"WHERE s.id IN ({marks}) ORDER BY s.id != ?, c.first_name, c.id",
+            (*staff_ids, staff_ids[0]),
         )
         return [KeyChild(r[0], r[1], bool(r[2])) for r in rows]
 

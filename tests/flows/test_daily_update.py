@@ -245,3 +245,15 @@ def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
     typed = start.run(asked.flow, asked.state, TextReceived("cancel", plain), NOW)
     assert keys(typed) == ["update.cancelled"]
     assert not any(isinstance(e, NotifyCarer) for e in typed.effects)
+
+
+def test_writing_after_picking_children_takes_them_as_chosen(profile):
+    ctx = anna(profile)
+    t = start.run(None, {}, TextReceived("update", ctx), NOW)
+    t = run(t, ChoiceMade("2", ctx))
+    t = run(t, TextReceived("Zofia painted a rainbow.", ctx))
+    (preview,) = [e for e in t.effects if isinstance(e, PreviewNews)]
+    assert preview.news.children == (2,) and preview.news.text == "Zofia painted a rainbow."
+    nothing_yet = start.run(None, {}, TextReceived("update", ctx), NOW)
+    again = run(nothing_yet, TextReceived("A lovely day", ctx))
+    assert keys(again) == ["update.pick"]
