@@ -29,7 +29,9 @@ def env(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["import"], ["serve"], ["demo"], ["invite"]])
+@pytest.mark.parametrize(
+    "command", [[], ["init"], ["import"], ["serve"], ["demo"], ["invite"], ["report"]]
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         cli.main([*command, "--help"])
@@ -116,3 +118,13 @@ def test_missing_setting_file_is_named(env, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(tmp_path / "nope.toml"))
     assert cli.main(["init"]) == 2
     assert "KEYPERSON_SETTING_FILE" in capsys.readouterr().err
+
+
+def test_report_engagement_lists_every_child_and_who_has_heard_nothing(env, capsys):
+    cli.main(["import", "staff", str(DATA / "staff.csv")])
+    cli.main(["import", "families", str(DATA / "families.csv")])
+    capsys.readouterr()
+    assert cli.main(["report", "engagement"]) == 0
+    out = capsys.readouterr().out
+    assert "Amelia Hughes" in out and "never" in out and "no update for 3+ opening days" in out
+    assert "5 children; 5 with no recent update" in out
