@@ -412,3 +412,26 @@ def test_network_errors_by_whether_the_request_left(
     except NetworkError as error:
         classified = classify(error)
     assert (classified.retryable, classified.unknown) == (retryable, unknown)
+
+
+async def test_a_photo_goes_first_by_its_file_id_then_the_words(
+    fake: FakeTelegram, sender: TelegramSender
+) -> None:
+    import dataclasses
+
+    message = dataclasses.replace(outbound("Sandcastles today!", ()), photo="AgACAgQAAx0")
+    result = await sender.send(message)
+    (photo,) = fake.photos
+    assert photo["photo"] == "AgACAgQAAx0" and photo["chat_id"] == CHAT
+    (words,) = fake.sent_to(CHAT)
+    assert words["text"] == "Sandcastles today!"
+    assert result.provider_id is not None and result.provider_id.endswith(":2")
+
+
+async def test_a_refused_photo_is_classified(fake: FakeTelegram, sender: TelegramSender) -> None:
+    import dataclasses
+
+    fake.blocked_chats.add(CHAT)
+    message = dataclasses.replace(outbound("Sandcastles today!", ()), photo="AgACAgQAAx0")
+    error = await failure(sender, message)
+    assert error.unreachable and not fake.sent_to(CHAT)
