@@ -78,17 +78,9 @@ class Effects:
         self, repos: Repos, sender: Origin, effect: Effect, stamp: str
     ) -> list[NewOutbox]:
         if isinstance(effect, Reply):
-            return [
-                self._row(
-                    sender.setting_id,
-                    sender.channel,
-                    sender.address,
-                    sender.contact,
-                    effect.language or sender.language,
-                    Message(effect.text, effect.choices, effect.priority),
-                    ignore_stop=effect.ignore_stop,
-                )
-            ]
+            message = Message(effect.text, effect.choices, effect.priority)
+            language = effect.language or sender.language
+            return [self._reply(sender, language, message, ignore_stop=effect.ignore_stop)]
         if isinstance(effect, NotifyStaff):
             message = Message(
                 effect.text, effect.choices, effect.priority, essential=True, thread=effect.thread
@@ -108,17 +100,7 @@ class Effects:
         stamp = iso(now)
         if isinstance(effect, PreviewNews):
             text = await self.news.preview(repos, effect, sender.language)
-            message = Message(text, effect.choices)
-            return [
-                self._row(
-                    sender.setting_id,
-                    sender.channel,
-                    sender.address,
-                    sender.contact,
-                    sender.language,
-                    message,
-                )
-            ]
+            return [self._reply(sender, sender.language, Message(text, effect.choices))]
         rows: list[NewOutbox] = []
         for carer_id, text, photo, hold in await self.news.share(
             repos, effect, sender.actor, sender.setting_id, now
@@ -206,6 +188,20 @@ class Effects:
         return [
             self._row(c.setting_id, c.channel, c.address, c, language, message) for c in contacts
         ]
+
+    def _reply(
+        self, sender: Origin, language: str, message: Message, *, ignore_stop: bool = False
+    ) -> NewOutbox:
+        """The row answering the sender on the channel they wrote from."""
+        return self._row(
+            sender.setting_id,
+            sender.channel,
+            sender.address,
+            sender.contact,
+            language,
+            message,
+            ignore_stop=ignore_stop,
+        )
 
     def _row(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import sqlite3
 from collections.abc import AsyncIterator
@@ -10,13 +9,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 from twilio.request_validator import RequestValidator
 
 from bot.app import build, production_senders
 from bot.importer import import_families, import_staff
 from bot.web import create_app
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
+from tests.fakes.twilio_api import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FakeTwilio,
+    running_fake_twilio,
+    serve_app,
+)
 from tests.harness import DATA, LAURA, TOM, RunningClock, settings_for
 
 FROM = "+447700900999"
@@ -43,18 +47,8 @@ async def running_keyperson(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[s
         await import_families(keyperson.db, keyperson.setting_id, DATA / "families.csv", "GB")
         return keyperson
 
-    server = uvicorn.Server(uvicorn.Config(create_app(factory), log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
+    async with serve_app(create_app(factory), lifespan="on", sock=sock):
         yield public
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 def signed(public: str, path: str, form: dict[str, str], token: str = AUTH_TOKEN) -> dict:

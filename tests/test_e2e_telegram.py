@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from bot.app import Keyperson, build, production_senders, production_telegram
 from bot.domain import PersonKind
@@ -23,7 +22,13 @@ from bot.importer import import_families, import_staff
 from bot.invites import create_invite
 from bot.web import create_app
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, fake_telegram, serve_fake_telegram
-from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
+from tests.fakes.twilio_api import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FakeTwilio,
+    running_fake_twilio,
+    serve_app,
+)
 from tests.harness import DATA, LAURA, RunningClock, settings_for
 
 SECRET = "s3cret_for-tests"
@@ -175,19 +180,11 @@ async def running(
             holder["kp"] = kp
             return kp
 
-        server = uvicorn.Server(uvicorn.Config(create_app(factory), log_level="warning"))
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        try:
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-            async with httpx.AsyncClient(base_url=public) as http:
-                yield Running(http, fake, twilio, holder["kp"], tmp_path / "k.db")
-        finally:
-            server.should_exit = True
-            await task
-            sock.close()
+        async with (
+            serve_app(create_app(factory), lifespan="on", sock=sock),
+            httpx.AsyncClient(base_url=public) as http,
+        ):
+            yield Running(http, fake, twilio, holder["kp"], tmp_path / "k.db")
 
 
 async def link_laura(app: Running) -> None:

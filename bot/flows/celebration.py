@@ -28,7 +28,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
-from bot.flows.relay import reply_button
+from bot.flows.relay import from_carer_params, reply_button
 from bot.timing import after_staff_day
 
 NAME = "celebration"
@@ -88,13 +88,7 @@ def _share(message: str, child: ChildLink, ctx: Context) -> tuple[Effect, ...]:
     carer = ctx.carer
     assert carer is not None
     code = ctx.threads[child.child_id]
-    params = {
-        "child": child.first_name,
-        "carer": carer.name,
-        "relationship": child.relationship,
-        "code": f"#{code}",
-        "message": message,
-    }
+    params = from_carer_params(child, carer, code, message)
     recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
     to_staff = [
         NotifyStaff(staff, Text("wow.to_staff", params), choices=(reply_button(code),), thread=code)

@@ -15,7 +15,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
+from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
 from bot.flows import wording
 from bot.flows.base import (
     ChoiceMade,
@@ -164,13 +164,7 @@ def _deliver(
     effects: list[Effect] = []
     for child in children:
         code = ctx.threads[child.child_id]
-        params = {
-            "child": child.first_name,
-            "carer": carer.name,
-            "relationship": child.relationship,
-            "code": f"#{code}",
-            "message": text,
-        }
+        params = from_carer_params(child, carer, code, text)
         key = "relay.to_staff" if child.receives_information else "relay.to_staff_no_info"
         recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
         effects.append(OpenThread(carer.id, child.child_id, code))
@@ -255,6 +249,17 @@ def _allowed(thread: ThreadInfo, ctx: Context) -> bool:
     return thread.key_person_id in (staff.id, *ctx.covers) or bool(
         ANSWERING_ROLES & set(staff.roles)
     )
+
+
+def from_carer_params(child: ChildLink, carer: Carer, code: str, message: str) -> dict[str, str]:
+    """What a message from a carer tells staff: whose child, who wrote, the code to answer."""
+    return {
+        "child": child.first_name,
+        "carer": carer.name,
+        "relationship": child.relationship,
+        "code": f"#{code}",
+        "message": message,
+    }
 
 
 def _thread_params(thread: ThreadInfo) -> dict[str, str]:

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
 from bot.domain import Channel, Inbound, InboundKind
+from bot.handlers.http import read_body
 from bot.handlers.sms_send import TwilioSender, render_sms
 
 log = logging.getLogger(__name__)
@@ -159,11 +160,9 @@ async def _read_form(request: Request) -> ImmutableMultiDict[str, str] | None:
     content_type = request.headers.get("content-type", "application/x-www-form-urlencoded")
     if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
+    body = await read_body(request, MAX_BODY)
+    if body is None:
+        return None
     # Parsed here rather than with request.form(), which needs python-multipart even for
     # url-encoded bodies; repeated names are kept, as the signature covers each value.
     try:

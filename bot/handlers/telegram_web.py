@@ -23,6 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.domain import Inbound
+from bot.handlers.http import read_body
 from bot.handlers.telegram import ALLOWED_UPDATES, Parsed, Press, parse_update
 from bot.handlers.telegram_send import TelegramSender
 
@@ -195,11 +196,9 @@ class TelegramChannel:
 
 async def _read_json(request: Request) -> dict[str, Any] | None:
     """The update JSON object, or None if the body is not one or is too large."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
+    body = await read_body(request, MAX_BODY)
+    if body is None:
+        return None
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError):

@@ -174,10 +174,14 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve_app(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
-    """Run an ASGI app with uvicorn on a free loopback port in this loop; yield its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+async def serve_app(
+    app: Any, lifespan: str = "off", sock: socket.socket | None = None
+) -> AsyncIterator[str]:
+    """Run an ASGI app with uvicorn on loopback in this loop (on `sock`, or a free port);
+    yield its base URL."""
+    if sock is None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, lifespan=lifespan, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
