@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from bot.app import CARER_COMMANDS, STAFF_COMMANDS
 from bot.domain import Text
 from bot.flows.daily_update import PHRASES
-from bot.flows.information import TOPICS
+from bot.flows.information import CARER_ACTIONS, STAFF_ACTIONS, TOPICS
 from bot.flows.linking import PREFERENCES
 from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
 from bot.timing import UPDATE_MODES
@@ -167,7 +167,7 @@ def _unlabelled_choice_keys() -> tuple[str, ...]:
 def _dynamic_keys() -> dict[str, tuple[str, ...]]:
     """Each f-string key prefix the code builds, and the values its one field can take."""
     return {
-        "info.choice.": tuple(TOPICS),
+        "info.choice.": (*TOPICS, *CARER_ACTIONS, *STAFF_ACTIONS),
         "choice.": _unlabelled_choice_keys(),
         "choice.on_": PREFERENCES,
         "link.where_": PREFERENCES,

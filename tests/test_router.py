@@ -235,12 +235,15 @@ async def test_info_menu_by_number_and_by_word(tmp_path):
     kp = await make_keyperson(tmp_path)
     await say(kp, LAURA, "Hi")
     (menu,) = await say(kp, LAURA, "INFO")
-    assert len(menu.choices) == 5
+    assert len(menu.choices) == 7  # five topics, then good news and settings
     (answer,) = await say(kp, LAURA, "1")
     assert "Tom Baker" in answer.body
     await say(kp, LAURA, "info")
     (hours,) = await say(kp, LAURA, "Opening hours!")
     assert "Monday to Friday" in hours.body and "08:00-18:00" in hours.body
+    await say(kp, LAURA, "info")
+    (settings,) = await say(kp, LAURA, "7")
+    assert "updates" in settings.body and len(settings.choices) == 4
     await kp.stop()
 
 

@@ -1,6 +1,8 @@
 """The information menu: who the key person is, whom to talk to, policies, concerns, hours.
 
-INFO / MENU ──► menu (5 choices) ──choice──► answer, conversation ends
+INFO / MENU ──► menu (5 topics) ──choice──► answer, conversation ends
+            and, for carers, "share good news" and "settings"; for staff, "daily update"
+                                 ──those──► the celebration, preferences or daily update flow
                                  ──other text──► passthrough (treated as a new message)
 """
 
@@ -10,23 +12,36 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain import ChildLink, Choice, Text, Weekdays
+from bot.flows import celebration, daily_update, preferences
 from bot.flows.base import ChoiceMade, Context, Event, Reply, State, Transition
 
 NAME = "information"
 TOPICS = ("key_person", "important", "policies", "concerns", "hours")
+CARER_ACTIONS = ("wow", "settings")
+STAFF_ACTIONS = ("update",)
 
 
 def menu(ctx: Context) -> Transition:
-    """Offer the information topics."""
-    choices = tuple(Choice(topic, Text(f"info.choice.{topic}")) for topic in TOPICS)
+    """Offer the information topics, and what the reader can start from here."""
+    actions = STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
+    choices = tuple(Choice(key, Text(f"info.choice.{key}")) for key in (*TOPICS, *actions))
     return Transition(NAME, {}, (Reply(Text("info.menu"), choices),))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
-    """Answer the chosen topic; anything else is a new message."""
-    if not isinstance(event, ChoiceMade) or event.key not in TOPICS:
+    """Answer the chosen topic or start the chosen flow; anything else is a new message."""
+    if not isinstance(event, ChoiceMade):
         return Transition(None, {}, passthrough=True)
-    return Transition(None, {}, (Reply(answer(event.key, event.ctx)),))
+    ctx = event.ctx
+    if event.key == "wow" and ctx.carer is not None:
+        return celebration.begin(ctx)
+    if event.key == "settings" and ctx.carer is not None:
+        return preferences.begin(ctx)
+    if event.key == "update" and ctx.staff is not None:
+        return daily_update.begin("update", ctx)
+    if event.key not in TOPICS:
+        return Transition(None, {}, passthrough=True)
+    return Transition(None, {}, (Reply(answer(event.key, ctx)),))
 
 
 def answer(topic: str, ctx: Context) -> Text:

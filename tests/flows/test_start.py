@@ -71,7 +71,8 @@ def test_info_menu_then_each_answer(profile):
     ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
     menu = start.run(None, {}, TextReceived("info", ctx), NOW)
     assert menu.flow == information.NAME
-    assert [c.key for c in menu.effects[0].choices] == list(information.TOPICS)
+    keys = [c.key for c in menu.effects[0].choices]
+    assert keys == [*information.TOPICS, *information.CARER_ACTIONS]
     expected = {
         "key_person": "info.lines",
         "important": "info.important",
