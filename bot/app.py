@@ -64,7 +64,7 @@ class Keyperson:
     async def stop(self) -> None:
         """Stop cleanly: committed rows stay stored and are picked up on the next start."""
         if self.scheduler is not None:
-            self.scheduler.stop()
+            await self.scheduler.stop()
         await self.router.stop()
         for task in self.tasks:
             task.cancel()

@@ -8,6 +8,7 @@ no update lately, or only concerns; a row per week makes that once as well.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -75,6 +76,7 @@ class Scheduler:
         self.zone = ZoneInfo(profile.time_zone)
         self.origin = Origin("system", "system", setting_id, None, STAFF_LANGUAGE)
         self._aps: AsyncIOScheduler | None = None
+        self._busy = asyncio.Lock()
 
     def start(self) -> None:
         """Start ticking in the running event loop (the first tick at once)."""
@@ -90,14 +92,20 @@ class Scheduler:
         )
         self._aps.start()
 
-    def stop(self) -> None:
-        """Stop ticking; work not done yet is still in its rows for the next start."""
+    async def stop(self) -> None:
+        """Stop ticking, letting a tick in progress finish; work not done stays in its rows."""
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
+        async with self._busy:
+            pass
 
     async def tick(self) -> None:
         """One round of periodic work; errors are logged and the next tick tries again."""
+        async with self._busy:
+            await self._tick()
+
+    async def _tick(self) -> None:
         try:
             queued = (
                 await self.send_summaries()
