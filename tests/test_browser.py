@@ -205,3 +205,35 @@ def test_a_carer_links_telegram_and_uses_the_menu_buttons(tmp_path):
         expect(phone.get_by_role("button", name="Opening hours")).to_have_count(0)
     shot = tmp_path / "simulator.png"
     assert shot.is_file() and shot.stat().st_size > 0
+
+
+def test_a_key_person_sends_a_daily_update_from_the_menu(tmp_path):
+    with demo_and_page(tmp_path) as (_, page):
+        from playwright.sync_api import expect
+
+        staff = page.get_by_role("region", name="Phone 2")  # starts as Tom Baker, on SMS
+        staff.get_by_role("radio", name="Telegram").check()
+        send(staff, "/start")
+        staff.get_by_role("group", name="Keyboard").get_by_role(
+            "button", name="Share my phone number"
+        ).click()
+        expect(staff.locator(".msg.out", has_text="Hello Tom Baker")).to_be_visible()
+
+        staff.get_by_role("group", name="Menu").get_by_role("button", name="Daily update").click()
+        staff.locator(".msg.out").last.get_by_role("button", name="Amelia").click()
+        staff.locator(".msg.out").last.get_by_role("button", name="Done").click()
+        staff.locator(".msg.out").last.get_by_role("button", name="Played outside.").click()
+        send(staff, "She loved the new SALT games.")
+        question = staff.locator(".msg.out").last
+        expect(question).to_contain_text("may not be clear")
+        question.get_by_role("button", name=re.compile("speech and language therapist")).click()
+        preview = staff.locator(".msg.out").last
+        expect(preview).to_contain_text("part(s), GSM-7")
+        preview.get_by_role("button", name="Send").click()
+        expect(staff.locator(".msg.out", has_text="on its way")).to_be_visible()
+
+        family = page.get_by_role("region", name="Phone 1")  # Laura, Amelia's mum, on SMS
+        expect(family.locator(".msg.out", has_text="Played outside.")).to_be_visible()
+        expect(family.locator(".msg.out", has_text="speech and language therapist")).to_be_visible()
+    shot = tmp_path / "simulator.png"
+    assert shot.is_file() and shot.stat().st_size > 0
