@@ -79,14 +79,21 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return the process exit code."""
-    args = parser().parse_args(argv)
+def configure_logging() -> None:
+    """Log at INFO, keeping libraries that would log secrets, numbers or bodies quiet."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # twilio's client logs every request's headers at INFO; ids are all our logs should hold.
     logging.getLogger("twilio").setLevel(logging.WARNING)
+    # httpx logs every request's URL at INFO, and the Bot API's URLs hold the bot's token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # aiosqlite logs every statement with its parameters at DEBUG: numbers and bodies.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = parser().parse_args(argv)
+    configure_logging()
     try:
         settings = load_settings()
         return _run(args, settings)

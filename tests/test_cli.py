@@ -128,3 +128,15 @@ def test_report_engagement_lists_every_child_and_who_has_heard_nothing(env, caps
     out = capsys.readouterr().out
     assert "Amelia Hughes" in out and "never" in out and "no update for 3+ opening days" in out
     assert "5 children; 5 with no recent update" in out
+
+
+async def test_logs_never_hold_the_bot_token(caplog):
+    from bot.handlers.telegram_web import bot_username
+    from tests.fakes.telegram_api import fake_telegram, serve_fake_telegram
+
+    cli.configure_logging()
+    caplog.set_level("INFO")
+    async with serve_fake_telegram(fake_telegram()) as url:
+        await bot_username(TOKEN, url)
+    assert TOKEN not in caplog.text
+    assert TOKEN.split(":")[1] not in caplog.text
