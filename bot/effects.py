@@ -99,7 +99,7 @@ class Effects:
         assert self.news is not None and sender.setting_id is not None
         stamp = iso(now)
         if isinstance(effect, PreviewNews):
-            text = await self.news.preview(repos, effect, sender.language)
+            text = await self.news.preview(repos, effect)
             return [self._reply(sender, sender.language, Message(text, effect.choices))]
         rows: list[NewOutbox] = []
         for carer_id, text, photo, hold in await self.news.share(

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.config import SettingProfile
 from bot.domain import Carer, Inbound, InboundKind, PersonKind, StaffMember
 from bot.effects import STAFF_LANGUAGE, Origin
-from bot.flows.base import Context
+from bot.flows.base import Context, Words
 from bot.flows.relay import REPLY_ACTION
 from bot.phones import normalise_phone
 from bot.storage.sqlite import Repos, iso
@@ -30,7 +30,9 @@ def new_code(length: int = 3) -> str:
 class Lookup:
     """Builds the Context and the Origin for one inbound message."""
 
-    def __init__(self, profile: SettingProfile, setting_id: int, glossary: object = None) -> None:
+    def __init__(
+        self, profile: SettingProfile, setting_id: int, glossary: Words | None = None
+    ) -> None:
         self.profile = profile
         self.setting_id = setting_id
         self.glossary = glossary

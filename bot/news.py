@@ -91,7 +91,7 @@ class NewsDelivery:
             now_rows.append((carer_id, text, photo, iso(hold) if hold else None))
         return now_rows
 
-    async def preview(self, repos: Repos, effect: PreviewNews, language: str) -> Text:
+    async def preview(self, repos: Repos, effect: PreviewNews) -> Text:
         """The preview for the sender: the message as each language's families will read it,
         with SMS parts and encoding, and a warning when any family's SMS is long."""
         members = await repos.news.families(list(effect.news.children))
@@ -130,14 +130,3 @@ class NewsDelivery:
 def _clock(text: str) -> time:
     hour, minute = text.split(":")
     return time(int(hour), int(minute))
-
-
-def summary_rows(
-    items: list[tuple[str, str]], language: str, catalogs: Catalogs, setting: str
-) -> str:
-    """The body of one carer's summary: every held update, oldest first."""
-    lines = "\n\n".join(text for _, text in items)
-    return catalogs.render(
-        Text("update.summary", {"setting": setting, "updates": Text("label.raw", {"text": lines})}),
-        language,
-    )

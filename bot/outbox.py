@@ -183,7 +183,7 @@ class Dispatcher:
                 if error.opted_out:
                     await repos.people.set_opted_out(row.channel, row.address, True, iso(now))
                 if error.unreachable:
-                    await repos.people.mark_unreachable(row.channel, row.address)
+                    await repos.links.set_reachable(row.channel, row.address, False)
                     if row.essential:
                         await self._fall_back(repos, row, iso(now))
         # The lane may be asleep with no due time: let it see the retry's (or fallback's) time.

@@ -21,7 +21,6 @@ from bot.config import SettingProfile
 from bot.domain import PersonKind, Priority, Text
 from bot.effects import STAFF_LANGUAGE, Effects, Message, Origin
 from bot.flows.celebration import THANKS
-from bot.storage.sql import fetch_one
 from bot.storage.sqlite import Database, Repos, iso
 from bot.storage.sqlite_messages import NewOutbox
 from bot.timing import at_local
@@ -160,12 +159,8 @@ class Scheduler:
     async def _thank(self, repos: Repos, payload: dict[str, object], stamp: str) -> list[NewOutbox]:
         """The setting's thank-you for good news from home that nobody has answered."""
         since = iso(datetime.fromisoformat(str(payload["since"])))
-        answered = await fetch_one(
-            repos.conn,
-            "SELECT 1 FROM audit WHERE action = 'relay.to_carer' AND subject = ? AND at >= ?",
-            (f"child:{payload['child_id']}", since),
-        )
-        if answered is not None:
+        subject = f"child:{payload['child_id']}"
+        if await repos.audit.happened_since("relay.to_carer", subject, since):
             return []
         carer_id = int(str(payload["carer_id"]))
         carer = await repos.people.carer(carer_id)
@@ -188,7 +183,8 @@ class Scheduler:
             return 0  # a list from days ago would be stale: the next one comes next week
         stamp = iso(self.clock())
         async with self.db.transaction() as repos:
-            if not await self._first_run(repos, "keeping_in_touch", f"{year}-W{week:02d}", stamp):
+            period = f"{year}-W{week:02d}"
+            if not await repos.reminders.claim_period("keeping_in_touch", period, stamp):
                 return 0
             rows = []
             for staff_id, text in (await self.lists(repos, local)).items():
@@ -228,18 +224,3 @@ class Scheduler:
     async def report(self, repos: Repos, local_now: datetime) -> list[dict[str, object]]:
         """Per child: last update, concerns and celebrations in the last 30 days, and flags."""
         return await engagement(repos, self.profile, self.setting_id, local_now)
-
-    @staticmethod
-    async def _first_run(repos: Repos, name: str, period: str, stamp: str) -> bool:
-        done = await fetch_one(
-            repos.conn,
-            "SELECT 1 FROM scheduled_runs WHERE name = ? AND period = ?",
-            (name, period),
-        )
-        if done is not None:
-            return False
-        await repos.conn.execute(
-            "INSERT INTO scheduled_runs (name, period, ran_at) VALUES (?, ?, ?)",
-            (name, period, stamp),
-        )
-        return True

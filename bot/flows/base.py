@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,6 +20,26 @@ from bot.domain import (
 )
 
 State = dict[str, Any]
+
+
+class Words(Protocol):
+    """The plain-words glossary as flows use it (bot.plain.Glossary); pure, loaded at start."""
+
+    def check(self, text: str, *, to_many: bool = False) -> Sequence[Any]:
+        """Flags for jargon (and, to many families, hurtful wording), by position."""
+        ...
+
+    def accept(self, text: str, flag: Any) -> str:
+        """The text with one flag's words replaced by its plain alternative."""
+        ...
+
+    def lookup(self, question: str) -> str | None:
+        """The term a "WHAT IS X" question asks about, if any."""
+        ...
+
+    def explain(self, term_or_variant: str, language: str) -> str | None:
+        """A term's plain explanation in a language."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +60,7 @@ class Context:
     link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
     invite_id: int | None = None  # the valid invite that named them, if that is how
     key_children: tuple[KeyChild, ...] = ()  # children a staff member may send updates about
-    glossary: Any = None  # the plain-words Glossary (bot.plain), loaded once at start
+    glossary: Words | None = None  # the plain-words glossary (bot.plain), loaded once at start
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ THANKS = "wow_thanks"  # the timer for the setting's thank-you
 def begin(ctx: Context) -> Transition:
     """Ask which child the good news is about (when there are several), then for the news."""
     assert ctx.carer is not None
-    children = [c for c in ctx.carer.children]
+    children = ctx.carer.children
     if len(children) == 1:
         return _ask(children[0])
     choices = tuple(

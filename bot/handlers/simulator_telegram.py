@@ -6,14 +6,12 @@ parser reads it; what they receive is rendered by the real adapter's keyboard co
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeAlias
 
 from bot.domain import Channel, RenderedChoice
 from bot.handlers.telegram import chosen_text, render_telegram
-from bot.storage.sql import fetch_all
 from bot.storage.sqlite import Repos
 from bot.storage.sqlite_messages import OutboxRow
 
@@ -166,20 +164,13 @@ def telegram_view(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Ke
 
 async def sent_from(repos: Repos, channel: Channel, address: str) -> list[dict[str, Any]]:
     """Every message an address sent, oldest first, as the page shows it."""
-    rows = await fetch_all(
-        repos.conn,
-        "SELECT received_at, payload FROM inbound WHERE channel = ? AND address = ? ORDER BY id",
-        (channel.value, address),
-    )
-    return [inbound_item(r[0], json.loads(r[1])) for r in rows]
+    return [
+        inbound_item(at, payload)
+        for at, payload in await repos.inbox.for_address(channel.value, address)
+    ]
 
 
 async def linked_on_telegram(repos: Repos, setting_id: int, chat: str) -> bool:
     """Whether a Telegram chat has been linked to someone on file."""
-    rows = await fetch_all(
-        repos.conn,
-        "SELECT 1 FROM contacts WHERE setting_id = ? AND channel = ? AND address = ? "
-        "AND linked_at IS NOT NULL",
-        (setting_id, Channel.TELEGRAM.value, chat),
-    )
-    return bool(rows)
+    contact = await repos.people.contact(Channel.TELEGRAM.value, chat)
+    return contact is not None and contact.setting_id == setting_id and contact.linked

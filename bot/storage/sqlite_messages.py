@@ -105,15 +105,15 @@ class SqliteInbox:
         )
         return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
-    async def for_address(self, channel: str, address: str) -> list[tuple[str, str]]:
-        """(received_at, text) of every message from one address, oldest first."""
+    async def for_address(self, channel: str, address: str) -> list[tuple[str, dict[str, Any]]]:
+        """(received_at, stored message) of every message from one address, oldest first."""
         rows = await fetch_all(
             self.conn,
             "SELECT received_at, payload FROM inbound WHERE channel = ? AND address = ? "
             "ORDER BY id",
             (channel, address),
         )
-        return [(r[0], json.loads(r[1]).get("text", "")) for r in rows]
+        return [(r[0], json.loads(r[1])) for r in rows]
 
     async def mark_handled_many(self, inbound_ids: list[int], now: str) -> None:
         """Mark messages handled (those already marked, with an error, keep their mark)."""
@@ -284,6 +284,15 @@ class SqliteAudit:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (setting_id, now, actor, action, subject, json.dumps(details)),
         )
+
+    async def happened_since(self, action: str, subject: str, since: str) -> bool:
+        """Whether an action about a subject was recorded at or after `since`."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT 1 FROM audit WHERE action = ? AND subject = ? AND at >= ? LIMIT 1",
+            (action, subject, since),
+        )
+        return row is not None
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxRow:

@@ -184,28 +184,10 @@ class SqlitePeople:
         )
         return contact_from_row(row) if row else None
 
-    async def contacts_of(self, kind: PersonKind, person_id: int) -> list[ContactRow]:
-        """Every channel address of one person."""
-        return [
-            contact_from_row(r)
-            for r in await fetch_all(
-                self.conn,
-                "SELECT * FROM contacts WHERE person_kind = ? AND person_id = ? ORDER BY id",
-                (kind.value, person_id),
-            )
-        ]
-
     async def mark_linked(self, contact_id: int, now: str) -> None:
         """Record that a person has written from this contact (the first time only)."""
         await self.conn.execute(
             "UPDATE contacts SET linked_at = COALESCE(linked_at, ?) WHERE id = ?", (now, contact_id)
-        )
-
-    async def mark_unreachable(self, channel: str, address: str) -> None:
-        """Stop sending to an address the channel says cannot be reached."""
-        await self.conn.execute(
-            "UPDATE contacts SET unreachable = 1 WHERE channel = ? AND address = ?",
-            (channel, address),
         )
 
     async def set_opted_out(self, channel: str, address: str, opted_out: bool, now: str) -> None:

@@ -207,6 +207,15 @@ class SqliteReminders:
             (now, reminder_id),
         )
 
+    async def claim_period(self, name: str, period: str, now: str) -> bool:
+        """Claim periodic work for one period (a week, say); False if it was done already."""
+        cur = await self.conn.execute(
+            "INSERT INTO scheduled_runs (name, period, ran_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, period) DO NOTHING",
+            (name, period, now),
+        )
+        return cur.rowcount == 1
+
     async def cancel(self, channel: str, address: str, flow: str, now: str) -> None:
         """Cancel a conversation's pending timers of one flow."""
         await self.conn.execute(
