@@ -93,8 +93,13 @@ async def fake_twilio(port: int) -> AsyncIterator[None]:
         await request.post()
         return web.json_response({"sid": f"SM{next(counter):032d}", "status": "queued"}, status=201)
 
+    async def account(request: web.Request) -> web.Response:
+        # `keyperson serve` checks its credentials against the account before it starts.
+        return web.json_response({"sid": request.match_info["sid"], "status": "active"})
+
     app = web.Application()
     app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", create)
+    app.router.add_get("/2010-04-01/Accounts/{sid}.json", account)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -21,7 +21,7 @@ from bot.outbox import Dispatcher
 from bot.plain import Glossary
 from bot.router import Router
 from bot.scheduler import Scheduler
-from bot.storage.sqlite import Database, iso, utcnow
+from bot.storage.sqlite import Database, iso
 
 if TYPE_CHECKING:
     from bot.handlers.telegram_web import TelegramChannel
@@ -79,25 +79,27 @@ class Keyperson:
         await self.db.close()
 
 
-async def open_database(settings: Settings, profile: SettingProfile) -> tuple[Database, int]:
+async def open_database(
+    settings: Settings, profile: SettingProfile, clock: Callable[[], datetime]
+) -> tuple[Database, int]:
     """Open (creating or migrating) the database and record the setting; return its id."""
     db = Database(settings.database)
     await db.open()
     raw = await asyncio.to_thread(Path(settings.setting_file).read_text, encoding="utf-8")
     async with db.transaction() as repos:
-        setting_id = await repos.settings.upsert(profile.ref, profile.name, raw, iso(utcnow()))
+        setting_id = await repos.settings.upsert(profile.ref, profile.name, raw, iso(clock()))
     return db, setting_id
 
 
 async def build(
     settings: Settings,
     senders: Mapping[Channel, Sender],
-    clock: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime],
     telegram: TelegramChannel | None = None,
 ) -> Keyperson:
     """Wire a Keyperson from its settings and the channels it sends on."""
     profile = load_profile(settings.setting_file)
-    db, setting_id = await open_database(settings, profile)
+    db, setting_id = await open_database(settings, profile, clock)
     catalogs = Catalogs.load()
     if telegram is not None:
         senders = {**senders, Channel.TELEGRAM: telegram.sender}

@@ -7,11 +7,15 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, SystemClock, parse_local
 from bot.config import SettingProfile, Settings, load_profile, load_settings
 from bot.errors import ConfigError, ImportProblems, KeypersonError
+from bot.logs import configured, secrets_of
 
 if TYPE_CHECKING:
     from bot.storage.sqlite import Database
@@ -76,27 +80,31 @@ def parser() -> argparse.ArgumentParser:
         "simulator at http://HOST:PORT/simulator. No credentials, no network.",
     )
     demo.add_argument("--port", type=int, help="port (default KEYPERSON_PORT or 8080)")
+    demo.add_argument(
+        "--at",
+        type=_local_moment,
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="start the demo's clock at this local time (the example setting's time zone) and "
+        "let it run on, e.g. --at '2026-12-01 07:25'; default: now",
+    )
     return top
 
 
-def configure_logging() -> None:
-    """Log at INFO, keeping libraries that would log secrets, numbers or bodies quiet."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # twilio's client logs every request's headers at INFO; ids are all our logs should hold.
-    logging.getLogger("twilio").setLevel(logging.WARNING)
-    # httpx logs every request's URL at INFO, and the Bot API's URLs hold the bot's token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # aiosqlite logs every statement with its parameters at DEBUG: numbers and bodies.
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+def _local_moment(text: str) -> datetime:
+    try:
+        return parse_local(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     args = parser().parse_args(argv)
-    configure_logging()
     try:
         settings = load_settings()
-        return _run(args, settings)
+        # Every record from here on is redacted: tokens, secrets, numbers, payloads.
+        with configured(settings.log_level, secrets_of(settings)):
+            return _run(args, settings)
     except ConfigError as error:
         print(f"keyperson: {error}", file=sys.stderr)
         return 2
@@ -116,34 +124,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    # The composition root's one clock: everything below asks it, never the system.
     if args.command == "demo":
-        from bot.demo import demo_app
+        from bot.demo import demo_app, demo_clock
 
+        clock = demo_clock(args.at)
         port = args.port or settings.port
+        if args.at is not None:
+            print(f"Keyperson demo: the clock starts at {args.at:%Y-%m-%d %H:%M}", flush=True)
         print(f"Keyperson demo: open http://{settings.host}:{port}/simulator", flush=True)
-        _serve(demo_app(settings), settings.host, port)
+        _serve(demo_app(settings, clock=clock), settings, port)
         return 0
     if args.command == "serve":
-        return _production(settings)
-    return asyncio.run(_admin(args, settings))
+        return _production(settings, SystemClock())
+    return asyncio.run(_admin(args, settings, SystemClock()))
 
 
-async def _admin(args: argparse.Namespace, settings: Settings) -> int:
+async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     from bot.app import open_database
     from bot.importer import import_families, import_staff
 
     profile = load_profile(settings.setting_file)
-    db, setting_id = await open_database(settings, profile)
+    db, setting_id = await open_database(settings, profile, clock)
     try:
         if args.command == "init":
             print(f"database {settings.database} is ready for {profile.name}")
             return 0
         if args.command == "invite":
-            return await _invite(args, settings, db, setting_id, profile.time_zone)
+            return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
         if args.command == "report":
-            return await _report(db, setting_id, profile)
-        importer = import_staff if args.kind == "staff" else import_families
-        count = await importer(db, setting_id, args.file, profile.country)
+            return await _report(db, setting_id, profile, clock)
+        if args.kind == "staff":
+            count = await import_staff(db, setting_id, args.file, profile.country)
+        else:
+            today = clock().astimezone(ZoneInfo(profile.time_zone)).date()
+            count = await import_families(db, setting_id, args.file, profile.country, today=today)
         print(f"imported {count} row(s) from {args.file}")
         return 0
     finally:
@@ -151,54 +166,80 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _invite(
-    args: argparse.Namespace, settings: Settings, db: Database, setting_id: int, zone: str
+    args: argparse.Namespace,
+    settings: Settings,
+    db: Database,
+    setting_id: int,
+    zone: str,
+    clock: Clock,
 ) -> int:
-    from zoneinfo import ZoneInfo
-
     from bot.domain import PersonKind
     from bot.invites import create_invite, deep_link
-    from bot.storage.sqlite import utcnow
 
     kind = PersonKind.CARER if args.carer else PersonKind.STAFF
     ref = args.carer or args.staff
-    made = await create_invite(db, setting_id, kind, ref, args.days, utcnow())
+    made = await create_invite(db, setting_id, kind, ref, args.days, clock())
     until = made.expires_at.astimezone(ZoneInfo(zone))
     print(f"One-time Telegram invite for {made.name} ({kind.value} {ref}).")
     print(f"Valid once, until {until:%Y-%m-%d %H:%M} ({zone}).")
     print(f"code: {made.code}")
-    username = await _bot_username(settings)
+    if kind is PersonKind.CARER:
+        for line in await _uninformed_warning(db, setting_id, ref):
+            print(line, file=sys.stderr)
+    username, problem = await _bot_username(settings)
     if username is None:
-        print(f"link: {deep_link('<your bot username>', made.code)}")
-        return 0
+        print(
+            f"keyperson: no link printed: the bot's username could not be read ({problem}); "
+            f"the code above still works as https://t.me/YOUR_BOT?start={made.code}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"bot: @{username}")
     print(f"link: {deep_link(username, made.code)}")
     return 0
 
 
-async def _bot_username(settings: Settings) -> str | None:
-    """The bot's username from Telegram, or None (with a note) when it cannot be asked."""
+async def _uninformed_warning(db: Database, setting_id: int, ref: str) -> list[str]:
+    """A warning for a carer on file with receives_information = no for any child."""
+    from bot.domain import PersonKind
+
+    async with db.reading() as repos:
+        found = await repos.links.by_ref(setting_id, PersonKind.CARER, ref)
+        carer = await repos.people.carer(found[0]) if found else None
+    if carer is None:
+        return []
+    withheld = [c.first_name for c in carer.children if not c.receives_information]
+    if not withheld:
+        return []
+    names = " and ".join(withheld)
+    informed = [c.first_name for c in carer.children if c.receives_information]
+    still = f" They still get information about {' and '.join(informed)}." if informed else ""
+    return [
+        f"warning: {carer.name} is on file with receives_information = no for {names}: once "
+        f"linked, what they send still reaches staff (marked so), but Keyperson sends them "
+        f"nothing about {names}: no updates, wow moments, answers or reminders.{still}"
+    ]
+
+
+async def _bot_username(settings: Settings) -> tuple[str | None, str]:
+    """The bot's username from Telegram (getMe), or None and why it could not be read."""
     if settings.telegram_bot_token is None:
-        print("note: set TELEGRAM_BOT_TOKEN to print the full link", file=sys.stderr)
-        return None
-    from bot.handlers.telegram_web import bot_username
+        return None, "TELEGRAM_BOT_TOKEN is not set"
+    from bot.handlers.startup import telegram_username
 
     try:
-        return await bot_username(settings.telegram_bot_token, settings.telegram_api_url)
-    except Exception as error:  # the code is made and stored; only the link text is missing
-        print(
-            f"note: could not ask Telegram for the bot's username ({type(error).__name__})",
-            file=sys.stderr,
-        )
-        return None
+        username = await telegram_username(settings.telegram_bot_token, settings.telegram_api_url)
+    except KeypersonError as error:  # refused or unreachable: the code is made all the same
+        return None, str(error)
+    return username, ""
 
 
-async def _report(db: Database, setting_id: int, profile: SettingProfile) -> int:
-    from zoneinfo import ZoneInfo
-
+async def _report(db: Database, setting_id: int, profile: SettingProfile, clock: Clock) -> int:
     from bot.scheduler import engagement
-    from bot.storage.sqlite import from_iso, utcnow
+    from bot.storage.sqlite import from_iso
 
     zone = ZoneInfo(profile.time_zone)
-    local = utcnow().astimezone(zone)
+    local = clock().astimezone(zone)
     async with db.reading() as repos:
         rows = await engagement(repos, profile, setting_id, local)
     print(f"Keeping in touch at {profile.name}, {local:%Y-%m-%d %H:%M} ({profile.time_zone})")
@@ -221,23 +262,39 @@ async def _report(db: Database, setting_id: int, profile: SettingProfile) -> int
     return 0
 
 
-def _production(settings: Settings) -> int:
+def _production(settings: Settings, clock: Clock) -> int:
     from bot.app import build, production_senders, production_telegram
+    from bot.handlers.startup import check_channels, describe
     from bot.web import create_app
 
     settings.require_channel()
-    load_profile(settings.setting_file)  # fail before the server starts, not inside it
+    profile = load_profile(settings.setting_file)  # fail before the server starts
+    # A refused credential stops here in one line; no network yet is waited out here.
+    channels = asyncio.run(check_channels(settings))
+    print(f"Keyperson for {profile.name}, listening on {settings.host}:{settings.port}")
+    for line in describe(settings, channels):
+        print(line)
+    sys.stdout.flush()
 
     async def factory():  # type: ignore[no-untyped-def]
         return await build(
-            settings, production_senders(settings), telegram=production_telegram(settings)
+            settings, production_senders(settings), clock, telegram=production_telegram(settings)
         )
 
-    _serve(create_app(factory), settings.host, settings.port)
+    _serve(create_app(factory), settings, settings.port)
     return 0
 
 
-def _serve(app: object, host: str, port: int) -> None:
+def _serve(app: object, settings: Settings, port: int) -> None:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)  # type: ignore[arg-type]
+    # log_config=None: uvicorn's records go through the root logger, formatted and redacted
+    # like every other.
+    uvicorn.run(
+        app,  # type: ignore[arg-type]
+        host=settings.host,
+        port=port,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

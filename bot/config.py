@@ -38,8 +38,16 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     )
 }
 _KEYS = frozenset(
-    {"KEYPERSON_DATABASE", "KEYPERSON_SETTING_FILE", "KEYPERSON_PORT", *_URL_KEYS, *_PATTERNS}
+    {
+        "KEYPERSON_DATABASE",
+        "KEYPERSON_SETTING_FILE",
+        "KEYPERSON_PORT",
+        "KEYPERSON_LOG_LEVEL",
+        *_URL_KEYS,
+        *_PATTERNS,
+    }
 )
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _ENV_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)", re.ASCII)
 
 
@@ -54,6 +62,7 @@ class Settings:
     public_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
+    log_level: str = "INFO"
     telegram_bot_token: str | None = field(default=None, repr=False)
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
@@ -158,6 +167,7 @@ def _settings(values: Mapping[str, str]) -> Settings:
         public_url=None if public_url is None else _url("KEYPERSON_PUBLIC_URL", public_url),
         host=_matching(values, "KEYPERSON_HOST") or "127.0.0.1",
         port=_port(values.get("KEYPERSON_PORT", "8080")),
+        log_level=_log_level(values.get("KEYPERSON_LOG_LEVEL", "INFO")),
         telegram_bot_token=_matching(values, "TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=_matching(values, "TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_url=_url(
@@ -193,6 +203,12 @@ def _port(value: str) -> int:
     if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 65535):
         raise _invalid("KEYPERSON_PORT", _PORT_RULE, value)
     return int(value)
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in LOG_LEVELS:
+        raise _invalid("KEYPERSON_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}", value)
+    return value.upper()
 
 
 def _url(key: str, value: str) -> str:

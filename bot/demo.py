@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.app import Keyperson, build
-from bot.config import Settings
+from bot.clock import Clock, StartedClock, SystemClock, at_zone
+from bot.config import Settings, load_profile
 from bot.domain import Channel
 from bot.handlers.simulator import SimulatorPage, SimulatorSender
 from bot.importer import import_families, import_staff
+from bot.shipped import shipped
 from bot.web import create_app
 
-EXAMPLE_SETTING = Path(__file__).resolve().parent.parent / "setting.example.toml"
+EXAMPLE_SETTING = shipped("setting.example.toml")
+
+
+def demo_clock(at: datetime | None) -> Clock:
+    """The demo's clock: the real time, or one that starts at `at`, the example setting's local
+    wall-clock time, and runs on (so the demo can be tried as on a weekday morning at any hour)."""
+    if at is None:
+        return SystemClock()
+    return StartedClock(at_zone(at, load_profile(EXAMPLE_SETTING).time_zone))
 
 
 def demo_settings(settings: Settings, folder: Path) -> Settings:
@@ -36,29 +48,30 @@ def demo_settings(settings: Settings, folder: Path) -> Settings:
     )
 
 
-async def build_demo(settings: Settings) -> Keyperson:
+async def build_demo(settings: Settings, clock: Clock) -> Keyperson:
     """A Keyperson on the simulated SMS and Telegram channels with the demo people imported."""
     senders = {
         Channel.SMS: SimulatorSender(),
         Channel.TELEGRAM: SimulatorSender(channel=Channel.TELEGRAM),
     }
-    keyperson = await build(settings, senders)
+    keyperson = await build(settings, senders, clock)
     data = resources.files("bot").joinpath("data")
     country = keyperson.profile.country
+    today = clock().astimezone(ZoneInfo(keyperson.profile.time_zone)).date()
     with resources.as_file(data.joinpath("demo_staff.csv")) as staff:
         await import_staff(keyperson.db, keyperson.setting_id, staff, country)
     with resources.as_file(data.joinpath("demo_families.csv")) as families:
-        await import_families(keyperson.db, keyperson.setting_id, families, country)
+        await import_families(keyperson.db, keyperson.setting_id, families, country, today=today)
     return keyperson
 
 
-def demo_app(settings: Settings, folder: Path | None = None) -> Starlette:
+def demo_app(settings: Settings, folder: Path | None = None, *, clock: Clock) -> Starlette:
     """The demo web app: health check, simulator page and its API."""
     where = folder or Path(tempfile.mkdtemp(prefix="keyperson-demo-"))
     configured = demo_settings(settings, where)
 
     async def factory() -> Keyperson:
-        return await build_demo(configured)
+        return await build_demo(configured, clock)
 
     def simulator(keyperson: Keyperson) -> list[BaseRoute]:
         page = SimulatorPage(

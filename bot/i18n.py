@@ -14,9 +14,10 @@ from babel.lists import format_list
 from babel.messages.pofile import read_po
 
 from bot.domain import LocalTime, Text, Weekdays
+from bot.shipped import shipped
 
 DEFAULT_LANGUAGE = "en"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = shipped("locales")
 _FIELD = string.Formatter()
 
 

@@ -111,7 +111,7 @@ class _Cells:
             self.bad(column, str(error))
             return None
 
-    def birth_date(self, column: str, today: date) -> str:
+    def birth_date(self, column: str, today: date | None) -> str:
         value = self.required(column)
         try:
             born = date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
@@ -119,7 +119,7 @@ class _Cells:
             born = None
         if value and born is None:
             self.bad(column, f"{value!r} is not a date like 2022-03-14")
-        elif born is not None and born > today:
+        elif born is not None and today is not None and born > today:
             self.bad(column, f"{value} is in the future")
         return value
 
@@ -220,7 +220,7 @@ def _parse_staff(path: Path, country: str, problems: _Problems) -> list[tuple[in
     return rows
 
 
-def _family_row(c: _Cells, country: str, staff_refs: set[str], today: date) -> FamilyRow:
+def _family_row(c: _Cells, country: str, staff_refs: set[str], today: date | None) -> FamilyRow:
     return FamilyRow(
         child_ref=c.ref("child_ref"),
         child_first_name=c.required("child_first_name"),
@@ -256,7 +256,7 @@ def _check_same(
 
 
 def _parse_families(
-    path: Path, country: str, staff_refs: set[str], today: date, problems: _Problems
+    path: Path, country: str, staff_refs: set[str], today: date | None, problems: _Problems
 ) -> list[tuple[int, FamilyRow]]:
     cells = _records(path, FAMILY_COLUMNS, problems, FAMILY_OPTIONAL)
     rows = [(c.line, _family_row(c, country, staff_refs, today)) for c in cells]
@@ -283,9 +283,10 @@ def read_staff(path: Path, country: str) -> list[StaffRow]:
 def read_families(
     path: Path, country: str, staff_refs: set[str], *, today: date | None = None
 ) -> list[FamilyRow]:
-    """Read and check families.csv against the staff on file, raising ImportProblems if wrong."""
+    """Read and check families.csv against the staff on file, raising ImportProblems if wrong;
+    dates of birth after `today` (the setting's local date, when given) are problems."""
     problems = _Problems(str(path))
-    rows = _parse_families(path, country, staff_refs, today or date.today(), problems)
+    rows = _parse_families(path, country, staff_refs, today, problems)
     problems.raise_any()
     return [row for _, row in rows]
 
@@ -322,12 +323,15 @@ async def import_staff(db: Database, setting_id: int, path: Path, country: str) 
     return len(rows)
 
 
-async def import_families(db: Database, setting_id: int, path: Path, country: str) -> int:
-    """Check families.csv, then create or update every child, carer and link in one transaction."""
+async def import_families(
+    db: Database, setting_id: int, path: Path, country: str, *, today: date | None = None
+) -> int:
+    """Check families.csv, then create or update every child, carer and link in one transaction;
+    dates of birth after `today` (the setting's local date, when given) are problems."""
     async with db.reading() as repos:
         staff_refs = await repos.people.staff_refs(setting_id)
     problems = _Problems(str(path))
-    rows = _parse_families(path, country, staff_refs, date.today(), problems)
+    rows = _parse_families(path, country, staff_refs, today, problems)
     owners = [(line, row.carer_ref, row.phone) for line, row in rows]
     async with db.reading() as repos:
         await _check_numbers_on_file(repos.conn, owners, PersonKind.CARER, setting_id, problems)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import Keyperson, build
+from bot.clock import StartedClock
 from bot.config import Settings
 from bot.domain import Channel, Inbound, InboundKind, Outbound, SendResult
 from bot.errors import SendError
@@ -38,19 +38,11 @@ class Clock:
         return self.now
 
 
-class RunningClock:
+class RunningClock(StartedClock):
     """A clock that starts at a set moment and then runs in real time; tests may jump it."""
 
     def __init__(self, start: datetime = TUESDAY_10AM) -> None:
-        self.start = start
-        self.began = time.monotonic()
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return self.start + self.offset + timedelta(seconds=time.monotonic() - self.began)
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
+        super().__init__(start)
 
 
 class FakeSender:

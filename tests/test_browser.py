@@ -34,6 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WAIT_MS = 15_000
+# The demo's clock starts on a Tuesday morning in term, London time, whatever the machine's
+# clock says: quiet hours (20:00-07:30) and weekends would otherwise hold the updates.
+TUESDAY_MORNING = "2026-11-24 10:00"
+DEMO = [sys.executable, "-m", "bot", "demo"]
 LAURA = "+447700900101"  # the first carer on file: the first phone starts as her
 
 
@@ -76,7 +80,7 @@ class Demo:
         }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "demo", "--port", str(self.port)],
+                [*DEMO, "--port", str(self.port), "--at", TUESDAY_MORNING],
                 cwd=folder,
                 env=env,
                 stdout=log,

@@ -133,6 +133,18 @@ def test_malformed_values_name_the_key(key: str, value: str, rule: str) -> None:
     assert rule in message
 
 
+@pytest.mark.parametrize(("given", "level"), [("debug", "DEBUG"), (" Warning ", "WARNING")])
+def test_log_level_is_read_in_any_case(given: str, level: str) -> None:
+    assert load(KEYPERSON_LOG_LEVEL=given).log_level == level
+    assert load().log_level == "INFO"
+
+
+def test_a_log_level_that_is_not_one_names_the_key() -> None:
+    assert config_error(KEYPERSON_LOG_LEVEL="verbose") == (
+        "KEYPERSON_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, got 'verbose'"
+    )
+
+
 def test_http_is_allowed_for_a_local_public_url() -> None:
     assert load(KEYPERSON_PUBLIC_URL="http://localhost:8080/").public_url == "http://localhost:8080"
     assert load(KEYPERSON_PUBLIC_URL="http://127.0.0.1").public_url == "http://127.0.0.1"

@@ -28,7 +28,7 @@ from bot.handlers.telegram import chosen_text
 from bot.storage.sqlite import iso
 from bot.storage.sqlite_messages import NewOutbox
 from tests.fakes.twilio_api import serve_app
-from tests.harness import KASIA, LAURA, TOM, Clock, make_keyperson
+from tests.harness import KASIA, LAURA, TOM, Clock, RunningClock, make_keyperson
 
 DEMO_LAURA = "+447700900101"
 DEMO_TOM = "+447700900004"
@@ -58,7 +58,7 @@ async def messages(
 
 
 async def test_demo_simulator_relays_both_ways(tmp_path):
-    app = demo_app(Settings(), tmp_path)
+    app = demo_app(Settings(), tmp_path, clock=RunningClock())
     async with serve_app(app, lifespan="on") as url, httpx.AsyncClient(base_url=url) as http:
         health = (await http.get("/healthz")).json()
         assert health["status"] == "ok" and health["channels"] == ["sms", "telegram"]
@@ -91,7 +91,7 @@ async def test_demo_simulator_relays_both_ways(tmp_path):
 
 
 async def test_demo_links_a_telegram_chat_and_answers_its_buttons(tmp_path):
-    app = demo_app(Settings(), tmp_path)
+    app = demo_app(Settings(), tmp_path, clock=RunningClock())
     chat = str(telegram_chat_id(DEMO_LAURA))
     async with serve_app(app, lifespan="on") as url, httpx.AsyncClient(base_url=url) as http:
 

@@ -8,7 +8,6 @@ router, flows and outbox; replies are shown as each channel's adapter renders th
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -124,7 +123,8 @@ class SimulatorPage:
         self.accept = accept
         self.clock = clock
         self.pressed: dict[int, str] = {}  # outbox id -> label of the button pressed under it
-        self._update_ids = itertools.count(time.time_ns() // 1_000_000)  # unique across restarts
+        # Unique across restarts on one database: the clock only moves on between them.
+        self._update_ids = itertools.count(int(clock().timestamp() * 1000))
 
     def routes(self) -> list[BaseRoute]:
         """The page and its API."""

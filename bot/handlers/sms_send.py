@@ -89,7 +89,8 @@ class _RoutedHttpClient(AsyncTwilioHttpClient):
         )
         exchange = _exchange.get()
         if exchange is not None and response.headers is not None:
-            exchange.retry_after = _retry_after(response.headers.get("Retry-After"))
+            headers = response.headers
+            exchange.retry_after = _retry_after(headers.get("Retry-After"), headers.get("Date"))
         return response
 
 
@@ -196,20 +197,31 @@ def _network_error(error: BaseException) -> SendError:
     return SendError(f"no answer ({name})", retryable=False, unknown=True, code=name)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header in either of its two forms."""
+def _retry_after(value: str | None, sent_at: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header in either of its two forms.
+
+    A date is measured from the response's own Date header, so neither clock's error counts.
+    """
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
         return float(value)
+    when, now = _http_date(value), _http_date(sent_at)
+    if when is None or now is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP date header as an aware datetime, or None when absent or unreadable."""
+    if not value:
+        return None
     try:
-        when = parsedate_to_datetime(value)
+        when = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _int_or_none(value: object) -> int | None:

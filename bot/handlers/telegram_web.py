@@ -14,15 +14,18 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.backoff import Unreachable, until_reachable
+from bot.config import DEFAULT_TELEGRAM_API_URL
 from bot.domain import Inbound
+from bot.errors import ConfigError
 from bot.handlers.http import read_body
 from bot.handlers.telegram import ALLOWED_UPDATES, Parsed, Press, parse_update
 from bot.handlers.telegram_send import TelegramSender
@@ -34,6 +37,7 @@ WEBHOOK_PATH = "/webhooks/telegram"
 MAX_BODY = 1024 * 1024  # an update is a few kB; Telegram never sends files in the update itself
 POLL_TIMEOUT_S = 25  # long polling: Telegram holds the request open until updates arrive
 POLL_RETRY_S = 5.0  # after a failed getUpdates or a failed store
+T = TypeVar("T")
 
 
 def build_application(token: str, api_url: str) -> Application:
@@ -49,14 +53,31 @@ def build_application(token: str, api_url: str) -> Application:
     )
 
 
-async def bot_username(token: str, api_url: str) -> str:
-    """Ask Telegram (getMe) for the bot's username; raises TelegramError if it cannot."""
-    bot = build_application(token, api_url).bot
-    await bot.initialize()
+async def reached(call: Callable[[], Awaitable[T]], api_url: str | None = None) -> T:
+    """Make one Bot API call at start-up: a refused token is a ConfigError, a network failure
+    (or a 5xx) Unreachable, so start-up says either in one line, never in a traceback."""
+    where = "" if api_url is None else f" at {api_url}"
+    asked = "" if api_url in (None, DEFAULT_TELEGRAM_API_URL) else f" (asked{where})"
     try:
-        return str(bot.username)
-    finally:
-        await bot.shutdown()
+        return await call()
+    except InvalidToken:
+        raise ConfigError(
+            f"TELEGRAM_BOT_TOKEN: Telegram refused this token{asked}; copy it again from "
+            "@BotFather (/mybots, your bot, API Token), or make a new one there"
+        ) from None
+    except NetworkError as error:  # TimedOut is one, and so are 5xx answers
+        raise Unreachable(f"cannot reach Telegram{where} ({_kind(error)})") from None
+    except TelegramError as error:
+        raise ConfigError(
+            f"TELEGRAM_BOT_TOKEN: Telegram refused the call ({_kind(error)})"
+        ) from None
+
+
+def _kind(error: BaseException) -> str:
+    """The kind of a failure, never its text: a library's message can hold the URL and token."""
+    cause = error.__cause__ or error.__context__
+    name = type(error).__name__
+    return f"{name} from {type(cause).__name__}" if cause is not None else name
 
 
 class TelegramChannel:
@@ -76,7 +97,7 @@ class TelegramChannel:
         self.application = application
         self.sender = sender
         self.store: Callable[[Inbound], Awaitable[bool]] | None = None
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.clock: Callable[[], datetime] | None = None
         self.public_url = public_url
         self.secret = secret or ""
         self.commands = dict(commands)
@@ -96,21 +117,25 @@ class TelegramChannel:
         return str(self.application.bot.username)
 
     async def start(self) -> None:
-        """Initialise the bot (getMe), register commands, then set the webhook or start polling."""
-        await self.application.initialize()
+        """Initialise the bot (getMe), register commands, then set the webhook or start polling;
+        while Telegram cannot be reached, say so in one line and try again with backoff."""
+        await until_reachable(lambda: reached(self.application.initialize))
         await self.application.start()
         await self._register_commands()
         bot = self.application.bot
         if self.public_url:
-            await bot.set_webhook(
-                url=self.public_url.rstrip("/") + WEBHOOK_PATH,
-                secret_token=self.secret,
-                allowed_updates=list(ALLOWED_UPDATES),
+            url = self.public_url.rstrip("/") + WEBHOOK_PATH
+            await until_reachable(
+                lambda: reached(
+                    lambda: bot.set_webhook(
+                        url=url, secret_token=self.secret, allowed_updates=list(ALLOWED_UPDATES)
+                    )
+                )
             )
             log.info("telegram webhook set for @%s", bot.username)
         else:
             # A webhook left from an earlier deployment would make getUpdates fail.
-            await bot.delete_webhook()
+            await until_reachable(lambda: reached(bot.delete_webhook))
             self._poller = asyncio.create_task(self._poll(), name="telegram-poller")
             log.info("telegram polling started for @%s", bot.username)
 
@@ -148,7 +173,7 @@ class TelegramChannel:
 
     async def take(self, data: Mapping[str, Any]) -> Parsed:
         """Store one update (raising if storing fails) and acknowledge its button press."""
-        if self.store is None:
+        if self.store is None or self.clock is None:
             raise RuntimeError("the Telegram channel is not bound to a router")
         parsed = parse_update(data, self.clock())
         if parsed.inbound is not None:

@@ -136,8 +136,3 @@ class Database:
 def _as_one_transaction(sql: str, number: int) -> str:
     # Schema and user_version move together, or not at all.
     return f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;"
-
-
-def utcnow() -> datetime:
-    """The current time in UTC; used only by the I/O layer, never by flows."""
-    return datetime.now(UTC)

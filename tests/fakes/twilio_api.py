@@ -52,13 +52,15 @@ class FakeTwilio:
         self.requests: list[dict[str, str]] = []
         self.messages: list[dict[str, str]] = []
         self.opted_out: set[str] = set()
+        self.account_status = "active"  # what GET Accounts/{sid}.json answers
         self._failures: list[Failure] = []
         self._hangs = 0
         self._recorded = asyncio.Event()
         self._release = asyncio.Event()
         self.app = Starlette(
             routes=[
-                Route("/2010-04-01/Accounts/{sid}/Messages.json", self._create, methods=["POST"])
+                Route("/2010-04-01/Accounts/{sid}/Messages.json", self._create, methods=["POST"]),
+                Route("/2010-04-01/Accounts/{sid}.json", self._account, methods=["GET"]),
             ]
         )
 
@@ -80,6 +82,23 @@ class FakeTwilio:
                 self._recorded.clear()
                 await self._recorded.wait()
         return self.messages
+
+    async def _account(self, request: Request) -> Response:
+        """The account resource, as `keyperson serve` fetches it to check its credentials."""
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        if request.path_params["sid"] != self.account_sid:
+            return _error(404, 20404, "The requested resource was not found")
+        sid = self.account_sid
+        return JSONResponse(
+            {
+                "sid": sid,
+                "friendly_name": "Little Acorns test account",
+                "status": self.account_status,
+                "type": "Full",
+                "uri": f"/2010-04-01/Accounts/{sid}.json",
+            }
+        )
 
     async def _create(self, request: Request) -> Response:
         if not self._authorised(request):
