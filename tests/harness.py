@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +46,23 @@ class RunningClock(StartedClock):
 
     def __init__(self, start: datetime = TUESDAY_10AM) -> None:
         super().__init__(start)
+
+
+def pause(seconds: float) -> None:
+    """Wait in a blocking test. Not time.sleep: libfaketime 0.9.10 breaks the absolute
+    clock_nanosleep it makes when the monotonic clock is left real, as it is when the suite
+    runs with the wall clock set to another hour to show that no test depends on it."""
+    threading.Event().wait(seconds)
+
+
+def ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
+    """Whether the process ends within `timeout_s` (Popen.wait(timeout) uses time.sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while process.poll() is None:
+        if time.monotonic() > deadline:
+            return False
+        pause(0.05)
+    return True
 
 
 class FakeSender:

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.harness import ended, pause
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,16 +100,14 @@ class Demo:
                     return
             except httpx.TransportError:
                 pass
-            time.sleep(0.1)
+            pause(0.1)
         pytest.fail(f"the demo was not ready in {timeout_s}s:\n{self.output()}")
 
     def stop(self) -> int:
         """Ctrl-C, as a person stops it; return the exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
+            if not ended(self.process, 20):
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
@@ -115,6 +115,18 @@ class Demo:
     def output(self) -> str:
         """What the demo printed."""
         return self.log.read_text("utf-8", errors="replace")
+
+
+def browser_environment() -> dict[str, str]:
+    """The environment Chromium starts in: this one without libfaketime, when the suite runs
+    under it to show no test depends on the hour. With the monotonic clock left real,
+    libfaketime 0.9.10 stops Chromium's timers (the page's refresh never fires); the page reads
+    no clock, and the demo it talks to still runs with the faked one."""
+    env = dict(os.environ)
+    preload = [p for p in env.pop("LD_PRELOAD", "").split() if "faketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
+    return {k: v for k, v in env.items() if not k.startswith("FAKETIME")}
 
 
 @contextmanager
@@ -129,7 +141,9 @@ def demo_and_page(folder: Path) -> Iterator[tuple[Demo, Any]]:
     try:
         demo.wait_ready()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=path, args=CHROMIUM_ARGS, env=browser_environment()
+            )
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             page.set_default_timeout(WAIT_MS)
             page.goto(f"{demo.url}/simulator")

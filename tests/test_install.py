@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.fakes.twilio_api import free_port
+from tests.harness import ended, pause
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ("bot", "locales", "setting.example.toml", "pyproject.toml", "setup.py", "README.md")
@@ -89,7 +90,9 @@ def test_the_demo_starts_from_the_built_package_alone(built: Path, tmp_path: Pat
         assert where == [str(built / "bot" / "i18n.py"), str(built / "bot" / "locales")]
     finally:
         demo.send_signal(signal.SIGINT)
-        demo.wait(timeout=30)
+        if not ended(demo, 30):
+            demo.kill()
+            demo.wait()
     assert demo.returncode == 0, log.read_text()
 
 
@@ -102,5 +105,5 @@ def _healthy(url: str, process: subprocess.Popen[bytes]) -> bool:
                 return True
         except httpx.TransportError:
             pass
-        time.sleep(0.1)
+        pause(0.1)
     return False

@@ -264,7 +264,7 @@ async def test_the_scheduler_is_quiet_at_info_when_it_has_nothing_to_do(tmp_path
         keyperson.setting_id,
         keyperson.clock,
         lambda: None,
-        tick_s=0.02,
+        tick_s=0.05,
     )
     real_tick = scheduler.tick
 
@@ -284,7 +284,12 @@ async def test_the_scheduler_is_quiet_at_info_when_it_has_nothing_to_do(tmp_path
         finally:
             await scheduler.stop()
             await keyperson.db.close()
-    noisy = [r for r in caplog.records if r.name.startswith(("apscheduler", "bot.scheduler"))]
+    # A tick that overran the next is worth a warning; a tick that found nothing, no line.
+    noisy = [
+        r
+        for r in caplog.records
+        if r.name.startswith(("apscheduler", "bot.scheduler")) and r.levelno <= logging.INFO
+    ]
     assert noisy == []
 
 
