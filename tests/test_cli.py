@@ -23,6 +23,7 @@ from tests.fakes.telegram_api import TOKEN, fake_telegram, serve_fake_telegram
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    FakeTwilio,
     free_port,
     running_fake_twilio,
     serve_app,
@@ -317,22 +318,34 @@ def test_serve_by_polling_says_so(tmp_path):
     assert telegram.startswith("Telegram: on as @KeypersonTestBot, by polling")
 
 
-async def test_no_network_at_start_is_said_in_one_line_and_tried_again(caplog):
+@pytest.mark.parametrize("provider", ["telegram", "twilio"])
+async def test_no_network_at_start_is_said_in_one_line_and_tried_again(caplog, provider):
     caplog.set_level("WARNING")
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))  # bound, not listening: every connection is refused
     url = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=url)
+    if provider == "telegram":
+        settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=url)
+        app, said = fake_telegram().app, f"cannot reach Telegram at {url} (NetworkError from"
+    else:
+        settings = Settings(
+            public_url="https://keyperson.example",
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            twilio_from_number="+447700900999",
+            twilio_api_url=url,
+        )
+        app, said = FakeTwilio().app, f"cannot reach Twilio at {url} (ClientConnectorError)"
     checking = asyncio.create_task(check_channels(settings, lambda: itertools.repeat(0.05)))
     while len(caplog.records) < 2:  # two tries failed, each said once
         assert not checking.done(), checking
         await asyncio.sleep(0.01)
-    async with serve_app(fake_telegram().app, sock=closed):  # the network comes back
+    async with serve_app(app, sock=closed):  # the network comes back
         channels = await checking
-    assert channels.telegram_username == "KeypersonTestBot"
-    said = [record.getMessage() for record in caplog.records]
-    assert said[0] == f"cannot reach Telegram at {url} (NetworkError from ConnectError); " \
-        "trying again in 0 s"  # fmt: skip
+    assert (channels.telegram_username or channels.twilio_account) is not None
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines[0].startswith(said) and lines[0].endswith("; trying again in 0 s"), lines[0]
+    assert all("\n" not in line for line in lines)
     assert all(record.exc_info is None and not record.exc_text for record in caplog.records)
 
 
