@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from bot.config import SettingProfile, Settings, load_profile, load_settings
 from bot.errors import ConfigError, ImportProblems, KeypersonError
 
 if TYPE_CHECKING:
+    from bot.leavers import Missing
     from bot.storage.sqlite import Database
 
 log = logging.getLogger("keyperson")
@@ -40,7 +41,21 @@ def parser() -> argparse.ArgumentParser:
         "field: what is wrong.",
     )
     imports.add_argument("kind", choices=["staff", "families"], help="what the file holds")
-    imports.add_argument("file", type=Path, help="the CSV file")
+    imports.add_argument(
+        "file",
+        type=Path,
+        help="the CSV file; cells separated by ',' ';' or tabs; dates like 14/03/2022",
+    )
+    imports.add_argument(
+        "--remove-missing",
+        action="store_true",
+        help="families only: list the children, carers and carer-child links on file that the "
+        "file no longer has and, once you confirm, mark them left (their records stay; they "
+        "get nothing more)",
+    )
+    imports.add_argument(
+        "--yes", action="store_true", help="confirm --remove-missing without being asked"
+    )
     invite = commands.add_parser(
         "invite",
         help="print a one-time Telegram link for a carer or staff member",
@@ -130,7 +145,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_database
-    from bot.importer import import_families, import_staff
 
     profile = load_profile(settings.setting_file)
     db, setting_id = await open_database(settings, profile)
@@ -142,12 +156,84 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
             return await _invite(args, settings, db, setting_id, profile.time_zone)
         if args.command == "report":
             return await _report(db, setting_id, profile)
-        importer = import_staff if args.kind == "staff" else import_families
-        count = await importer(db, setting_id, args.file, profile.country)
-        print(f"imported {count} row(s) from {args.file}")
-        return 0
+        return await _import(args, db, setting_id, profile)
     finally:
         await db.close()
+
+
+async def _import(
+    args: argparse.Namespace, db: Database, setting_id: int, profile: SettingProfile
+) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.csvfile import DELIMITER_NAMES
+    from bot.importer import NotConfirmed, import_families, import_staff
+    from bot.storage.sqlite import utcnow
+
+    if args.kind == "staff":
+        if args.remove_missing:
+            print("keyperson: --remove-missing is for families only", file=sys.stderr)
+            return 2
+        count = await import_staff(db, setting_id, args.file, profile.country)
+        print(f"imported {count} row(s) from {args.file}")
+        return 0
+    try:
+        done = await import_families(
+            db,
+            setting_id,
+            args.file,
+            profile.country,
+            offered=profile.languages,
+            remove_missing=args.remove_missing,
+            confirm=None if args.yes else _ask_to_mark_left(args.file),
+            now=utcnow().astimezone(ZoneInfo(profile.time_zone)),
+        )
+    except NotConfirmed:
+        print("keyperson: nothing was changed", file=sys.stderr)
+        return 1
+    separated = (
+        "" if done.delimiter == "," else f" (cells separated by {DELIMITER_NAMES[done.delimiter]})"
+    )
+    print(f"imported {done.rows} row(s) from {args.file}{separated}")
+    if done.marked_left:
+        if args.yes:
+            print("\n".join(done.missing.lines()))
+        print(
+            f"marked left: {done.missing.counted()}; {done.withdrawn} waiting message(s) "
+            "to them withdrawn"
+        )
+    elif done.missing:
+        print(
+            f"note: {done.missing.counted()} on file are not in {args.file} and still get "
+            f"messages ({done.missing.refs()}); import again with --remove-missing to mark "
+            "them left"
+        )
+    return 0
+
+
+def _ask_to_mark_left(path: Path) -> Callable[[Missing], bool]:
+    """Show what --remove-missing would mark left and ask for a typed "yes"."""
+
+    def confirm(missing: Missing) -> bool:
+        print(f"On file but not in {path}:")
+        print("\n".join(missing.lines()))
+        print(
+            "Marked left, they keep their records but get nothing more from the setting, "
+            "and their phones and Telegram chats no longer reach the setting as them."
+        )
+        if not sys.stdin.isatty():
+            print(
+                "keyperson: not asked without a terminal; add --yes to mark them left",
+                file=sys.stderr,
+            )
+            return False
+        try:
+            answer = input(f"Mark {missing.counted()} left? Type yes to go on: ")
+        except EOFError:
+            return False
+        return answer.strip().lower() == "yes"
+
+    return confirm
 
 
 async def _invite(
