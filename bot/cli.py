@@ -72,12 +72,16 @@ def parser() -> argparse.ArgumentParser:
     )
     report = commands.add_parser(
         "report",
-        help="print a report: engagement (which families have not heard from us)",
+        help="print a report: engagement (which families have not heard from us) or contacts "
+        "(who can be reached, and how)",
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
-        "update for [updates] no_update_days opening days, or only concerns, are marked.",
+        "update for [updates] no_update_days opening days, or only concerns, are marked. "
+        "contacts: for every member of staff and carer, the channels linked, the channel they "
+        "chose, STOP and unreachable channels, update mode, and the last message in and out "
+        "(refs and names; no phone numbers).",
     )
-    report.add_argument("name", choices=["engagement"], help="which report")
+    report.add_argument("name", choices=["engagement", "contacts"], help="which report")
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -155,7 +159,7 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone)
         if args.command == "report":
-            return await _report(db, setting_id, profile)
+            return await _report(args.name, db, setting_id, profile)
         return await _import(args, db, setting_id, profile)
     finally:
         await db.close()
@@ -277,33 +281,22 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
 
 
-async def _report(db: Database, setting_id: int, profile: SettingProfile) -> int:
+async def _report(name: str, db: Database, setting_id: int, profile: SettingProfile) -> int:
     from zoneinfo import ZoneInfo
 
+    from bot import reports
     from bot.scheduler import engagement
-    from bot.storage.sqlite import from_iso, utcnow
+    from bot.storage.sqlite import utcnow
 
-    zone = ZoneInfo(profile.time_zone)
-    local = utcnow().astimezone(zone)
+    local = utcnow().astimezone(ZoneInfo(profile.time_zone))
     async with db.reading() as repos:
-        rows = await engagement(repos, profile, setting_id, local)
-    print(f"Keeping in touch at {profile.name}, {local:%Y-%m-%d %H:%M} ({profile.time_zone})")
-    print(f"{'key person':<20} {'child':<24} {'last update':<16} concerns  good news  note")
-    for row in rows:
-        last = row["last_update"]
-        when = f"{from_iso(str(last)).astimezone(zone):%Y-%m-%d}" if last else "never"
-        notes = []
-        if row["no_update"]:
-            notes.append(f"no update for {profile.no_update_days}+ opening days")
-        if row["concerns"] and not row["celebrations"]:
-            notes.append("only concerns")
-        child = f"{row['first_name']} {row['last_name']}"
-        print(
-            f"{row['key_person'] or '-'!s:<20} {child:<24} {when:<16} "
-            f"{row['concerns']!s:>8}  {row['celebrations']!s:>9}  {'; '.join(notes)}"
-        )
-    quiet = sum(1 for row in rows if row["no_update"])
-    print(f"{len(rows)} children; {quiet} with no recent update")
+        if name == "contacts":
+            lines = await reports.contacts(repos, profile, setting_id, local)
+        else:
+            lines = reports.engagement(
+                await engagement(repos, profile, setting_id, local), profile, local
+            )
+    print("\n".join(lines))
     return 0
 
 

@@ -3,15 +3,19 @@ leavers, and the contacts report."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bot import cli
-from bot.importer import FAMILY_COLUMNS
+from bot.domain import Channel, PersonKind
+from bot.importer import FAMILY_COLUMNS, import_families
+from bot.reports import CONTACT_COLUMNS
 from tests import test_cli
-from tests.harness import DATA
+from tests.harness import DAN, DATA, KASIA, LAURA, TOM, FakeSender, make_keyperson, say
 from tests.test_leavers import ROWS
+from tests.test_shared_phones import MARK
 
 env = test_cli.env  # the fixture: a temporary database and the example setting
 
@@ -21,6 +25,15 @@ class Terminal:
 
     def isatty(self) -> bool:
         return True
+
+
+def cells(line: str) -> dict[str, str]:
+    """A line of the contacts report, cut at its fixed widths."""
+    found, start = {}, 0
+    for name, width in CONTACT_COLUMNS:
+        found[name] = (line[start : start + width] if width else line[start:]).strip()
+        start += width + 1
+    return found
 
 
 def families(folder: Path, rows: list[str], delimiter: str = ",") -> Path:
@@ -114,3 +127,59 @@ def test_a_language_the_setting_does_not_offer_is_refused_with_the_offered_ones(
     where = env / "families_now.csv"
     assert f"{where}:2: language: 'de' is not a language the setting offers (en, pl)" in err
     assert "nothing was imported" in err
+
+
+def test_report_contacts_shows_how_each_person_is_reached(env, capsys):
+    async def history() -> None:
+        sms = FakeSender()
+        kp = await make_keyperson(env, sender=sms)
+        # Mark shares Laura's phone; Isla and her grandmother (P05) have left.
+        await import_families(
+            kp.db, kp.setting_id, families(env, [*WITHOUT_ISLA, MARK]), "GB", remove_missing=True
+        )
+        await say(kp, LAURA, "Hi")
+        to_tom, _ = await say(kp, LAURA, "Is Amelia warm enough?")
+        await say(kp, TOM, "hi")
+        code = next(word for word in to_tom.body.split() if word.startswith("#"))
+        await say(kp, TOM, f"{code} Yes she is")
+        await say(kp, KASIA, "STOP")
+        async with kp.db.transaction() as repos:
+            laura = await repos.people.contact("sms", LAURA)
+            await repos.links.link(
+                kp.setting_id, "telegram", "447400200001", PersonKind.CARER, laura.person_id,
+                "2026-11-24T10:00:00.000000Z",
+            )  # fmt: skip
+            await repos.links.set_reachable("telegram", "447400200001", False)
+            await repos.links.set_preference(PersonKind.CARER, laura.person_id, "telegram")
+            await repos.news.set_update_mode(laura.person_id, "weekly", "16:00", 4)
+        while rows := await kp.dispatcher._claim(Channel.SMS, 100):
+            for row in rows:
+                await kp.dispatcher.send_one(sms, row)
+        await kp.stop()
+
+    asyncio.run(history())
+    capsys.readouterr()
+    assert cli.main(["report", "contacts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:4] == ["who", "ref", "name", "channels"]
+    row = {
+        cells(line)["ref"]: cells(line) for line in lines[2:] if line[:6] in ("staff ", "carer ")
+    }
+    assert set(row) == {"S01", "S02", "S03", "S04", "S05", "P01", "P02", "P03", "P04", "P06"}
+    assert row["P01"] == {
+        "who": "carer", "ref": "P01", "name": "Laura Hughes", "channels": "sms telegram",
+        "prefers": "telegram", "stopped": "-", "unreachable": "telegram (blocked)",
+        "updates": "weekly Fri 16:00", "last in": "2026-11-24 10:00",
+        "last out": "2026-11-24 10:00", "note": "",
+    }  # fmt: skip
+    shared = {**row["P01"], "ref": "P06", "name": "Mark Hughes", "note": "shares the phone of P01"}
+    assert row["P06"] == shared
+    assert lines[-3] == "10 people; 1 carer who left is not listed. Phone numbers are not shown."
+    assert (row["P03"]["channels"], row["P03"]["stopped"]) == ("sms", "sms")
+    assert (row["P02"]["updates"], row["P02"]["note"]) == ("-", "not told about Amelia")
+    assert (row["P04"]["channels"], row["P04"]["last in"]) == ("sms*", "never")
+    assert row["S04"]["channels"] == "sms" and row["S04"]["last out"] == "2026-11-24 10:00"
+    assert row["S05"]["note"] == "no phone on file"
+    for line in lines:  # names and refs, never a number
+        for number in (LAURA, DAN, KASIA, LAURA[3:], "447400200001"):
+            assert number not in line
