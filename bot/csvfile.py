@@ -95,6 +95,28 @@ def long_date(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def dates_of_birth(rows: list[Cells], column: str, today: date) -> list[str]:
+    """Each row's date of birth as ISO ('' where wrong). When any row only makes sense month
+    first (03/14/2022), rows that read either way (03/04/2022) cannot be trusted either."""
+    read = [read_birth_date(row.required(column), today) for row in rows]
+    month_first = next((r for r, d in zip(rows, read, strict=True) if d.month_first), None)
+    for row, born in zip(rows, read, strict=True):
+        text = row.cells[column]
+        if born.problem and text:
+            row.bad(column, born.problem)
+        elif month_first is not None and born.swappable and born.value is not None:
+            other = born.value.replace(day=born.value.month, month=born.value.day)
+            row.bad(column, f"{text!r} could be {long_date(born.value)} or {long_date(other)}: "
+                    f"line {month_first.line} is written month first, so write every date "
+                    "day/month/year")  # fmt: skip
+    return [
+        born.value.isoformat()
+        if born.value and (row.line, column) not in row.problems.cells
+        else ""
+        for row, born in zip(rows, read, strict=True)
+    ]
+
+
 @dataclass(slots=True)
 class Cells:
     """One data row's cells, with checks that record problems against its line."""

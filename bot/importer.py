@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.csvfile import Cells, Problems, Table, long_date, read_birth_date, read_table
+from bot.csvfile import Cells, Problems, Table, dates_of_birth, read_table
 from bot.domain import PersonKind
 from bot.errors import ImportProblems
 from bot.leavers import Missing, missing_from
@@ -112,28 +112,6 @@ def _family_row(
     )
 
 
-def _birth_dates(cells: list[Cells], today: datetime) -> list[str]:
-    """Each row's date of birth as ISO ('' where wrong). When any row only makes sense month
-    first (03/14/2022), rows that read either way (03/04/2022) cannot be trusted either."""
-    read = [read_birth_date(c.required("date_of_birth"), today.date()) for c in cells]
-    month_first = next((c for c, d in zip(cells, read, strict=True) if d.month_first), None)
-    for c, born in zip(cells, read, strict=True):
-        text = c.cells["date_of_birth"]
-        if born.problem and text:
-            c.bad("date_of_birth", born.problem)
-        elif month_first is not None and born.swappable and born.value is not None:
-            other = born.value.replace(day=born.value.month, month=born.value.day)
-            c.bad("date_of_birth", f"{text!r} could be {long_date(born.value)} or "
-                  f"{long_date(other)}: line {month_first.line} is written month first, "
-                  "so write every date day/month/year")  # fmt: skip
-    return [
-        born.value.isoformat()
-        if born.value and (c.line, "date_of_birth") not in c.problems.cells
-        else ""
-        for c, born in zip(cells, read, strict=True)
-    ]
-
-
 def _check_same(rows: _Rows, key: str, fields: tuple[str, ...], problems: Problems) -> None:
     # Cells already reported as wrong are not compared, so one mistake is reported once.
     first: dict[str, tuple[int, FamilyRow]] = {}
@@ -198,7 +176,7 @@ def _parse_families(
     offered: tuple[str, ...] | None,
 ) -> tuple[Table, _Rows]:
     table = read_table(path, FAMILY_COLUMNS, problems, FAMILY_OPTIONAL)
-    born = _birth_dates(table.rows, now)
+    born = dates_of_birth(table.rows, "date_of_birth", now.date())
     rows = [
         (c.line, _family_row(c, country, staff_refs, offered, day))
         for c, day in zip(table.rows, born, strict=True)

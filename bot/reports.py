@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.config import SettingProfile
 from bot.domain import PersonKind
 from bot.storage.sqlite import Repos, from_iso
-from bot.storage.sqlite_roster import Reach, ReachContact
+from bot.storage.sqlite_reports import Reach, ReachContact
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CONTACT_COLUMNS = (
@@ -57,7 +57,7 @@ async def contacts(
 ) -> list[str]:
     """Per member of staff and carer: channels, choice, STOP, unreachable, update mode, and the
     last message each way, in the setting's time zone."""
-    people, found, left = await repos.roster.reach(setting_id)
+    people, found, left = await repos.reports.reach(setting_id)
     reach: dict[tuple[PersonKind, int], list[ReachContact]] = defaultdict(list)
     for contact in found:
         reach[(contact.kind, contact.person_id)].append(contact)
