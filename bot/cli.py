@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from bot.errors import ConfigError, ImportProblems, KeypersonError
 from bot.logs import configured, secrets_of
 
 if TYPE_CHECKING:
+    from bot.leavers import Missing
     from bot.storage.sqlite import Database
 
 log = logging.getLogger("keyperson")
@@ -44,7 +45,21 @@ def parser() -> argparse.ArgumentParser:
         "field: what is wrong.",
     )
     imports.add_argument("kind", choices=["staff", "families"], help="what the file holds")
-    imports.add_argument("file", type=Path, help="the CSV file")
+    imports.add_argument(
+        "file",
+        type=Path,
+        help="the CSV file; cells separated by ',' ';' or tabs; dates like 14/03/2022",
+    )
+    imports.add_argument(
+        "--remove-missing",
+        action="store_true",
+        help="families only: list the children, carers and carer-child links on file that the "
+        "file no longer has and, once you confirm, mark them left (their records stay; they "
+        "get nothing more)",
+    )
+    imports.add_argument(
+        "--yes", action="store_true", help="confirm --remove-missing without being asked"
+    )
     invite = commands.add_parser(
         "invite",
         help="print a one-time Telegram link for a carer or staff member",
@@ -61,12 +76,16 @@ def parser() -> argparse.ArgumentParser:
     )
     report = commands.add_parser(
         "report",
-        help="print a report: engagement (which families have not heard from us)",
+        help="print a report: engagement (which families have not heard from us) or contacts "
+        "(who can be reached, and how)",
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
-        "update for [updates] no_update_days opening days, or only concerns, are marked.",
+        "update for [updates] no_update_days opening days, or only concerns, are marked. "
+        "contacts: for every member of staff and carer, the channels linked, the channel they "
+        "chose, STOP and unreachable channels, update mode, and the last message in and out "
+        "(refs and names; no phone numbers).",
     )
-    report.add_argument("name", choices=["engagement"], help="which report")
+    report.add_argument("name", choices=["engagement", "contacts"], help="which report")
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -142,7 +161,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     from bot.app import open_database
-    from bot.importer import import_families, import_staff
 
     profile = load_profile(settings.setting_file)
     db, setting_id = await open_database(settings, profile, clock)
@@ -153,16 +171,82 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
         if args.command == "report":
-            return await _report(db, setting_id, profile, clock)
-        if args.kind == "staff":
-            count = await import_staff(db, setting_id, args.file, profile.country)
-        else:
-            today = clock().astimezone(ZoneInfo(profile.time_zone)).date()
-            count = await import_families(db, setting_id, args.file, profile.country, today=today)
-        print(f"imported {count} row(s) from {args.file}")
-        return 0
+            return await _report(args.name, db, setting_id, profile, clock)
+        return await _import(args, db, setting_id, profile, clock)
     finally:
         await db.close()
+
+
+async def _import(
+    args: argparse.Namespace, db: Database, setting_id: int, profile: SettingProfile, clock: Clock
+) -> int:
+    from bot.csvfile import DELIMITER_NAMES
+    from bot.importer import NotConfirmed, import_families, import_staff
+
+    if args.kind == "staff":
+        if args.remove_missing:
+            print("keyperson: --remove-missing is for families only", file=sys.stderr)
+            return 2
+        count = await import_staff(db, setting_id, args.file, profile.country)
+        print(f"imported {count} row(s) from {args.file}")
+        return 0
+    try:
+        done = await import_families(
+            db,
+            setting_id,
+            args.file,
+            profile.country,
+            offered=profile.languages,
+            remove_missing=args.remove_missing,
+            confirm=None if args.yes else _ask_to_mark_left(args.file),
+            now=clock().astimezone(ZoneInfo(profile.time_zone)),
+        )
+    except NotConfirmed:
+        print("keyperson: nothing was changed", file=sys.stderr)
+        return 1
+    separated = (
+        "" if done.delimiter == "," else f" (cells separated by {DELIMITER_NAMES[done.delimiter]})"
+    )
+    print(f"imported {done.rows} row(s) from {args.file}{separated}")
+    if done.marked_left:
+        if args.yes:
+            print("\n".join(done.missing.lines()))
+        print(
+            f"marked left: {done.missing.counted()}; {done.withdrawn} waiting message(s) "
+            "to them withdrawn"
+        )
+    elif done.missing:
+        print(
+            f"note: {done.missing.counted()} on file are not in {args.file} and still get "
+            f"messages ({done.missing.refs()}); import again with --remove-missing to mark "
+            "them left"
+        )
+    return 0
+
+
+def _ask_to_mark_left(path: Path) -> Callable[[Missing], bool]:
+    """Show what --remove-missing would mark left and ask for a typed "yes"."""
+
+    def confirm(missing: Missing) -> bool:
+        print(f"On file but not in {path}:")
+        print("\n".join(missing.lines()))
+        print(
+            "Marked left, they keep their records but get nothing more from the setting, "
+            "and their phones and Telegram chats no longer reach the setting as them."
+        )
+        if not sys.stdin.isatty():
+            print(
+                "keyperson: not asked without a terminal; add --yes to mark them left",
+                file=sys.stderr,
+            )
+            return False
+        try:
+            answer = input(f"Mark {missing.counted()} left? Type yes to go on: ")
+        except EOFError:
+            return False
+        return answer.strip().lower() == "yes"
+
+    return confirm
 
 
 async def _invite(
@@ -234,31 +318,21 @@ async def _bot_username(settings: Settings) -> tuple[str | None, str]:
     return username, ""
 
 
-async def _report(db: Database, setting_id: int, profile: SettingProfile, clock: Clock) -> int:
+async def _report(
+    name: str, db: Database, setting_id: int, profile: SettingProfile, clock: Clock
+) -> int:
+    from bot import reports
     from bot.scheduler import engagement
-    from bot.storage.sqlite import from_iso
 
-    zone = ZoneInfo(profile.time_zone)
-    local = clock().astimezone(zone)
+    local = clock().astimezone(ZoneInfo(profile.time_zone))
     async with db.reading() as repos:
-        rows = await engagement(repos, profile, setting_id, local)
-    print(f"Keeping in touch at {profile.name}, {local:%Y-%m-%d %H:%M} ({profile.time_zone})")
-    print(f"{'key person':<20} {'child':<24} {'last update':<16} concerns  good news  note")
-    for row in rows:
-        last = row["last_update"]
-        when = f"{from_iso(str(last)).astimezone(zone):%Y-%m-%d}" if last else "never"
-        notes = []
-        if row["no_update"]:
-            notes.append(f"no update for {profile.no_update_days}+ opening days")
-        if row["concerns"] and not row["celebrations"]:
-            notes.append("only concerns")
-        child = f"{row['first_name']} {row['last_name']}"
-        print(
-            f"{row['key_person'] or '-'!s:<20} {child:<24} {when:<16} "
-            f"{row['concerns']!s:>8}  {row['celebrations']!s:>9}  {'; '.join(notes)}"
-        )
-    quiet = sum(1 for row in rows if row["no_update"])
-    print(f"{len(rows)} children; {quiet} with no recent update")
+        if name == "contacts":
+            lines = await reports.contacts(repos, profile, setting_id, local)
+        else:
+            lines = reports.engagement(
+                await engagement(repos, profile, setting_id, local), profile, local
+            )
+    print("\n".join(lines))
     return 0
 
 

@@ -57,11 +57,13 @@ async def build_demo(settings: Settings, clock: Clock) -> Keyperson:
     keyperson = await build(settings, senders, clock)
     data = resources.files("bot").joinpath("data")
     country = keyperson.profile.country
-    today = clock().astimezone(ZoneInfo(keyperson.profile.time_zone)).date()
+    now = clock().astimezone(ZoneInfo(keyperson.profile.time_zone))
     with resources.as_file(data.joinpath("demo_staff.csv")) as staff:
         await import_staff(keyperson.db, keyperson.setting_id, staff, country)
     with resources.as_file(data.joinpath("demo_families.csv")) as families:
-        await import_families(keyperson.db, keyperson.setting_id, families, country, today=today)
+        await import_families(
+            keyperson.db, keyperson.setting_id, families, country, now=now
+        )
     return keyperson
 
 

@@ -1,23 +1,25 @@
-"""Reads staff.csv and families.csv, reports every problem, and applies a clean file at once."""
+"""Reads staff.csv and families.csv, reports every problem, and applies a clean file at once.
+
+A file with any problem changes nothing. Carers of the same children may share one phone (it
+becomes one contact for them all); families.csv can also mark left whoever it no longer lists.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
-import aiosqlite
-
+from bot.csvfile import Cells, Problems, Table, dates_of_birth, read_table
 from bot.domain import PersonKind
 from bot.errors import ImportProblems
-from bot.phones import normalise_phone
-from bot.storage.sqlite import Database
-from bot.storage.sqlite_people import FamilyRow, StaffRow
+from bot.leavers import Missing, missing_from
+from bot.storage.sqlite import Database, iso
+from bot.storage.sqlite_roster import FamilyRow, StaffRow
 
 STAFF_COLUMNS = ("staff_ref", "name", "roles", "phone", "languages", "cover_ref")
+STAFF_OPTIONAL = ("cover_ref",)
 FAMILY_COLUMNS = (
     "child_ref", "child_first_name", "child_last_name", "date_of_birth", "room",
     "key_person_ref", "send_status", "carer_ref", "carer_name", "relationship", "phone",
@@ -34,161 +36,26 @@ CHILD_FIELDS = (
 CARER_FIELDS = ("carer_name", "phone", "language")
 
 _YES_NO = {"yes": True, "no": False, "y": True, "n": False, "true": True, "false": False}
-_REF = re.compile(r"[A-Za-z0-9_-]+")
-_LANGUAGE = re.compile(r"[a-z]{2,3}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _Owner = tuple[int, str, str | None]  # line, ref, phone of one row
-_SMS_HOLDERS = (
-    "SELECT c.address, c.setting_id, c.person_kind, COALESCE(s.ref, ca.ref, '') FROM contacts c "
-    "LEFT JOIN staff s ON c.person_kind = 'staff' AND s.id = c.person_id "
-    "LEFT JOIN carers ca ON c.person_kind = 'carer' AND ca.id = c.person_id "
-    "WHERE c.channel = 'sms'"
-)
+_Rows = list[tuple[int, FamilyRow]]
 
 
-@dataclass(slots=True)
-class _Problems:
-    """Every problem found in one file, kept with the line it belongs to."""
+@dataclass(frozen=True, slots=True)
+class FamiliesImported:
+    """What an import of families.csv did."""
 
-    file: str
-    found: list[tuple[int, str]] = field(default_factory=list)
-    cells: set[tuple[int, str]] = field(default_factory=set)
-
-    def add(self, line: int, column: str, what: str) -> None:
-        self.found.append((line, f"{self.file}:{line}: {column}: {what}"))
-        self.cells.add((line, column))
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise ImportProblems([text for _, text in sorted(self.found)])
+    rows: int
+    delimiter: str  # what separated the cells: ',', ';' or a tab
+    missing: Missing  # on file but not in the file
+    marked_left: bool  # whether `missing` was marked left (--remove-missing)
+    withdrawn: int = 0  # queued or held messages to leavers that will not go
 
 
-@dataclass(slots=True)
-class _Cells:
-    """One data row's cells, with checks that record problems against its line."""
-
-    line: int
-    cells: dict[str, str]
-    problems: _Problems
-
-    def bad(self, column: str, what: str) -> None:
-        self.problems.add(self.line, column, what)
-
-    def required(self, column: str) -> str:
-        value = self.cells[column]
-        if not value:
-            self.bad(column, "is required")
-        return value
-
-    def ref(self, column: str, known: set[str] | None = None) -> str:
-        value = self.required(column)
-        if value and not _REF.fullmatch(value):
-            self.bad(column, f"{value!r} may hold only A-Z, a-z, 0-9, - and _")
-        elif value and known is not None and value not in known:
-            self.bad(column, f"{value} is not a staff_ref on file")
-        return value
-
-    def codes(self, column: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        items = tuple(dict.fromkeys(x.strip() for x in self.cells[column].lower().split(";")))
-        for item in filter(None, items):
-            if not (item in allowed if allowed else _LANGUAGE.fullmatch(item)):
-                self.bad(column, f"{item!r} is not {_expected(allowed)}")
-        if allowed and not any(items):
-            self.bad(column, f"needs at least one of {', '.join(allowed)}")
-        return tuple(filter(None, items))
-
-    def one(self, column: str, allowed: tuple[str, ...] | None, default: str = "") -> str:
-        value = (self.cells[column] or default if default else self.required(column)).lower()
-        if value and not (value in allowed if allowed else _LANGUAGE.fullmatch(value)):
-            self.bad(column, f"{value!r} is not {_expected(allowed)}")
-        return value
-
-    def phone(self, column: str, country: str, needed: bool) -> str | None:
-        value = self.required(column) if needed else self.cells[column]
-        try:
-            return normalise_phone(value, country) if value else None
-        except ValueError as error:
-            self.bad(column, str(error))
-            return None
-
-    def birth_date(self, column: str, today: date | None) -> str:
-        value = self.required(column)
-        try:
-            born = date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
-        except ValueError:
-            born = None
-        if value and born is None:
-            self.bad(column, f"{value!r} is not a date like 2022-03-14")
-        elif born is not None and today is not None and born > today:
-            self.bad(column, f"{value} is in the future")
-        return value
+class NotConfirmed(ImportProblems):
+    """The person importing did not confirm marking people left: nothing was changed."""
 
 
-def _expected(allowed: tuple[str, ...] | None) -> str:
-    return f"one of {', '.join(allowed)}" if allowed else "a language code like en or pl"
-
-
-def _read_text(path: Path, problems: _Problems) -> str | None:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ImportProblems([f"{path}: cannot be read: {error.strerror}"]) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        problems.add(line, "file", "is not UTF-8 text; save it as 'CSV UTF-8'")
-        return None
-
-
-def _check_header(
-    names: list[str], columns: tuple[str, ...], optional: tuple[str, ...], problems: _Problems
-) -> bool:
-    before = len(problems.found)
-    if not names:
-        problems.add(1, "header", "the file is empty; the first line must name the columns")
-        return False
-    for column in columns:
-        if column not in names:
-            problems.add(1, column, "column is missing from the header")
-    for number, name in enumerate(names, start=1):
-        if name not in columns + optional:
-            problems.add(1, name or f"column {number}", "unknown column")
-        elif names.index(name) != number - 1:
-            problems.add(1, name, "column appears twice")
-    return len(problems.found) == before
-
-
-def _records(
-    path: Path, columns: tuple[str, ...], problems: _Problems, optional: tuple[str, ...] = ()
-) -> list[_Cells]:
-    """The data rows of a CSV file whose header holds `columns` (and any of `optional`)."""
-    text = _read_text(path, problems)
-    if text is None:
-        return []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[_Cells] = []
-    try:
-        names = [name.strip() for name in next(reader, [])]
-        if not _check_header(names, columns, optional, problems):
-            return []
-        end = reader.line_num
-        for values in reader:
-            line, end = end + 1, reader.line_num
-            if not any(value.strip() for value in values):
-                continue
-            if len(values) != len(names):
-                problems.add(line, "row", f"has {len(values)} values, the header {len(names)}")
-                continue
-            cells = dict.fromkeys(optional, "")
-            cells.update((name, value.strip()) for name, value in zip(names, values, strict=True))
-            rows.append(_Cells(line, cells, problems))
-    except csv.Error as error:
-        problems.add(reader.line_num, "file", f"is not readable as CSV ({error})")
-    return rows
-
-
-def _check_shared_phones(owners: list[_Owner], kind: str, problems: _Problems) -> None:
+def _check_shared_phones(owners: list[_Owner], kind: str, problems: Problems) -> None:
     first: dict[str, tuple[str, int]] = {}
     for line, ref, phone in owners:
         if phone is None:
@@ -198,14 +65,18 @@ def _check_shared_phones(owners: list[_Owner], kind: str, problems: _Problems) -
             problems.add(line, "phone", f"same number as {kind} {other_ref} on line {other_line}")
 
 
-def _parse_staff(path: Path, country: str, problems: _Problems) -> list[tuple[int, StaffRow]]:
+def _parse_staff(
+    path: Path, country: str, problems: Problems
+) -> tuple[Table, list[tuple[int, StaffRow]]]:
+    required = tuple(c for c in STAFF_COLUMNS if c not in STAFF_OPTIONAL)
+    table = read_table(path, required, problems, STAFF_OPTIONAL)
     rows = [
         (c.line, StaffRow(
             ref=c.ref("staff_ref"), name=c.required("name"), roles=c.codes("roles", ROLES),
             phone=c.phone("phone", country, False), languages=c.codes("languages"),
             cover_ref=c.ref("cover_ref") if c.cells["cover_ref"] else None,
         ))
-        for c in _records(path, STAFF_COLUMNS, problems)
+        for c in table.rows
     ]  # fmt: skip
     first: dict[str, int] = {}
     for line, row in rows:
@@ -217,15 +88,17 @@ def _parse_staff(path: Path, country: str, problems: _Problems) -> list[tuple[in
         elif row.cover_ref is not None and row.cover_ref not in first:
             problems.add(line, "cover_ref", f"{row.cover_ref} is not a staff_ref in this file")
     _check_shared_phones([(line, r.ref, r.phone) for line, r in rows], "staff member", problems)
-    return rows
+    return table, rows
 
 
-def _family_row(c: _Cells, country: str, staff_refs: set[str], today: date | None) -> FamilyRow:
+def _family_row(
+    c: Cells, country: str, staff_refs: set[str], offered: tuple[str, ...] | None, born: str
+) -> FamilyRow:
     return FamilyRow(
         child_ref=c.ref("child_ref"),
         child_first_name=c.required("child_first_name"),
         child_last_name=c.required("child_last_name"),
-        date_of_birth=c.birth_date("date_of_birth", today),
+        date_of_birth=born,
         room=c.cells["room"],
         key_person_ref=c.ref("key_person_ref", staff_refs),
         send_status=c.one("send_status", SEND_STATUSES),
@@ -233,15 +106,13 @@ def _family_row(c: _Cells, country: str, staff_refs: set[str], today: date | Non
         carer_name=c.required("carer_name"),
         relationship=c.required("relationship"),
         phone=c.phone("phone", country, True),
-        language=c.one("language", None, "en"),
+        language=c.language("language", offered),
         receives_information=_YES_NO.get(c.one("receives_information", tuple(_YES_NO)), False),
         photo_consent=_YES_NO.get(c.one("photo_consent", tuple(_YES_NO), "no"), False),
     )
 
 
-def _check_same(
-    rows: list[tuple[int, FamilyRow]], key: str, fields: tuple[str, ...], problems: _Problems
-) -> None:
+def _check_same(rows: _Rows, key: str, fields: tuple[str, ...], problems: Problems) -> None:
     # Cells already reported as wrong are not compared, so one mistake is reported once.
     first: dict[str, tuple[int, FamilyRow]] = {}
     for line, row in rows:
@@ -255,11 +126,62 @@ def _check_same(
                 problems.add(line, name, f"differs from line {earlier} for {key[:-4]} {ref}")
 
 
+def phone_groups(rows: _Rows) -> dict[str, dict[str, _Rows]]:
+    """{phone: {carer_ref: that carer's rows}}, in file order."""
+    groups: dict[str, dict[str, _Rows]] = {}
+    for line, row in rows:
+        if row.phone and row.carer_ref:
+            groups.setdefault(row.phone, {}).setdefault(row.carer_ref, []).append((line, row))
+    return groups
+
+
+def _check_family_phones(rows: _Rows, problems: Problems) -> None:
+    """Carers may share a phone only with carers of the same children, told the same things,
+    in the same language: the phone is one contact, so it cannot be two families."""
+    for carers in phone_groups(rows).values():
+        (first_ref, first_rows), *others = carers.items()
+        first_line = first_rows[0][0]
+        theirs = {row.child_ref: (line, row) for line, row in first_rows}
+        for ref, mine_rows in others:
+            line = mine_rows[0][0]
+            mine = {row.child_ref: (line, row) for line, row in mine_rows}
+            if not set(mine) & set(theirs):
+                problems.add(line, "phone", f"same number as carer {first_ref} on line "
+                             f"{first_line}, of other children: only carers of the same "
+                             "children may share a phone")  # fmt: skip
+                continue
+            for child in sorted(set(mine) ^ set(theirs)):
+                only = first_ref if child in theirs else ref
+                problems.add(line, "phone", f"shared with carer {first_ref} (line {first_line}) "
+                             f"but only {only} is listed for {child}: carers who share a phone "
+                             "must be listed for the same children")  # fmt: skip
+            for child in sorted(set(mine) & set(theirs)):
+                (at, row), (then, seen) = mine[child], theirs[child]
+                if row.receives_information != seen.receives_information:
+                    problems.add(at, "receives_information", f"differs from line {then} "
+                                 f"(carer {first_ref}, same phone): one phone cannot be both "
+                                 f"told and not told about {child}")  # fmt: skip
+            if mine_rows[0][1].language != first_rows[0][1].language:
+                problems.add(line, "language", f"differs from line {first_line} (carer "
+                             f"{first_ref}, same phone): one phone gets messages in one "
+                             "language")  # fmt: skip
+
+
 def _parse_families(
-    path: Path, country: str, staff_refs: set[str], today: date | None, problems: _Problems
-) -> list[tuple[int, FamilyRow]]:
-    cells = _records(path, FAMILY_COLUMNS, problems, FAMILY_OPTIONAL)
-    rows = [(c.line, _family_row(c, country, staff_refs, today)) for c in cells]
+    path: Path,
+    country: str,
+    staff_refs: set[str],
+    now: datetime | None,
+    problems: Problems,
+    offered: tuple[str, ...] | None,
+) -> tuple[Table, _Rows]:
+    table = read_table(path, FAMILY_COLUMNS, problems, FAMILY_OPTIONAL)
+    # Without the setting's local date (a check of a file alone) no date counts as the future.
+    born = dates_of_birth(table.rows, "date_of_birth", now.date() if now else date.max)
+    rows = [
+        (c.line, _family_row(c, country, staff_refs, offered, day))
+        for c, day in zip(table.rows, born, strict=True)
+    ]
     first: dict[tuple[str, str], int] = {}
     for line, row in rows:
         pair = (row.child_ref, row.carer_ref)
@@ -268,75 +190,137 @@ def _parse_families(
                          f"{row.child_ref} on line {first[pair]}")  # fmt: skip
     _check_same(rows, "child_ref", CHILD_FIELDS, problems)
     _check_same(rows, "carer_ref", CARER_FIELDS, problems)
-    _check_shared_phones([(line, r.carer_ref, r.phone) for line, r in rows], "carer", problems)
-    return rows
+    _check_family_phones(rows, problems)
+    return table, rows
 
 
 def read_staff(path: Path, country: str) -> list[StaffRow]:
     """Read and check staff.csv, raising ImportProblems with every problem found."""
-    problems = _Problems(str(path))
-    rows = _parse_staff(path, country, problems)
+    problems = Problems(str(path))
+    _, rows = _parse_staff(path, country, problems)
     problems.raise_any()
     return [row for _, row in rows]
 
 
 def read_families(
-    path: Path, country: str, staff_refs: set[str], *, today: date | None = None
+    path: Path,
+    country: str,
+    staff_refs: set[str],
+    *,
+    now: datetime | None = None,
+    offered: tuple[str, ...] | None = None,
 ) -> list[FamilyRow]:
-    """Read and check families.csv against the staff on file, raising ImportProblems if wrong;
-    dates of birth after `today` (the setting's local date, when given) are problems."""
-    problems = _Problems(str(path))
-    rows = _parse_families(path, country, staff_refs, today, problems)
+    """Read and check families.csv against the staff on file (and, if given, the languages
+    the setting offers), raising ImportProblems with every problem found."""
+    problems = Problems(str(path))
+    _, rows = _parse_families(path, country, staff_refs, now, problems, offered)
     problems.raise_any()
     return [row for _, row in rows]
 
 
-async def _check_numbers_on_file(
-    conn: aiosqlite.Connection, owners: list[_Owner], kind: PersonKind, setting_id: int,
-    problems: _Problems,
-) -> None:  # fmt: skip
-    # Wanted instead: a People method "sms_holders() -> {address: (setting_id, kind, ref)}".
-    async with conn.execute(_SMS_HOLDERS) as cur:
-        holders = {str(r[0]): (int(r[1]), str(r[2]), str(r[3])) for r in await cur.fetchall()}
+def _check_numbers_on_file(
+    holders: dict[str, tuple[int, PersonKind, str]],
+    owners: list[_Owner],
+    kind: PersonKind,
+    setting_id: int,
+    problems: Problems,
+    leaving: frozenset[str] = frozenset(),
+) -> None:
     refs = {ref for _, ref, _ in owners}
     for line, ref, phone in owners:
         held_in, held_kind, held_ref = holders.get(phone or "", (setting_id, kind, ref))
-        # A number held by someone this file also lists is checked within the file instead.
-        if (held_in, held_kind) == (setting_id, kind) and held_ref in refs:
+        # A number held by someone this file also lists is checked within the file instead,
+        # and one held by a carer this import marks left is theirs no longer.
+        if (held_in, held_kind) == (setting_id, kind) and (held_ref in refs | leaving):
             continue
         who = "staff member" if held_kind == PersonKind.STAFF else "carer"
         where = f"{who} {held_ref}" if held_in == setting_id else "someone in another setting"
-        problems.add(line, "phone", f"is already on file for {where}")
+        gone = (
+            ", who is not in this file (--remove-missing marks them left)"
+            if held_in == setting_id and held_kind == kind == PersonKind.CARER
+            else ""
+        )
+        problems.add(line, "phone", f"is already on file for {where}{gone}")
 
 
 async def import_staff(db: Database, setting_id: int, path: Path, country: str) -> int:
     """Check staff.csv, then create or update every staff member in one transaction."""
-    problems = _Problems(str(path))
-    rows = _parse_staff(path, country, problems)
+    problems = Problems(str(path))
+    _, rows = _parse_staff(path, country, problems)
     owners = [(line, row.ref, row.phone) for line, row in rows]
     async with db.reading() as repos:
-        await _check_numbers_on_file(repos.conn, owners, PersonKind.STAFF, setting_id, problems)
+        holders = await repos.roster.sms_holders()
+    _check_numbers_on_file(holders, owners, PersonKind.STAFF, setting_id, problems)
     problems.raise_any()
     async with db.transaction() as repos:
         for _, row in rows:
-            await repos.people.upsert_staff(setting_id, row)
+            await repos.roster.upsert_staff(setting_id, row)
     return len(rows)
 
 
 async def import_families(
-    db: Database, setting_id: int, path: Path, country: str, *, today: date | None = None
-) -> int:
-    """Check families.csv, then create or update every child, carer and link in one transaction;
-    dates of birth after `today` (the setting's local date, when given) are problems."""
+    db: Database,
+    setting_id: int,
+    path: Path,
+    country: str,
+    *,
+    offered: tuple[str, ...] | None = None,
+    remove_missing: bool = False,
+    confirm: Callable[[Missing], bool] | None = None,
+    now: datetime,
+) -> FamiliesImported:
+    """Check families.csv, then create or update every child, carer and link in one
+    transaction. With `remove_missing`, whoever is on file and not in the file is marked left
+    in the same transaction, once `confirm` (if given) says yes to the list."""
     async with db.reading() as repos:
-        staff_refs = await repos.people.staff_refs(setting_id)
-    problems = _Problems(str(path))
-    rows = _parse_families(path, country, staff_refs, today, problems)
+        staff_refs = await repos.roster.staff_refs(setting_id)
+        holders = await repos.roster.sms_holders()
+        on_file = await repos.roster.families_on_file(setting_id)
+    problems = Problems(str(path))
+    table, rows = _parse_families(path, country, staff_refs, now, problems, offered)
+    missing = missing_from(on_file, (row for _, row in rows))
+    leaving = frozenset(ref for ref, _ in missing.carers) if remove_missing else frozenset()
     owners = [(line, row.carer_ref, row.phone) for line, row in rows]
-    async with db.reading() as repos:
-        await _check_numbers_on_file(repos.conn, owners, PersonKind.CARER, setting_id, problems)
+    _check_numbers_on_file(holders, owners, PersonKind.CARER, setting_id, problems, leaving)
     problems.raise_any()
+    remove = remove_missing and bool(missing)
+    if remove and confirm is not None and not confirm(missing):
+        raise NotConfirmed([f"{path}: not confirmed; nothing was changed"])
+    withdrawn = await _apply(db, setting_id, path, rows, missing if remove else Missing(), now)
+    return FamiliesImported(len(rows), table.delimiter, missing, remove, withdrawn)
+
+
+async def _apply(
+    db: Database, setting_id: int, path: Path, rows: _Rows, leavers: Missing, now: datetime
+) -> int:
+    stamp = iso(now)
     async with db.transaction() as repos:
+        if leavers:
+            # The list was confirmed outside the transaction (a person may take a while to
+            # answer); if the families on file changed meanwhile, it is no longer that list.
+            again = missing_from(await repos.roster.families_on_file(setting_id),
+                                 (row for _, row in rows))  # fmt: skip
+            if again != leavers:
+                raise ImportProblems([f"{path}: the families on file changed while you were "
+                                      "confirming; nothing was changed, import again"])  # fmt: skip
+        carer_ids: dict[str, int] = {}
         for _, row in rows:
-            await repos.people.upsert_family(setting_id, row)
-    return len(rows)
+            carer_ids[row.carer_ref] = await repos.roster.upsert_family(setting_id, row)
+        withdrawn = 0
+        if leavers:
+            withdrawn = await repos.roster.mark_left(
+                setting_id,
+                [ref for ref, _ in leavers.children],
+                [ref for ref, _ in leavers.carers],
+                [(child, carer) for child, carer, _ in leavers.links],
+                stamp,
+            )
+            await repos.audit.record(setting_id, "admin", "import.marked_left", None, {
+                "children": [r for r, _ in leavers.children],
+                "carers": [r for r, _ in leavers.carers],
+                "links": [f"{carer}-{child}" for child, carer, _ in leavers.links],
+                "withdrawn": withdrawn,
+            }, stamp)  # fmt: skip
+        for phone, carers in phone_groups(rows).items():
+            await repos.roster.hold_phone(setting_id, phone, [carer_ids[ref] for ref in carers])
+    return withdrawn

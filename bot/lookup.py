@@ -54,7 +54,8 @@ class Lookup:
             language = self.profile.languages[0] if self.profile.languages else "en"
             return Origin(channel, address, self.setting_id, None, language), Context(self.profile)
         if contact.person_kind is PersonKind.CARER:
-            carer = await repos.people.carer(contact.person_id)
+            # Carers who share this phone are all named: staff cannot tell who is writing.
+            carer = await repos.people.carer_on_phone(contact.person_id)
             ctx = await self._carer_context(repos, contact, carer)
             return Origin(channel, address, contact.setting_id, contact, carer.language), ctx
         staff = await repos.people.staff_member(contact.person_id)
@@ -69,6 +70,8 @@ class Lookup:
             if invite is None or invite.setting_id != self.setting_id:
                 return ctx
             person = await self._person(repos, invite.person_kind, invite.person_id)
+            if person is None:
+                return ctx
             return dataclasses.replace(ctx, link_to=person, invite_id=invite.id)
         try:
             phone = normalise_phone(inbound.text, self.profile.country)
@@ -80,10 +83,13 @@ class Lookup:
         return dataclasses.replace(ctx, link_to=await self._person(repos, *owner))
 
     @staticmethod
-    async def _person(repos: Repos, kind: PersonKind, person_id: int) -> Carer | StaffMember:
-        if kind is PersonKind.CARER:
-            return await repos.people.carer(person_id)
-        return await repos.people.staff_member(person_id)
+    async def _person(repos: Repos, kind: PersonKind, person_id: int) -> Carer | StaffMember | None:
+        """Whom a link would be to: a carer who shares a phone links as that phone (both
+        names), so the phone stays one contact; a carer who left links to nobody."""
+        if kind is PersonKind.STAFF:
+            return await repos.people.staff_member(person_id)
+        holder = await repos.people.reached_as(person_id)
+        return None if holder is None else await repos.people.carer_on_phone(holder)
 
     async def _carer_context(self, repos: Repos, contact: ContactRow, carer: Carer) -> Context:
         threads = await repos.threads.codes_of(carer.id)

@@ -99,7 +99,9 @@ async def make_keyperson(
         settings_for(tmp_path), {Channel.SMS: sender or FakeSender()}, clock or Clock()
     )
     await import_staff(keyperson.db, keyperson.setting_id, DATA / "staff.csv", "GB")
-    await import_families(keyperson.db, keyperson.setting_id, DATA / "families.csv", "GB")
+    await import_families(
+        keyperson.db, keyperson.setting_id, DATA / "families.csv", "GB", now=keyperson.clock()
+    )
     return keyperson
 
 

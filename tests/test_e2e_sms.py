@@ -44,7 +44,9 @@ async def running_keyperson(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[s
     async def factory():  # the same wiring as `keyperson serve`, test families imported
         keyperson = await build(settings, production_senders(settings), RunningClock())
         await import_staff(keyperson.db, keyperson.setting_id, DATA / "staff.csv", "GB")
-        await import_families(keyperson.db, keyperson.setting_id, DATA / "families.csv", "GB")
+        await import_families(
+            keyperson.db, keyperson.setting_id, DATA / "families.csv", "GB", now=keyperson.clock()
+        )
         return keyperson
 
     async with serve_app(create_app(factory), lifespan="on", sock=sock):

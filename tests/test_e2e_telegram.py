@@ -169,14 +169,14 @@ async def running(
                 telegram=production_telegram(settings),
             )
             await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")
-            await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB")
+            await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB", now=kp.clock())
             extra = tmp_path / "extra.csv"
             extra.write_text(
                 (DATA / "families.csv").read_text().splitlines()[0]
                 + "\nC01,Amelia,Hughes,2022-03-14,Acorns,S04,none,P06,Sam Hughes,step-dad,"
                 "07400 200006,en,yes\n" + extra_rows
             )
-            await import_families(kp.db, kp.setting_id, extra, "GB")
+            await import_families(kp.db, kp.setting_id, extra, "GB", now=kp.clock())
             holder["kp"] = kp
             return kp
 

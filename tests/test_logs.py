@@ -105,7 +105,7 @@ async def drive(tmp_path: Path) -> Sent:
         )
         try:
             await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")
-            await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB")
+            await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB", now=kp.clock())
             await kp.start()
             for text in ("Hi", SMS_BODY):  # welcomed first, then relayed to her key person
                 await kp.router.accept(sms(LAURA, text))

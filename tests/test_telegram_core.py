@@ -28,7 +28,7 @@ async def keyperson(tmp_path, clock=None):
         settings_for(tmp_path), {Channel.SMS: sms, Channel.TELEGRAM: telegram}, clock or Clock()
     )
     await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")
-    await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB")
+    await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB", now=kp.clock())
     return kp, sms, telegram
 
 

@@ -17,6 +17,8 @@ from bot.storage.sqlite_links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite_messages import SqliteAudit, SqliteInbox, SqliteOutbox
 from bot.storage.sqlite_news import SqliteNews
 from bot.storage.sqlite_people import SqlitePeople, SqliteSettings
+from bot.storage.sqlite_reports import SqliteReports
+from bot.storage.sqlite_roster import SqliteRoster
 from bot.storage.sqlite_threads import SqliteConversations, SqliteReminders, SqliteThreads
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ class Repos:
         self.links = SqliteLinks(conn)
         self.invites = SqliteInvites(conn)
         self.news = SqliteNews(conn)
+        self.roster = SqliteRoster(conn)
+        self.reports = SqliteReports(conn)
 
 
 class Database:

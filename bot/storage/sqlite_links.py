@@ -91,9 +91,11 @@ class SqliteLinks:
 
     async def by_ref(self, setting_id: int, kind: PersonKind, ref: str) -> tuple[int, str] | None:
         """(id, name) of the carer or staff member with this ref in a setting."""
+        # A carer who left cannot be invited back until a file lists them again.
+        still = " AND left_at IS NULL" if kind is PersonKind.CARER else ""
         row = await fetch_one(
             self.conn,
-            f"SELECT id, name FROM {_table(kind)} WHERE setting_id = ? AND ref = ?",
+            f"SELECT id, name FROM {_table(kind)} WHERE setting_id = ? AND ref = ?{still}",
             (setting_id, ref),
         )
         return (int(row[0]), str(row[1])) if row else None
@@ -160,12 +162,17 @@ class SqliteLinks:
         )
 
     async def route(self, kind: PersonKind, person_id: int) -> Route:
-        """A person's channel choice and reachable contacts, in one query."""
+        """A person's channel choice and reachable contacts, in one query. A carer who shares a
+        phone is reached through it, with the phone's choice; a carer who left has none."""
+        if kind is PersonKind.CARER:
+            people, where = "carer_reach r JOIN carers p ON p.id = r.reached_as", "r.carer_id"
+        else:
+            people, where = "staff p", "p.id"
         rows = await fetch_all(
             self.conn,
-            f"SELECT p.channel_pref AS preference, c.* FROM {_table(kind)} p "
-            "LEFT JOIN contacts c ON c.person_kind = ? AND c.person_id = p.id "
-            "AND c.unreachable = 0 WHERE p.id = ? ORDER BY c.id",
+            f"SELECT p.channel_pref AS preference, c.* FROM {people} LEFT JOIN contacts c "
+            "ON c.person_kind = ? AND c.person_id = p.id AND c.unreachable = 0 "
+            f"WHERE {where} = ? ORDER BY c.id",
             (kind.value, person_id),
         )
         if not rows:

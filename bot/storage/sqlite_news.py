@@ -51,20 +51,24 @@ class SqliteNews:
             self.conn,
             "SELECT c.id, c.first_name, c.photo_consent FROM children c "
             "JOIN staff s ON s.setting_id = c.setting_id AND s.ref = c.key_person_ref "
-            f"WHERE s.id IN ({marks}) ORDER BY s.id != ?, c.first_name, c.id",
+            f"WHERE s.id IN ({marks}) AND c.left_at IS NULL "
+            "ORDER BY s.id != ?, c.first_name, c.id",
             (*staff_ids, staff_ids[0]),
         )
         return [KeyChild(r[0], r[1], bool(r[2])) for r in rows]
 
     async def families(self, child_ids: list[int]) -> list[FamilyMember]:
-        """Every carer of these children, with their update mode, carer by carer."""
+        """Every carer of these children still linked to them, with their update mode, carer
+        by carer; carers who share a phone count once, as the carer the phone is filed under."""
         marks = ",".join("?" * len(child_ids))
         rows = await fetch_all(
             self.conn,
-            "SELECT ca.id, ca.name, ca.language, ca.update_mode, ca.summary_time, "
+            "SELECT DISTINCT ca.id, ca.name, ca.language, ca.update_mode, ca.summary_time, "
             "ca.summary_day, c.id, c.first_name, cc.receives_information, c.photo_consent "
-            "FROM child_carers cc JOIN carers ca ON ca.id = cc.carer_id "
+            "FROM child_carers cc JOIN carer_reach r ON r.carer_id = cc.carer_id "
+            "JOIN carers ca ON ca.id = r.reached_as "
             f"JOIN children c ON c.id = cc.child_id WHERE cc.child_id IN ({marks}) "
+            "AND cc.left_at IS NULL AND c.left_at IS NULL "
             "ORDER BY ca.id, c.first_name, c.id",
             tuple(child_ids),
         )
@@ -153,7 +157,7 @@ class SqliteNews:
             "(SELECT COUNT(*) FROM news n WHERE n.child_id = c.id "
             " AND n.kind IN ('celebration', 'home') AND n.created_at >= ?) AS celebrations "
             "FROM children c LEFT JOIN staff s ON s.setting_id = c.setting_id "
-            "AND s.ref = c.key_person_ref WHERE c.setting_id = ? "
+            "AND s.ref = c.key_person_ref WHERE c.setting_id = ? AND c.left_at IS NULL "
             "ORDER BY s.name, c.first_name",
             (concerns_since, concerns_since, setting_id),
         )

@@ -1,8 +1,9 @@
-"""SQLite repositories for settings, staff, children, carers and their channel contacts."""
+"""SQLite repositories for settings, staff, children, carers and their channel contacts, as
+messages need them; imports and leavers are in sqlite_roster.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
@@ -22,38 +23,6 @@ class ContactRow:
     person_id: int
     linked: bool
     unreachable: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StaffRow:
-    """A staff member as imported."""
-
-    ref: str
-    name: str
-    roles: tuple[str, ...]
-    phone: str | None
-    languages: tuple[str, ...]
-    cover_ref: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyRow:
-    """One row of families.csv: one carer of one child."""
-
-    child_ref: str
-    child_first_name: str
-    child_last_name: str
-    date_of_birth: str
-    room: str
-    key_person_ref: str
-    send_status: str
-    carer_ref: str
-    carer_name: str
-    relationship: str
-    phone: str | None
-    language: str
-    receives_information: bool
-    photo_consent: bool = False
 
 
 class SqliteSettings:
@@ -80,100 +49,6 @@ class SqlitePeople:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
-
-    async def upsert_staff(self, setting_id: int, row: StaffRow) -> int:
-        """Create or update one staff member by ref, with their SMS contact; return the id."""
-        await self.conn.execute(
-            "INSERT INTO staff (setting_id, ref, name, roles, phone, languages, cover_ref) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (setting_id, ref) DO UPDATE SET "
-            "name=excluded.name, roles=excluded.roles, phone=excluded.phone, "
-            "languages=excluded.languages, cover_ref=excluded.cover_ref",
-            (
-                setting_id,
-                row.ref,
-                row.name,
-                ";".join(row.roles),
-                row.phone,
-                ";".join(row.languages),
-                row.cover_ref,
-            ),
-        )
-        staff_id = await self._id("staff", setting_id, row.ref)
-        await self._sms_contact(setting_id, PersonKind.STAFF, staff_id, row.phone)
-        return staff_id
-
-    async def upsert_family(self, setting_id: int, row: FamilyRow) -> None:
-        """Create or update the child, the carer, the link between them and the carer's contact."""
-        await self.conn.execute(
-            "INSERT INTO children (setting_id, ref, first_name, last_name, date_of_birth, room, "
-            "key_person_ref, send_status, photo_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (setting_id, ref) DO UPDATE SET first_name=excluded.first_name, "
-            "last_name=excluded.last_name, date_of_birth=excluded.date_of_birth, "
-            "room=excluded.room, key_person_ref=excluded.key_person_ref, "
-            "send_status=excluded.send_status, photo_consent=excluded.photo_consent",
-            (
-                setting_id,
-                row.child_ref,
-                row.child_first_name,
-                row.child_last_name,
-                row.date_of_birth,
-                row.room,
-                row.key_person_ref,
-                row.send_status,
-                int(row.photo_consent),
-            ),
-        )
-        await self.conn.execute(
-            "INSERT INTO carers (setting_id, ref, name, phone, language) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (setting_id, ref) DO UPDATE SET name=excluded.name, "
-            "phone=excluded.phone, language=excluded.language",
-            (setting_id, row.carer_ref, row.carer_name, row.phone, row.language),
-        )
-        child_id = await self._id("children", setting_id, row.child_ref)
-        carer_id = await self._id("carers", setting_id, row.carer_ref)
-        await self.conn.execute(
-            "INSERT INTO child_carers (setting_id, child_id, carer_id, relationship, "
-            "receives_information) VALUES (?, ?, ?, ?, ?) ON CONFLICT (child_id, carer_id) "
-            "DO UPDATE SET relationship=excluded.relationship, "
-            "receives_information=excluded.receives_information",
-            (setting_id, child_id, carer_id, row.relationship, int(row.receives_information)),
-        )
-        await self._sms_contact(setting_id, PersonKind.CARER, carer_id, row.phone)
-
-    async def staff_refs(self, setting_id: int) -> set[str]:
-        """Every staff ref of a setting."""
-        return {
-            str(r[0])
-            for r in await fetch_all(
-                self.conn, "SELECT ref FROM staff WHERE setting_id = ?", (setting_id,)
-            )
-        }
-
-    async def _id(self, table: str, setting_id: int, ref: str) -> int:
-        row = await fetch_one(
-            self.conn, f"SELECT id FROM {table} WHERE setting_id = ? AND ref = ?", (setting_id, ref)
-        )
-        assert row is not None
-        return int(row[0])
-
-    async def _sms_contact(
-        self, setting_id: int, kind: PersonKind, person_id: int, phone: str | None
-    ) -> None:
-        # A number moves with its person: drop the person's old SMS contact when it changes.
-        await self.conn.execute(
-            "DELETE FROM contacts WHERE person_kind = ? AND person_id = ? AND channel = 'sms' "
-            "AND address IS NOT ?",
-            (kind.value, person_id, phone),
-        )
-        if phone is None:
-            return
-        await self.conn.execute(
-            "INSERT INTO contacts (setting_id, channel, address, person_kind, person_id) "
-            "VALUES (?, 'sms', ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
-            "setting_id=excluded.setting_id, person_kind=excluded.person_kind, "
-            "person_id=excluded.person_id",
-            (setting_id, phone, kind.value, person_id),
-        )
 
     async def contact(self, channel: str, address: str) -> ContactRow | None:
         """The contact at a channel address, if anyone is on file there."""
@@ -215,14 +90,14 @@ class SqlitePeople:
         )
 
     async def carer(self, carer_id: int) -> Carer:
-        """A carer with every child they are linked to and each child's key person."""
+        """A carer with every child they are (still) linked to and each child's key person."""
         rows = await fetch_all(
             self.conn,
             "SELECT ca.id AS carer_id, ca.ref AS carer_ref, ca.name, ca.phone, ca.language, "
             "c.id, c.ref, c.first_name, cc.relationship, cc.receives_information, "
             "s.id AS kp_id, s.name AS kp_name FROM carers ca "
-            "LEFT JOIN child_carers cc ON cc.carer_id = ca.id "
-            "LEFT JOIN children c ON c.id = cc.child_id "
+            "LEFT JOIN child_carers cc ON cc.carer_id = ca.id AND cc.left_at IS NULL "
+            "LEFT JOIN children c ON c.id = cc.child_id AND c.left_at IS NULL "
             "LEFT JOIN staff s ON s.setting_id = c.setting_id AND s.ref = c.key_person_ref "
             "WHERE ca.id = ? ORDER BY c.first_name, c.id",
             (carer_id,),
@@ -250,6 +125,27 @@ class SqlitePeople:
             children=links,
         )
 
+    async def carer_on_phone(self, carer_id: int) -> Carer:
+        """A carer as their contact knows them: when carers share the phone, all of them, so
+        whoever reads a message from it sees every name ("Laura Hughes / Mark Hughes")."""
+        carer = await self.carer(carer_id)
+        rows = await fetch_all(
+            self.conn,
+            "SELECT carer_id FROM carer_reach WHERE reached_as = ? AND carer_id != ? "
+            "ORDER BY carer_id",
+            (carer_id, carer_id),
+        )
+        others = [await self.carer(int(r[0])) for r in rows]
+        return shared(carer, others) if others else carer
+
+    async def reached_as(self, carer_id: int) -> int | None:
+        """The carer whose contacts reach this one (themselves, or who holds the phone they
+        share); None for a carer who left."""
+        row = await fetch_one(
+            self.conn, "SELECT reached_as FROM carer_reach WHERE carer_id = ?", (carer_id,)
+        )
+        return int(row[0]) if row else None
+
     async def staff_member(self, staff_id: int) -> StaffMember:
         """One staff member by id."""
         row = await fetch_one(self.conn, "SELECT * FROM staff WHERE id = ?", (staff_id,))
@@ -267,9 +163,11 @@ class SqlitePeople:
                 "UNION ALL SELECT 'carer', ca.id, ca.name, ca.phone, "
                 "group_concat(cc.relationship || ' of ' || ch.first_name, ', '), ca.language, "
                 "MIN(kp.phone) FROM carers ca JOIN child_carers cc ON cc.carer_id = ca.id "
-                "JOIN children ch ON ch.id = cc.child_id LEFT JOIN staff kp ON "
+                "AND cc.left_at IS NULL JOIN children ch ON ch.id = cc.child_id "
+                "AND ch.left_at IS NULL LEFT JOIN staff kp ON "
                 "kp.setting_id = ch.setting_id AND kp.ref = ch.key_person_ref "
-                "WHERE ca.setting_id = ? AND ca.phone IS NOT NULL GROUP BY ca.id "
+                "WHERE ca.setting_id = ? AND ca.phone IS NOT NULL AND ca.left_at IS NULL "
+                "GROUP BY ca.id "
                 "ORDER BY 1 DESC, 2",
                 (setting_id, setting_id),
             )
@@ -312,6 +210,25 @@ def contact_from_row(row: aiosqlite.Row) -> ContactRow:
         linked=row["linked_at"] is not None,
         unreachable=bool(row["unreachable"]),
     )
+
+
+def shared(holder: Carer, others: list[Carer]) -> Carer:
+    """One Carer for a phone several carers share: every name, and per child every
+    relationship; a child is "informed" only if every one of them may be told."""
+    everyone = [holder, *others]
+    links: dict[int, list[ChildLink]] = {}
+    for carer in everyone:
+        for link in carer.children:
+            links.setdefault(link.child_id, []).append(link)
+    children = tuple(
+        replace(
+            same[0],
+            relationship=" / ".join(dict.fromkeys(link.relationship for link in same)),
+            receives_information=all(link.receives_information for link in same),
+        )
+        for same in links.values()
+    )
+    return replace(holder, name=" / ".join(c.name for c in everyone), children=children)
 
 
 def _staff(row: aiosqlite.Row) -> StaffMember:
