@@ -57,12 +57,17 @@ def parser() -> argparse.ArgumentParser:
     )
     report = commands.add_parser(
         "report",
-        help="print a report: engagement (which families have not heard from us)",
+        help="print a report: engagement (which families have not heard from us), delivery",
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
-        "update for [updates] no_update_days opening days, or only concerns, are marked.",
+        "update for [updates] no_update_days opening days, or only concerns, are marked. "
+        "delivery: messages that finally failed, whose outcome is unknown, or that wait to "
+        "be tried again, with whom they were for.",
     )
-    report.add_argument("name", choices=["engagement"], help="which report")
+    report.add_argument("name", choices=["engagement", "delivery"], help="which report")
+    report.add_argument(
+        "--days", type=int, default=7, help="delivery: the last N days (default 7)"
+    )
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -140,6 +145,8 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone)
+        if args.command == "report" and args.name == "delivery":
+            return await _report_delivery(db, profile, args.days)
         if args.command == "report":
             return await _report(db, setting_id, profile)
         importer = import_staff if args.kind == "staff" else import_families
@@ -218,6 +225,15 @@ async def _report(db: Database, setting_id: int, profile: SettingProfile) -> int
         )
     quiet = sum(1 for row in rows if row["no_update"])
     print(f"{len(rows)} children; {quiet} with no recent update")
+    return 0
+
+
+async def _report_delivery(db: Database, profile: SettingProfile, days: int) -> int:
+    from bot.delivery_report import delivery_report
+    from bot.storage.sqlite import utcnow
+
+    for line in await delivery_report(db, profile.name, profile.time_zone, utcnow(), days):
+        print(line)
     return 0
 
 

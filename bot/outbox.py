@@ -25,6 +25,7 @@ SHUTDOWN_GRACE_S = 5.0
 OPTED_OUT_CODE = "21610"  # Twilio: the recipient texted STOP
 CLOCK_JUMP_S = 30.0  # wall clock and monotonic clock disagreeing by more: the clock was set
 RECORD_RETRY_CAP_S = 5.0
+MAX_SLEEP_S = 5.0  # a lane looks at the clock this often, so a clock set forward is seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +181,10 @@ class Dispatcher:
             due = await repos.outbox.next_due_at(channel.value)
             check = await repos.delivery.next_reconcile_at(channel.value)
         wake = self._wake[channel]
-        timeout = None
+        timeout = MAX_SLEEP_S
         soonest = min((d for d in (due, check) if d is not None), default=None)
         if soonest is not None:
-            timeout = max(0.0, (from_iso(soonest) - self.clock()).total_seconds())
+            timeout = min(timeout, max(0.0, (from_iso(soonest) - self.clock()).total_seconds()))
         try:
             await asyncio.wait_for(wake.wait(), timeout)
         except TimeoutError:

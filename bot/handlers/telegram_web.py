@@ -45,17 +45,23 @@ POLL_RETRY_S = 5.0  # after a failed getUpdates or a failed store
 POLLER = "telegram.poller"
 
 
-def build_application(token: str, api_url: str) -> Application:
-    """A PTB Application without an Updater: updates arrive through our webhook or poller."""
+def build_application(token: str, api_url: str, timeout_s: float | None = None) -> Application:
+    """A PTB Application without an Updater: updates arrive through our webhook or poller.
+
+    `timeout_s` replaces PTB's read, write and connect timeouts (tests make them short)."""
     api = api_url.rstrip("/")
-    return (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)
-        .build()
     )
+    if timeout_s is not None:
+        builder = (
+            builder.read_timeout(timeout_s).write_timeout(timeout_s).connect_timeout(timeout_s)
+        )
+    return builder.build()
 
 
 async def bot_username(token: str, api_url: str) -> str:

@@ -84,11 +84,13 @@ class SqliteDelivery:
 
     async def after_clock_jump(self, now: str, latest_retry: str, latest_check: str) -> int:
         """After the clock went back: retries and checks now further off than any backoff
-        would put them are brought forward to now (holds for quiet hours, never tried, stay)."""
+        would put them, and messages queued "in the future", are brought forward to now
+        (holds for quiet hours, due after they were queued, stay)."""
         retries = await self.conn.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'queued' AND attempts > 0 "
-            "AND next_attempt_at > ?",
-            (now, latest_retry),
+            "UPDATE outbox SET next_attempt_at = ? WHERE status = 'queued' AND ("
+            "(attempts > 0 AND next_attempt_at > ?) "
+            "OR (attempts = 0 AND next_attempt_at <= created_at AND next_attempt_at > ?))",
+            (now, latest_retry, now),
         )
         checks = await self.conn.execute(
             "UPDATE outbox SET reconcile_at = ? WHERE status = 'unknown' AND reconcile_at > ?",

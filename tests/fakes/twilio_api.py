@@ -129,7 +129,7 @@ class FakeTwilio:
             await self._release.wait()
             return Response(status_code=504)
         if self._drops:
-            if self._drops.pop(0) and _missing(form) is None:
+            if self._drops.pop(0) and _missing(form) is None and form["To"] not in self.opted_out:
                 self._accept(form)
             return _Dropped()
         if self._failures:
