@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from tests.faults.inject import disk_full
@@ -40,3 +41,22 @@ async def test_an_update_that_cannot_be_stored_gets_503_and_is_taken_when_sent_a
         assert refused.status_code == 503  # Telegram delivers it again
         assert (await app.post(update)).status_code == 200
         assert app.scalar("SELECT COUNT(*) FROM inbound") == 1
+
+
+async def test_the_poller_keeps_an_update_it_could_not_store_and_stores_it_later(tmp_path):
+    async with running(tmp_path, polling=True) as app:
+        kp = app.keyperson
+        async with disk_full(kp.db) as refused:
+            app.telegram.queue_update(message(5001, "Hello"))
+            for _ in range(200):
+                if refused:
+                    break
+                await asyncio.sleep(0.01)
+        assert refused  # the poller tried, and was refused
+        for _ in range(300):
+            if app.scalar("SELECT COUNT(*) FROM inbound") == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert app.scalar("SELECT COUNT(*) FROM inbound") == 1
+        poller = kp.supervisor.tasks["telegram.poller"]
+        assert poller.running and not poller.dead

@@ -217,6 +217,10 @@ class TelegramChannel:
                 log.warning("telegram getUpdates failed (%s)", type(error).__name__)
                 await asyncio.sleep(POLL_RETRY_S)
                 continue
+            except Exception as error:
+                # An answer PTB could not read: tried again with backoff, and counted.
+                await self.supervisor.failed(POLLER, error, f"getUpdates offset {offset}")
+                continue
             offset = await self._take_all(updates, offset)
 
     async def _take_all(self, updates: Sequence[Any], offset: int | None) -> int | None:

@@ -1,11 +1,12 @@
 """`keyperson serve`'s app in its own process, for kill -9 runs: SMS through the fake Twilio
 of the test process, the test families, fault timings, and a clock carried over restarts.
 
-    python -m tests.faults.server DATABASE PORT TWILIO_URL CLOCK_START
+    python -m tests.faults.server DATABASE PORT TWILIO_URL CLOCK_START [GIVE_UP_S BUSY_WAIT_S]
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from datetime import datetime
@@ -24,8 +25,16 @@ from tests.faults.app import FAULT_TUNING, FROM
 from tests.harness import DATA, RunningClock, settings_for
 
 
-def main(database: str, port: str, twilio_url: str, clock_start: str) -> None:
-    """Serve until killed (or stopped with SIGINT)."""
+def main(
+    database: str, port: str, twilio_url: str, clock_start: str, *waits: str
+) -> None:
+    """Serve until killed (or stopped with SIGINT, or a task cannot recover)."""
+    tuning = FAULT_TUNING
+    if waits:
+        give_up, busy_wait = map(float, waits)
+        tuning = dataclasses.replace(
+            tuning, give_up_after_s=give_up, busy_timeout_s=busy_wait / 2, busy_wait_s=busy_wait
+        )
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     clock = RunningClock(datetime.fromisoformat(clock_start))
     public = f"http://127.0.0.1:{port}"
@@ -52,7 +61,7 @@ def main(database: str, port: str, twilio_url: str, clock_start: str) -> None:
                 rate_per_s=400,
             )
         }
-        kp = await build(settings, senders, clock, tuning=FAULT_TUNING)
+        kp = await build(settings, senders, clock, tuning=tuning)
         async with kp.db.reading() as repos:
             imported = await repos.people.staff_refs(kp.setting_id)
         if not imported:
@@ -66,4 +75,4 @@ def main(database: str, port: str, twilio_url: str, clock_start: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:])

@@ -20,6 +20,7 @@ import httpx
 
 from tests.fakes.twilio_api import FakeTwilio, free_port, running_fake_twilio
 from tests.faults.app import CARERS
+from tests.faults.inject import write_lock_held
 from tests.faults.ledger import Ledger, count_inbound, count_outbound, count_reported, settled
 from tests.harness import ROOT, RunningClock
 from tests.test_e2e_sms import inbound_form, signed
@@ -30,7 +31,10 @@ SEED = int(os.environ.get("KEYPERSON_FAULT_SEED", "20261124"))
 class Server:
     """The server process: started, killed with SIGKILL, started again on the same files."""
 
-    def __init__(self, db: Path, twilio: FakeTwilio, clock: RunningClock) -> None:
+    def __init__(
+        self, db: Path, twilio: FakeTwilio, clock: RunningClock, *waits: float
+    ) -> None:
+        self.waits = [str(w) for w in waits]
         self.db = db
         self.twilio = twilio
         self.clock = clock
@@ -50,6 +54,7 @@ class Server:
             str(self.port),
             self.twilio.url,
             self.clock().isoformat(),  # the clock goes on from where it was
+            *self.waits,
         ]
         self.proc = subprocess.Popen(command, cwd=ROOT, stdout=self.log, stderr=self.log)  # noqa: ASYNC220
         async with httpx.AsyncClient(base_url=self.public) as http:
@@ -183,6 +188,33 @@ async def _until(reached: Callable[[], bool]) -> None:
         if reached():
             return
         await asyncio.sleep(0.002)
+
+
+async def test_a_task_that_cannot_recover_fails_healthz_and_the_process_exits_75(tmp_path):
+    clock = RunningClock()
+    async with running_fake_twilio(clock=clock) as twilio:
+        server = Server(tmp_path / "k.db", twilio, clock, 1.0, 0.2)  # give up after 1 s
+        await server.start()
+        _queue_broadcast(server.db, clock(), 5)  # the lane must write to claim these
+        statuses = []
+        try:
+            # Long enough for a lane to wake (at most 5 s), fail for 1 s and give up.
+            async with (
+                write_lock_held(server.db, 8.0),
+                httpx.AsyncClient(base_url=server.public) as http,
+            ):
+                assert server.proc is not None
+                for _ in range(300):
+                    if server.proc.poll() is not None:
+                        break
+                    with contextlib.suppress(httpx.TransportError):
+                        statuses.append((await http.get("/healthz", timeout=2)).status_code)
+                    await asyncio.sleep(0.05)
+            code = server.proc.poll()
+        finally:
+            await server.stop()
+    assert 503 in statuses  # unhealthy before it went
+    assert code == 75  # a supervisor (systemd, a container runtime) starts a fresh one
 
 
 def _queue_broadcast(db: Path, now: datetime, count: int) -> None:
