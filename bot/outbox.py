@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.delivery import DEFAULT_TIMING, Reconciler, Timing, fall_back
+from bot.delivery import DEFAULT_TIMING, FindsSent, Reconciler, Timing, fall_back
 from bot.domain import Address, Channel, Outbound, Priority, RenderedChoice, SendResult, Text
 from bot.errors import SendError
 from bot.handlers.base import Sender
@@ -109,7 +109,8 @@ class Dispatcher:
         async with self.db.transaction() as repos:
             for channel, sender in self.senders.items():
                 when = self.reconciler.first_check(sender, _NEVER_RESENT, now) or now
-                count += await repos.outbox.interrupted(channel.value, iso(now), iso(when))
+                blind = not isinstance(sender, FindsSent)
+                count += await repos.outbox.interrupted(channel.value, iso(now), iso(when), blind)
         if count:
             log.warning("%d send(s) interrupted by the last stop: reconciling them", count)
         return count

@@ -183,3 +183,21 @@ async def test_a_dispatcher_lane_survives_a_locked_database(tmp_path):
     assert len(sender.sent) == 1
     assert not kp.supervisor.tasks["dispatcher.sms"].dead
     await kp.stop()
+
+
+async def test_a_crash_mid_resend_on_a_channel_without_lookup_is_reported_not_resent(tmp_path):
+    clock = Clock()
+    sender = FakeSender()  # no lookup, as on Telegram
+    kp = await make_keyperson(tmp_path, clock, sender)
+    sender.failures = [SendError("no answer", retryable=False, unknown=True)]
+    await queue(kp, row())
+    await run_once(kp, sender)
+    clock.now += kp.dispatcher.reconciler.timing.blind_resend_after
+    await kp.dispatcher._reconcile_due(Channel.SMS, sender, 10)  # sent again once…
+    await kp.dispatcher._claim(Channel.SMS, 10)  # …and the process dies mid-send
+    assert await kp.dispatcher.recover() == 1
+    clock.now += timedelta(days=1)
+    await run_once(kp, sender)
+    assert sender.sent == []  # a third try could make it three: it is reported instead
+    assert await rows(kp, "SELECT status, reconcile_at FROM outbox") == [("unknown", None)]
+    await kp.stop()

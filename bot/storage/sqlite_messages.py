@@ -257,13 +257,16 @@ class SqliteOutbox:
         )
         return row[0] if row else None
 
-    async def interrupted(self, channel: str, now: str, reconcile_at: str) -> int:
+    async def interrupted(self, channel: str, now: str, reconcile_at: str, blind: bool) -> int:
         """After a crash: what was claimed but not recorded may have gone, so its outcome is
-        unknown and is reconciled like any other unknown send, never blindly sent again."""
+        unknown and is reconciled like any other unknown send, never blindly sent again. On a
+        channel that cannot look sends up (`blind`), a row already sent again once is left
+        unknown and reported."""
         cur = await self.conn.execute(
-            "UPDATE outbox SET status = 'unknown', error = 'interrupted', reconcile_at = ?, "
-            "updated_at = ? WHERE status = 'sending' AND channel = ?",
-            (reconcile_at, now, channel),
+            "UPDATE outbox SET status = 'unknown', error = 'interrupted', "
+            "reconcile_at = CASE WHEN ? AND resent > 0 THEN NULL ELSE ? END, updated_at = ? "
+            "WHERE status = 'sending' AND channel = ?",
+            (int(blind), reconcile_at, now, channel),
         )
         return cur.rowcount
 
