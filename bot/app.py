@@ -11,17 +11,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.caps import Limits
 from bot.config import SettingProfile, Settings, load_profile
+from bot.delivery import Timing
 from bot.domain import Channel, Text
 from bot.effects import STAFF_LANGUAGE, Effects
 from bot.handlers.base import Sender
 from bot.i18n import Catalogs
 from bot.lookup import Lookup
-from bot.outbox import Dispatcher
+from bot.outbox import Backoff, Dispatcher
 from bot.plain import Glossary
 from bot.router import Router
 from bot.scheduler import Scheduler
-from bot.storage.sqlite import Database, iso
+from bot.storage.sqlite import (
+    BUSY_TIMEOUT_S,
+    BUSY_WAIT_S,
+    Database,
+    Repos,
+    from_iso,
+    iso,
+)
+from bot.supervisor import GIVE_UP_AFTER_S, Supervisor
 
 if TYPE_CHECKING:
     from bot.handlers.telegram_web import TelegramChannel
@@ -30,6 +40,20 @@ log = logging.getLogger(__name__)
 # The command menus Telegram shows: families see these, staff also get /reply in their chats.
 CARER_COMMANDS = ("start", "info", "wow", "settings", "help")
 STAFF_COMMANDS = ("update", "wow", "reply", "info", "help", "start")
+STALE_INBOUND_S = 300.0  # a message waiting this long to be handled: something is stuck
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The numbers behind retries, reconciliation and caps. Production uses the defaults;
+    tests and the fault suite shrink them, so that they inject time rather than wait it out."""
+
+    limits: Limits = field(default_factory=Limits)
+    timing: Timing = field(default_factory=Timing)
+    backoff: Backoff = field(default_factory=Backoff)
+    give_up_after_s: float = GIVE_UP_AFTER_S
+    busy_timeout_s: float = BUSY_TIMEOUT_S
+    busy_wait_s: float = BUSY_WAIT_S
 
 
 @dataclass
@@ -48,18 +72,54 @@ class Keyperson:
     telegram: TelegramChannel | None = None
     scheduler: Scheduler | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    supervisor: Supervisor = field(default_factory=Supervisor)
 
     async def start(self) -> None:
-        """Start Telegram (if configured), the router worker and the dispatcher."""
+        """Start Telegram (if configured), the router worker and the dispatcher, supervised."""
         if self.telegram is not None:
             # Before the dispatcher: the bot must know itself (getMe) before it can send.
             await self.telegram.start()
         self.tasks = [
-            asyncio.create_task(self.router.run(), name="router"),
-            asyncio.create_task(self.dispatcher.run(), name="dispatcher"),
+            self.supervisor.spawn("router", self.router.run),
+            self.supervisor.spawn("dispatcher", self.dispatcher.run),
         ]
         if self.scheduler is not None:
             self.scheduler.start()
+
+    async def health(self) -> tuple[bool, dict[str, object]]:
+        """Whether every task is alive and nothing waits too long, with what /healthz shows."""
+        tasks = self.supervisor.tasks
+        alive = {name: tasks[name].as_dict()["alive"] if name in tasks else False
+                 for name in ("router", "dispatcher", "scheduler")}  # fmt: skip
+        if self.scheduler is None:
+            alive.pop("scheduler")
+        ages = await self._ages()
+        inbound_age = ages.get("oldest_unhandled_inbound_s")
+        stale = isinstance(inbound_age, float) and inbound_age > STALE_INBOUND_S
+        healthy = self.supervisor.healthy and all(alive.values()) and not stale
+        body: dict[str, object] = {
+            "status": "ok" if healthy else "unhealthy",
+            "channels": sorted(self.senders),
+            **{name: ("alive" if ok else "dead") for name, ok in alive.items()},
+            **ages,
+            "tasks": {name: task.as_dict() for name, task in sorted(tasks.items())},
+        }
+        return healthy, body
+
+    async def _ages(self) -> dict[str, float | str | None]:
+        """Seconds the oldest unhandled inbound row and the oldest due outbox row have waited,
+        read on a second connection so that a locked database cannot hold /healthz up."""
+        now = self.clock()
+        try:
+            repos = Repos(await self.db.snapshot())
+            inbound = await repos.inbox.oldest_unhandled()
+            outbox = await repos.outbox.oldest_due(iso(now))
+        except Exception as error:
+            return {"storage": type(error).__name__}
+        return {
+            "oldest_unhandled_inbound_s": _age(inbound, now),
+            "oldest_due_outbox_s": _age(outbox, now),
+        }
 
     async def stop(self) -> None:
         """Stop cleanly: committed rows stay stored and are picked up on the next start."""
@@ -79,11 +139,18 @@ class Keyperson:
         await self.db.close()
 
 
+def _age(stamp: str | None, now: datetime) -> float | None:
+    return None if stamp is None else round(max(0.0, (now - from_iso(stamp)).total_seconds()), 3)
+
+
 async def open_database(
-    settings: Settings, profile: SettingProfile, clock: Callable[[], datetime]
+    settings: Settings,
+    profile: SettingProfile,
+    clock: Callable[[], datetime],
+    tuning: Tuning = Tuning(),
 ) -> tuple[Database, int]:
     """Open (creating or migrating) the database and record the setting; return its id."""
-    db = Database(settings.database)
+    db = Database(settings.database, tuning.busy_timeout_s, tuning.busy_wait_s)
     await db.open()
     raw = await asyncio.to_thread(Path(settings.setting_file).read_text, encoding="utf-8")
     async with db.transaction() as repos:
@@ -96,14 +163,24 @@ async def build(
     senders: Mapping[Channel, Sender],
     clock: Callable[[], datetime],
     telegram: TelegramChannel | None = None,
+    tuning: Tuning = Tuning(),
 ) -> Keyperson:
     """Wire a Keyperson from its settings and the channels it sends on."""
     profile = load_profile(settings.setting_file)
-    db, setting_id = await open_database(settings, profile, clock)
+    db, setting_id = await open_database(settings, profile, clock, tuning)
     catalogs = Catalogs.load()
+    supervisor = Supervisor(give_up_after_s=tuning.give_up_after_s)
     if telegram is not None:
         senders = {**senders, Channel.TELEGRAM: telegram.sender}
-    dispatcher = Dispatcher(db, senders, clock)
+    dispatcher = Dispatcher(
+        db,
+        senders,
+        clock,
+        backoff=tuning.backoff,
+        supervisor=supervisor,
+        timing=tuning.timing,
+        render=catalogs.render,
+    )
     effects = Effects(catalogs, profile)
     router = Router(
         db,
@@ -111,10 +188,14 @@ async def build(
         effects,
         clock,
         on_queued=dispatcher.wake,
+        supervisor=supervisor,
+        limits=tuning.limits,
     )
     if telegram is not None:
-        telegram.bind(router.accept, clock)
-    scheduler = Scheduler(db, effects, profile, setting_id, clock, dispatcher.wake)
+        telegram.bind(router.accept, clock, supervisor)
+    scheduler = Scheduler(
+        db, effects, profile, setting_id, clock, dispatcher.wake, supervisor=supervisor
+    )
     return Keyperson(
         settings,
         profile,
@@ -127,6 +208,7 @@ async def build(
         clock,
         telegram,
         scheduler,
+        supervisor=supervisor,
     )
 
 

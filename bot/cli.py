@@ -76,16 +76,19 @@ def parser() -> argparse.ArgumentParser:
     )
     report = commands.add_parser(
         "report",
-        help="print a report: engagement (which families have not heard from us) or contacts "
-        "(who can be reached, and how)",
+        help="print a report: engagement (which families have not heard from us), contacts "
+        "(who can be reached, and how) or delivery (what could not be sent)",
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
         "update for [updates] no_update_days opening days, or only concerns, are marked. "
         "contacts: for every member of staff and carer, the channels linked, the channel they "
         "chose, STOP and unreachable channels, update mode, and the last message in and out "
-        "(refs and names; no phone numbers).",
+        "(refs and names; no phone numbers). "
+        "delivery: messages that finally failed, whose outcome is unknown, or that wait to "
+        "be tried again, with whom they were for.",
     )
-    report.add_argument("name", choices=["engagement", "contacts"], help="which report")
+    report.add_argument("name", choices=["engagement", "contacts", "delivery"], help="which report")
+    report.add_argument("--days", type=int, default=7, help="delivery: the last N days (default 7)")
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -170,6 +173,8 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
             return 0
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
+        if args.command == "report" and args.name == "delivery":
+            return await _report_delivery(db, profile, args.days, clock)
         if args.command == "report":
             return await _report(args.name, db, setting_id, profile, clock)
         return await _import(args, db, setting_id, profile, clock)
@@ -333,6 +338,14 @@ async def _report(
                 await engagement(repos, profile, setting_id, local), profile, local
             )
     print("\n".join(lines))
+    return 0
+
+
+async def _report_delivery(db: Database, profile: SettingProfile, days: int, clock: Clock) -> int:
+    from bot.delivery_report import delivery_report
+
+    for line in await delivery_report(db, profile.name, profile.time_zone, clock(), days):
+        print(line)
     return 0
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.caps import DEFAULT_LIMITS, Caps, InboundBudget, Limits
 from bot.choices import match_choice
 from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
 from bot.effects import Effects
@@ -31,12 +32,15 @@ from bot.flows.base import (
 from bot.flows.onboarding import opt_in, opt_out
 from bot.i18n import normalise_answer
 from bot.lookup import Lookup
-from bot.storage.sqlite import Database, Repos, from_iso, iso
+from bot.storage.sqlite import Database, Repos, from_iso, is_storage_failure, iso
 from bot.storage.sqlite_messages import InboundRow
+from bot.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 BATCH = 8  # rows handled per transaction: short enough that acknowledgements never wait long
 YIELD_SHARE = 2.0  # under webhook load, pause this many times as long as the last batch took
+DEFERRED_TURN = 4  # every so many batches, senders beyond their budget go first: none starves
+TASK = "router"
 
 
 def to_payload(inbound: Inbound) -> dict[str, Any]:
@@ -81,20 +85,31 @@ class Router:
         effects: Effects,
         clock: Callable[[], datetime],
         on_queued: Callable[[], None] = lambda: None,
+        supervisor: Supervisor | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.db = db
         self.lookup = lookup
         self.effects = effects
         self.clock = clock
         self.on_queued = on_queued
+        self.supervisor = supervisor or Supervisor()
+        self.budget = InboundBudget(limits, clock)
+        self.caps = Caps(limits, lookup.profile.time_zone)
         self._pending: list[tuple[Inbound, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._work = asyncio.Event()
         self._accepted = 0
+        self._turn = 0
+        self._batch_ids: list[int] = []
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def accept(self, inbound: Inbound) -> bool:
-        """Store one inbound message durably; True if new, False for a redelivery."""
+        """Store one inbound message durably; True if new, False for a redelivery.
+
+        Raises when it cannot be stored (a full disk, a lock held too long): the webhook then
+        answers 5xx and the provider delivers it again later.
+        """
         self._accepted += 1
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((inbound, future))
@@ -108,12 +123,19 @@ class Router:
             batch, self._pending = self._pending, []
             try:
                 stamp = iso(self.clock())
+                # Beyond a sender's budget a message is stored now and handled later.
+                within = [self.budget.admit(m.channel.value, m.address) for m, _ in batch]
                 async with self.db.transaction() as repos:
                     ids = [
                         await repos.inbox.store(
-                            m.channel.value, m.external_id, m.address, to_payload(m), stamp
+                            m.channel.value,
+                            m.external_id,
+                            m.address,
+                            to_payload(m),
+                            stamp,
+                            deferred=not admitted,
                         )
-                        for m, _ in batch
+                        for (m, _), admitted in zip(batch, within, strict=True)
                     ]
             except Exception as exc:
                 for _, future in batch:
@@ -124,11 +146,22 @@ class Router:
             self._work.set()
 
     async def run(self) -> None:
-        """Handle stored rows until cancelled; rows left by a crash are handled first."""
+        """Handle stored rows until cancelled; rows left by a crash are handled first.
+
+        A failed batch (the database locked or full) is rolled back, logged with its row ids
+        and tried again after a pause; it never ends the loop.
+        """
         loop = asyncio.get_running_loop()
+        await self._load_deferring()
         while True:
             started, accepted = loop.time(), self._accepted
-            handled = await self.handle_batch()
+            try:
+                handled = await self.handle_batch()
+            except Exception as error:
+                ids = ",".join(map(str, self._batch_ids)) or "none"
+                await self.supervisor.failed(TASK, error, f"inbound {ids}")
+                continue
+            self.supervisor.ok(TASK)
             if handled == 0:
                 await self._work.wait()
                 self._work.clear()
@@ -136,6 +169,16 @@ class Router:
                 # Webhooks are arriving: leave the loop to them for a while, so acknowledgements
                 # stay fast under load; the stored rows are handled as soon as it eases.
                 await asyncio.sleep((loop.time() - started) * YIELD_SHARE)
+
+    async def _load_deferring(self) -> None:
+        """After a restart: senders with deferred rows keep deferring until those are handled."""
+        while True:
+            try:
+                async with self.db.reading() as repos:
+                    self.budget.deferring = set(await repos.inbox.deferred_senders())
+                return
+            except Exception as error:
+                await self.supervisor.failed(TASK, error, "deferred senders")
 
     async def drain(self) -> None:
         """Handle every stored row now (tests and tools use this; the worker does it live)."""
@@ -146,15 +189,29 @@ class Router:
                 return
 
     async def handle_batch(self) -> int:
-        """Handle up to BATCH stored rows in one transaction; return how many."""
+        """Handle up to BATCH stored rows in one transaction; return how many.
+
+        Rows within their senders' budgets come first; rows beyond them when there are no
+        others, and first every DEFERRED_TURN batches so that they are never starved.
+        """
+        self._turn += 1
+        order = (True, False) if self._turn % DEFERRED_TURN == 0 else (False, True)
+        self._batch_ids = []
         async with self.db.transaction() as repos:
-            rows = await repos.inbox.unhandled(BATCH)
+            rows: list[InboundRow] = []
+            for deferred in order:
+                rows = await repos.inbox.waiting(BATCH, deferred)
+                if rows:
+                    break
+            self._batch_ids = [r.id for r in rows]
             queued = await self._handle_together(repos, rows)
             if queued is None:
                 queued = 0
                 for row in rows:
                     queued += await self._handle_isolated(repos, row)
             await repos.inbox.mark_handled_many([r.id for r in rows], iso(self.clock()))
+            if rows and deferred:
+                self.budget.deferring = set(await repos.inbox.deferred_senders())
         if queued:
             self.on_queued()
         return len(rows)
@@ -167,6 +224,11 @@ class Router:
         results = await asyncio.gather(
             *(self._handle_locked(repos, row) for row in rows), return_exceptions=True
         )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result  # cancelled: the transaction is rolled back by the caller
+            if isinstance(result, Exception) and is_storage_failure(result):
+                raise result  # the storage's fault, not a row's: the whole batch is retried
         if any(isinstance(r, BaseException) for r in results):
             await repos.conn.execute("ROLLBACK TO batch")
             await repos.conn.execute("RELEASE batch")
@@ -188,6 +250,8 @@ class Router:
         try:
             queued = await self._handle_locked(repos, row)
         except Exception as exc:
+            if is_storage_failure(exc):
+                raise  # never mark a message as failed because the disk was full
             await repos.conn.execute("ROLLBACK TO row")
             await repos.conn.execute("RELEASE row")
             log.exception("inbound %s failed: %s", row.id, type(exc).__name__)
@@ -203,6 +267,7 @@ class Router:
         saved = await repos.conversations.load(row.channel, row.address)
         flow, state = saved if saved else (None, {})
         transition = await self._transition(repos, inbound, ctx, flow, state, now)
+        transition = await self.caps.apply(repos, sender, transition, now)
         queued = await self.effects.apply(repos, sender, transition, now, saved is not None)
         log.info("inbound %s handled: flow=%s queued=%d", row.id, transition.flow, queued)
         return queued

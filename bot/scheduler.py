@@ -9,6 +9,7 @@ no update lately, or only concerns; a row per week makes that once as well.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,12 +24,14 @@ from bot.effects import STAFF_LANGUAGE, Effects, Message, Origin
 from bot.flows.celebration import THANKS
 from bot.storage.sqlite import Database, Repos, iso
 from bot.storage.sqlite_messages import NewOutbox
+from bot.supervisor import Supervisor, TaskDied
 from bot.timing import at_local
 
 log = logging.getLogger(__name__)
 TICK_S = 30.0
 CONCERN_WINDOW_DAYS = 30
 KEEPING_IN_TOUCH_WINDOW = timedelta(hours=12)  # sent late after a restart, but not days late
+TASK = "scheduler"
 
 
 def opening_days_ago(profile: SettingProfile, local_now: datetime, days: int) -> datetime:
@@ -64,6 +67,7 @@ class Scheduler:
         clock: Callable[[], datetime],
         on_queued: Callable[[], None],
         tick_s: float = TICK_S,
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.db = db
         self.effects = effects
@@ -76,6 +80,7 @@ class Scheduler:
         self.origin = Origin("system", "system", setting_id, None, STAFF_LANGUAGE)
         self._aps: AsyncIOScheduler | None = None
         self._busy = asyncio.Lock()
+        self.supervisor = supervisor or Supervisor()
 
     def start(self) -> None:
         """Start ticking in the running event loop (the first tick at once)."""
@@ -90,12 +95,14 @@ class Scheduler:
             id="tick",
         )
         self._aps.start()
+        self.supervisor.state(TASK).running = True
 
     async def stop(self) -> None:
         """Stop ticking, letting a tick in progress finish; work not done stays in its rows."""
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
+        self.supervisor.state(TASK).running = False
         async with self._busy:
             pass
 
@@ -111,9 +118,12 @@ class Scheduler:
                 + await self.fire_timers()
                 + await self.keeping_in_touch()
             )
-        except Exception:
-            log.exception("scheduler tick failed")
+        except Exception as error:
+            # Each piece of work is one transaction over its rows: the next tick does it again.
+            with contextlib.suppress(TaskDied):
+                await self.supervisor.failed(TASK, error, "tick", wait=False)
             return
+        self.supervisor.ok(TASK)
         if queued:
             self.on_queued()
 

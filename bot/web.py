@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -17,28 +20,55 @@ from bot.handlers.sms import SmsWebhook
 from bot.handlers.telegram_web import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
+EXIT_UNHEALTHY = 75  # EX_TEMPFAIL: a task could not recover; start a fresh process
+
+
+def stop_process(code: int) -> None:
+    """Stop the server gracefully (as Ctrl-C would), then leave with `code`."""
+    signal.raise_signal(signal.SIGTERM)
+
+
+def exit_process(code: int) -> None:
+    """Leave now with `code`, after everything was stopped cleanly."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def create_app(
     factory: Callable[[], Awaitable[Keyperson]],
     extra_routes: Callable[[Keyperson], list[BaseRoute]] | None = None,
+    on_fatal: Callable[[int], None] = stop_process,
+    on_stopped: Callable[[int], None] = exit_process,
 ) -> Starlette:
-    """A Starlette app whose lifespan builds Keyperson, serves it, and stops it cleanly."""
+    """A Starlette app whose lifespan builds Keyperson, serves it, and stops it cleanly.
+
+    When a supervised task cannot recover, /healthz answers 503, the server stops as it would
+    on Ctrl-C and, once Keyperson has stopped cleanly, the process exits with EXIT_UNHEALTHY.
+    """
     holder: dict[str, Keyperson] = {}
+    failed: list[str] = []
 
     async def healthz(request: Request) -> JSONResponse:
         keyperson = holder.get("app")
         if keyperson is None:
             return JSONResponse({"status": "starting"}, status_code=503)
-        return JSONResponse(
-            {"status": "ok", "version": __version__, "channels": sorted(keyperson.senders)}
-        )
+        healthy, body = await keyperson.health()
+        body["version"] = __version__
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    def fatal(task: str) -> None:
+        if not failed:
+            failed.append(task)
+            on_fatal(EXIT_UNHEALTHY)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         keyperson = await factory()
         for route in channel_routes(keyperson) + (extra_routes(keyperson) if extra_routes else []):
             app.router.routes.append(route)
+        keyperson.supervisor.on_fatal = fatal
         await keyperson.start()
         holder["app"] = keyperson
         log.info("keyperson ready: setting %s", keyperson.setting_id)
@@ -48,6 +78,9 @@ def create_app(
             holder.pop("app", None)
             await keyperson.stop()
             log.info("keyperson stopped")
+            if failed:
+                log.critical("exiting with %d: %s could not recover", EXIT_UNHEALTHY, failed[0])
+                on_stopped(EXIT_UNHEALTHY)
 
     return Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
 

@@ -136,15 +136,26 @@ async def test_unknown_outcome_is_marked_and_not_resent(tmp_path):
     await kp.stop()
 
 
-async def test_claimed_rows_are_queued_again_after_a_crash(tmp_path):
-    sender = FakeSender()
-    kp = await make_keyperson(tmp_path, sender=sender)
+async def test_claimed_rows_are_reconciled_not_resent_blindly_after_a_crash(tmp_path):
+    clock = Clock()
+    sender = FakeSender()  # a channel that cannot look its sends up
+    kp = await make_keyperson(tmp_path, clock, sender)
     await queue(kp, row(), row(TOM))
     await kp.dispatcher._claim(Channel.SMS, 100)  # claimed, then the process died
     assert [s[0] for s in await statuses(kp)] == ["sending", "sending"]
     assert await kp.dispatcher.recover() == 2
+    assert [s[0] for s in await statuses(kp)] == ["unknown", "unknown"]
     await run_once(kp, sender)
-    assert len(sender.sent) == 2
+    assert sender.sent == []  # not at once: they may have gone
+    clock.now += kp.dispatcher.reconciler.timing.blind_resend_after
+    await kp.dispatcher._reconcile_due(Channel.SMS, sender, 100)
+    await run_once(kp, sender)
+    assert len(sender.sent) == 2  # sent again once, the duplicate risk recorded
+    async with kp.db.reading() as repos:
+        rows = await repos.conn.execute_fetchall(
+            "SELECT COUNT(*) FROM audit WHERE action = 'outbox.resent_unknown'"
+        )
+    assert next(iter(rows))[0] == 2
     await kp.stop()
 
 

@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from bot.domain import Channel, Inbound, InboundKind
 from bot.handlers.http import read_body
 from bot.handlers.sms_send import TwilioSender, render_sms
+from bot.supervisor import describe
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,12 @@ class SmsWebhook:
         inbound = parse_inbound(form, self.clock())
         if inbound is None:
             return PlainTextResponse("bad request", status_code=400)
-        fresh = await self.store(inbound)
+        try:
+            fresh = await self.store(inbound)
+        except Exception as error:
+            # Not stored, so not acknowledged: Twilio asks again (or asks the fallback URL).
+            log.error("sms %s not stored (%s): answering 503", inbound.external_id, describe(error))
+            return _unavailable()
         log.info("sms %s %s", inbound.external_id, "stored" if fresh else "duplicate")
         return Response(EMPTY_TWIML, media_type="text/xml")
 
@@ -131,7 +137,12 @@ class SmsWebhook:
         parsed = parse_status(form)
         if parsed is None:
             return PlainTextResponse("bad request", status_code=400)
-        await self.record_status(*parsed)
+        try:
+            await self.record_status(*parsed)
+        except Exception as error:
+            why = describe(error)
+            log.error("sms status for %s not stored (%s): answering 503", parsed[0], why)
+            return _unavailable()
         log.debug("sms status %s for %s", parsed[1], parsed[0])
         return Response(status_code=204)
 
@@ -149,6 +160,11 @@ class SmsWebhook:
         return form
 
 
+def _unavailable() -> Response:
+    """503: the message could not be stored now; the sender should try again."""
+    return PlainTextResponse("try again later", status_code=503, headers={"Retry-After": "5"})
+
+
 def _forbidden(request: Request) -> Response:
     """403 for a request without a valid signature."""
     log.warning("twilio webhook %s: missing or wrong signature", request.url.path)
@@ -163,6 +179,11 @@ async def _read_form(request: Request) -> ImmutableMultiDict[str, str] | None:
     body = await read_body(request, MAX_BODY)
     if body is None:
         return None
+    return parse_form(body)
+
+
+def parse_form(body: bytes) -> ImmutableMultiDict[str, str] | None:
+    """The fields of a url-encoded body, or None if it is not one (or has too many fields)."""
     # Parsed here rather than with request.form(), which needs python-multipart even for
     # url-encoded bodies; repeated names are kept, as the signature covers each value.
     try:
@@ -185,6 +206,7 @@ __all__ = [
     "SmsWebhook",
     "TwilioSender",
     "keyword_kind",
+    "parse_form",
     "parse_inbound",
     "parse_status",
     "render_sms",

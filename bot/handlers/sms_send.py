@@ -8,11 +8,15 @@ import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
@@ -25,6 +29,8 @@ log = logging.getLogger(__name__)
 TWILIO_API_URL = "https://api.twilio.com"
 OPTED_OUT = 21610  # the recipient texted STOP to this sender
 UNREACHABLE = frozenset({21211, 21408, 21606, 21612, 21614})  # invalid, unroutable, not mobile
+CLOCK_SKEW = timedelta(minutes=2)  # Twilio's clock and ours may disagree this much
+LOOKUP_LIMIT = 200  # messages to one number since a send: a page or four at most
 
 
 def render_sms(body: str, choices: Sequence[RenderedChoice]) -> str:
@@ -159,10 +165,42 @@ class TwilioSender:
         except json.JSONDecodeError as error:
             # A success status with a garbled body: the message probably exists at Twilio.
             raise SendError("unreadable answer", retryable=False, unknown=True) from error
+        except Exception as error:
+            # Anything else went wrong after the request may have left: never resent blindly.
+            name = type(error).__name__
+            raise SendError("unexpected error", retryable=False, unknown=True, code=name) from error
         finally:
             _exchange.reset(token)
         log.info("outbox %s accepted by twilio as %s", message.outbox_id, created.sid)
         return SendResult(provider_id=created.sid, status=str(created.status or "queued"))
+
+    async def find_sent(self, message: Outbound, since: datetime) -> list[SendResult]:
+        """Messages Twilio holds with this body, sent to this number since `since`, oldest
+        first: the Messages list filtered by To and DateSent (a day, in GMT, so the day of
+        `since` onwards; creation times narrow it down). Raises SendError if Twilio cannot be
+        asked."""
+        body = render_sms(message.body, message.choices)
+        day = since.astimezone(UTC).strftime("%Y-%m-%d")
+        try:
+            listed = await self._twilio().messages.list_async(
+                to=message.address.value, date_sent_after=day, limit=LOOKUP_LIMIT
+            )
+        except (TwilioException, aiohttp.ClientError, TimeoutError) as error:
+            # A page that failed comes as the base TwilioException, without its status.
+            raise SendError("lookup failed", retryable=True, code=type(error).__name__) from error
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise SendError("unreadable list", retryable=True, code=type(error).__name__) from error
+        earliest = since - CLOCK_SKEW
+        found = [
+            m
+            for m in listed
+            if m.body == body
+            and str(m.direction or "").startswith("outbound")
+            and (m.date_created is None or m.date_created >= earliest)
+        ]
+        found.sort(key=lambda m: m.date_created or since)
+        log.info("outbox %s: twilio lists %d match(es)", message.outbox_id, len(found))
+        return [SendResult(provider_id=m.sid, status=str(m.status or "sent")) for m in found]
 
     async def close(self) -> None:
         """Close the aiohttp session, if one was opened."""

@@ -40,7 +40,28 @@ COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?", re
 # A sentence end: the punctuation (Latin, Arabic, Urdu, Devanagari/Bengali, CJK), closing quotes
 # or brackets, then whitespace. Polish, Romanian, Spanish… use the same ". ", "! ", "? ".
 SENTENCE_END = re.compile(r"[.!?…؟۔।。！？][\"'”’»)\]]*(?=\s)")
-MALFORMED = (TypeError, KeyError, ValueError, AttributeError)
+# What a malformed update raises inside PTB's parsing: a date of 10**20 overflows, deep
+# nesting recurses too far.
+MALFORMED = (TypeError, KeyError, ValueError, AttributeError, OverflowError, RecursionError)
+UPDATE_ID = re.compile(rb'"update_id"\s*:\s*(-?\d{1,20})')
+
+
+class MalformedUpdate(ValueError):
+    """An update that is not Telegram's well-formed JSON; `update_id` if one could be read."""
+
+    def __init__(self, update_id: str | None, why: str) -> None:
+        super().__init__(f"malformed update {update_id or '?'}: {why}")
+        self.update_id = update_id
+        self.why = why
+
+
+def update_id_of(raw: bytes | Mapping[str, Any]) -> str | None:
+    """The update id of a (possibly unparsable) update, for the log line that refuses it."""
+    if isinstance(raw, Mapping):
+        value = raw.get("update_id")
+        return str(value) if type(value) is int else None
+    found = UPDATE_ID.search(raw[:4096])
+    return found.group(1).decode("ascii") if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +84,17 @@ class Parsed:
 
 
 def parse_update(data: Mapping[str, Any], now: datetime) -> Parsed:
-    """Parse a Telegram Update; anything but a private chat's message, press or block is ignored."""
+    """Parse a Telegram Update; anything but a private chat's message, press or block is ignored.
+
+    Raises MalformedUpdate (and nothing else) for an update that is not well formed, so the
+    webhook answers 400 rather than 500.
+    """
+    if not isinstance(data, Mapping) or type(data.get("update_id")) is not int:
+        raise MalformedUpdate(None, "no integer update_id")
     try:
-        update = Update.de_json(dict(data), None)
-        if type(update.update_id) is not int:
-            return Parsed(None)
-        return _interpret(update, now)
+        return _interpret(Update.de_json(dict(data), None), now)
     except MALFORMED as error:
-        # Telegram's payloads are trusted to be well formed; this guards the webhook from a 500
-        # that would make Telegram redeliver the same malformed update for a day.
-        log.warning("telegram update not understood (%s)", type(error).__name__)
-        return Parsed(None)
+        raise MalformedUpdate(update_id_of(data), type(error).__name__) from None
 
 
 def _interpret(update: Update, now: datetime) -> Parsed:
@@ -289,6 +310,7 @@ def chosen_text(text: str, label: str) -> str:
 __all__ = [
     "ALLOWED_UPDATES",
     "TELEGRAM_LIMIT",
+    "MalformedUpdate",
     "Parsed",
     "Press",
     "ReplyMarkup",

@@ -27,8 +27,16 @@ from bot.config import DEFAULT_TELEGRAM_API_URL
 from bot.domain import Inbound
 from bot.errors import ConfigError
 from bot.handlers.http import read_body
-from bot.handlers.telegram import ALLOWED_UPDATES, Parsed, Press, parse_update
+from bot.handlers.telegram import (
+    ALLOWED_UPDATES,
+    MalformedUpdate,
+    Parsed,
+    Press,
+    parse_update,
+    update_id_of,
+)
 from bot.handlers.telegram_send import TelegramSender
+from bot.supervisor import Supervisor, describe
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +46,26 @@ MAX_BODY = 1024 * 1024  # an update is a few kB; Telegram never sends files in t
 POLL_TIMEOUT_S = 25  # long polling: Telegram holds the request open until updates arrive
 POLL_RETRY_S = 5.0  # after a failed getUpdates or a failed store
 T = TypeVar("T")
+POLLER = "telegram.poller"
 
 
-def build_application(token: str, api_url: str) -> Application:
-    """A PTB Application without an Updater: updates arrive through our webhook or poller."""
+def build_application(token: str, api_url: str, timeout_s: float | None = None) -> Application:
+    """A PTB Application without an Updater: updates arrive through our webhook or poller.
+
+    `timeout_s` replaces PTB's read, write and connect timeouts (tests make them short)."""
     api = api_url.rstrip("/")
-    return (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)
-        .build()
     )
+    if timeout_s is not None:
+        builder = (
+            builder.read_timeout(timeout_s).write_timeout(timeout_s).connect_timeout(timeout_s)
+        )
+    return builder.build()
 
 
 async def reached(call: Callable[[], Awaitable[T]], api_url: str | None = None) -> T:
@@ -103,13 +118,18 @@ class TelegramChannel:
         self.commands = dict(commands)
         self._poller: asyncio.Task[None] | None = None
         self._acks: set[asyncio.Task[None]] = set()
+        self.supervisor = Supervisor()
 
     def bind(
-        self, store: Callable[[Inbound], Awaitable[bool]], clock: Callable[[], datetime]
+        self,
+        store: Callable[[Inbound], Awaitable[bool]],
+        clock: Callable[[], datetime],
+        supervisor: Supervisor | None = None,
     ) -> None:
         """Give the channel the router's store, which exists only once the core is wired."""
         self.store = store
         self.clock = clock
+        self.supervisor = supervisor or self.supervisor
 
     @property
     def username(self) -> str:
@@ -136,7 +156,7 @@ class TelegramChannel:
         else:
             # A webhook left from an earlier deployment would make getUpdates fail.
             await until_reachable(lambda: reached(bot.delete_webhook))
-            self._poller = asyncio.create_task(self._poll(), name="telegram-poller")
+            self._poller = self.supervisor.spawn(POLLER, self._poll)
             log.info("telegram polling started for @%s", bot.username)
 
     async def stop(self) -> None:
@@ -165,10 +185,19 @@ class TelegramChannel:
         if not hmac.compare_digest(given.encode("utf-8"), self.secret.encode("utf-8")):
             log.warning("telegram webhook: missing or wrong secret token")
             return PlainTextResponse("forbidden", status_code=403)
-        data = await _read_json(request)
-        if data is None:
+        body = await read_body(request, MAX_BODY)
+        try:
+            data = parse_json(body)
+            await self.take(data)
+        except MalformedUpdate as error:
+            log.warning("telegram update %s refused: %s", error.update_id or "?", error.why)
             return PlainTextResponse("bad request", status_code=400)
-        await self.take(data)
+        except Exception as error:
+            # Not stored, so not acknowledged: Telegram delivers the update again later.
+            update_id = update_id_of(body or b"")
+            why = describe(error)
+            log.error("telegram update %s not stored (%s): answering 503", update_id, why)
+            return PlainTextResponse("try again later", status_code=503)
         return Response(status_code=200)
 
     async def take(self, data: Mapping[str, Any]) -> Parsed:
@@ -194,6 +223,11 @@ class TelegramChannel:
         task.add_done_callback(self._acks.discard)
 
     async def _poll(self) -> None:
+        """Ask for updates and store each before the next request's offset confirms it.
+
+        Telegram being unreachable is waited out (it is not ours to fix by restarting); a
+        failure to store is retried with backoff, and counts towards giving up.
+        """
         offset: int | None = None
         bot = self.application.bot
         while True:
@@ -208,24 +242,39 @@ class TelegramChannel:
                 log.warning("telegram getUpdates failed (%s)", type(error).__name__)
                 await asyncio.sleep(POLL_RETRY_S)
                 continue
-            for update in updates:
-                try:
-                    await self.take(update.to_dict())
-                except Exception:
-                    # Not stored: the offset stays, so Telegram offers this update again.
-                    log.exception("telegram update %s not stored", update.update_id)
-                    await asyncio.sleep(POLL_RETRY_S)
-                    break
-                offset = update.update_id + 1
+            except Exception as error:
+                # An answer PTB could not read: tried again with backoff, and counted.
+                await self.supervisor.failed(POLLER, error, f"getUpdates offset {offset}")
+                continue
+            offset = await self._take_all(updates, offset)
+
+    async def _take_all(self, updates: Sequence[Any], offset: int | None) -> int | None:
+        """Store updates in order; return the offset that confirms those stored."""
+        for update in updates:
+            try:
+                await self.take(update.to_dict())
+            except MalformedUpdate as error:
+                log.warning("telegram update %s skipped: %s", update.update_id, error.why)
+            except Exception as error:
+                # Not stored: the offset stays, so Telegram offers this update again.
+                await self.supervisor.failed(POLLER, error, f"update {update.update_id}")
+                return offset
+            offset = update.update_id + 1
+        self.supervisor.ok(POLLER)
+        return offset
 
 
-async def _read_json(request: Request) -> dict[str, Any] | None:
-    """The update JSON object, or None if the body is not one or is too large."""
-    body = await read_body(request, MAX_BODY)
+def parse_json(body: bytes | None) -> dict[str, Any]:
+    """The update JSON object; MalformedUpdate if the body is not one, too large, or nested
+    too deeply to read."""
     if body is None:
-        return None
+        raise MalformedUpdate(None, "body too large")
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise MalformedUpdate(update_id_of(body), "nested too deeply") from None
     except (UnicodeDecodeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        raise MalformedUpdate(update_id_of(body), "not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedUpdate(None, "not a JSON object")
+    return data

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.sqlite_delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite_links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite_messages import SqliteAudit, SqliteInbox, SqliteOutbox
 from bot.storage.sqlite_news import SqliteNews
@@ -24,6 +28,20 @@ from bot.storage.sqlite_threads import SqliteConversations, SqliteReminders, Sql
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_S = 5.0  # SQLite's own wait for another process's write lock, per statement
+BUSY_WAIT_S = 12.0  # how long a transaction keeps asking for the lock (webhooks wait 15 s)
+BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_storage_failure(error: BaseException) -> bool:
+    """Whether an error is the storage's (locked, full, I/O), not the data's: retry, never blame
+    the row being handled."""
+    return isinstance(error, sqlite3.OperationalError)
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether an error says another connection holds the write lock."""
+    return isinstance(error, sqlite3.OperationalError) and any(b in str(error) for b in BUSY)
 
 
 def iso(moment: datetime) -> str:
@@ -65,14 +83,26 @@ class Repos:
         self.news = SqliteNews(conn)
         self.roster = SqliteRoster(conn)
         self.reports = SqliteReports(conn)
+        self.delivery = SqliteDelivery(conn)
+        self.caps = SqliteCaps(conn)
 
 
 class Database:
     """Owns the write connection; every change goes through `transaction()`."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+        busy_wait_s: float = BUSY_WAIT_S,
+    ) -> None:
         self.path = str(path)
+        # Resolved now: the health connection must open the same file whatever the cwd.
+        self._uri = f"file:{Path(self.path).absolute()}?mode=ro"
+        self.busy_timeout_s = busy_timeout_s
+        self.busy_wait_s = busy_wait_s
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -84,15 +114,28 @@ class Database:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
         self._conn = conn
         await self._migrate()
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connections; safe to call twice."""
+        if self._reader is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+    async def snapshot(self) -> aiosqlite.Connection:
+        """A second, read-only connection for health checks: in WAL it reads while the write
+        connection waits for a lock or a long transaction, so /healthz never queues behind it."""
+        if self._reader is None:
+            reader = await aiosqlite.connect(self._uri, uri=True, isolation_level=None)
+            await reader.execute("PRAGMA busy_timeout=1000")
+            self._reader = reader
+        return self._reader
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -122,13 +165,33 @@ class Database:
         """One BEGIN IMMEDIATE transaction on the write connection, committed on success."""
         async with self._lock:
             conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
+            await self._begin(conn)
             try:
                 yield Repos(conn)
+                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk does); a failed COMMIT leaves
+                # the transaction open. Either way nothing of it may stay.
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await conn.execute("ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
+
+    async def _begin(self, conn: aiosqlite.Connection) -> None:
+        """BEGIN IMMEDIATE, asking again while another process holds the write lock (a backup,
+        someone at the sqlite3 prompt) until `busy_wait_s` has passed."""
+        deadline = time.monotonic() + self.busy_wait_s
+        pause = 0.05
+        while True:
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not is_busy(error) or time.monotonic() + pause >= deadline:
+                    raise
+                log.warning("database busy: waiting for the write lock")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Repos]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,10 @@ class OutboxRow:
     essential: bool = False
     thread: str | None = None
     photo: str | None = None
+    attempted_at: str | None = None
+    checks: int = 0
+    resent: bool = False
+    fallback_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,7 @@ class NewOutbox:
     thread: str | None = None  # the relay thread's reply code, for channels that reply natively
     photo: str | None = None  # a Telegram file id; channels without photos send the text alone
     not_before: str | None = None  # held until then (a family's quiet hours)
+    fallback_of: int | None = None  # the row this one stands in for (another channel, managers)
 
 
 class SqliteInbox:
@@ -85,13 +91,19 @@ class SqliteInbox:
         self.conn = conn
 
     async def store(
-        self, channel: str, external_id: str, address: str, payload: dict[str, Any], now: str
+        self,
+        channel: str,
+        external_id: str,
+        address: str,
+        payload: dict[str, Any],
+        now: str,
+        deferred: bool = False,
     ) -> int | None:
         """Store a message once; return its id, or None when it was stored before."""
         cur = await self.conn.execute(
-            "INSERT INTO inbound (channel, external_id, address, payload, received_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
-            (channel, external_id, address, json.dumps(payload), now),
+            "INSERT INTO inbound (channel, external_id, address, payload, received_at, deferred) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
+            (channel, external_id, address, json.dumps(payload), now, int(deferred)),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
 
@@ -104,6 +116,40 @@ class SqliteInbox:
             (after_id, limit),
         )
         return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    async def waiting(self, limit: int, deferred: bool) -> list[InboundRow]:
+        """The oldest unhandled rows within senders' budgets (or, with `deferred`, beyond them).
+
+        A row within budget waits while an earlier row of its sender is deferred, so each
+        sender's messages are still handled in the order they came.
+        """
+        rows = await fetch_all(
+            self.conn,
+            "SELECT id, channel, external_id, address, payload FROM inbound i "
+            "WHERE handled_at IS NULL AND deferred = ? AND (? OR NOT EXISTS ("
+            "SELECT 1 FROM inbound d WHERE d.handled_at IS NULL AND d.deferred = 1 "
+            "AND d.channel = i.channel AND d.address = i.address AND d.id < i.id)) "
+            "ORDER BY id LIMIT ?",
+            (int(deferred), int(deferred), limit),
+        )
+        return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    async def deferred_senders(self) -> list[tuple[str, str]]:
+        """(channel, address) of every sender with deferred rows waiting (read after a restart)."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT DISTINCT channel, address FROM inbound WHERE handled_at IS NULL "
+            "AND deferred = 1",
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def oldest_unhandled(self) -> str | None:
+        """When the oldest message not yet handled was received."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT received_at FROM inbound WHERE handled_at IS NULL ORDER BY id LIMIT 1",
+        )
+        return row[0] if row else None
 
     async def for_address(self, channel: str, address: str) -> list[tuple[str, dict[str, Any]]]:
         """(received_at, stored message) of every message from one address, oldest first."""
@@ -140,7 +186,7 @@ class SqliteOutbox:
         await self.conn.executemany(
             "INSERT INTO outbox (setting_id, channel, address, person_kind, person_id, priority, "
             "body, choices, ignore_stop, essential, thread, photo, next_attempt_at, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "updated_at, fallback_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     r.setting_id,
@@ -158,13 +204,18 @@ class SqliteOutbox:
                     max(now, r.not_before or now),
                     now,
                     now,
+                    r.fallback_of,
                 )
                 for r in rows
             ],
         )
 
-    async def claim_due(self, channel: str, now: str, limit: int) -> list[OutboxRow]:
-        """Take queued messages that are due, highest priority first, marking them sending.
+    async def claim_due(
+        self, channel: str, now: str, limit: int, busy: Collection[str] = ()
+    ) -> list[OutboxRow]:
+        """Take queued messages that are due, marking them sending, fairly: by priority, then
+        each address's first message before anyone's second, so one busy conversation cannot
+        hold back the others. Addresses in `busy` (a send in flight) wait for the next round.
 
         Messages to a number that has since texted STOP are suppressed, never sent.
         """
@@ -174,12 +225,16 @@ class SqliteOutbox:
             "WHERE o.channel = outbox.channel AND o.address = outbox.address)",
             (now, channel),
         )
+        skip = json.dumps(sorted(busy))
         rows = await fetch_all(
             self.conn,
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? "
-            "WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND channel = ? "
-            "AND next_attempt_at <= ? ORDER BY priority, id LIMIT ?) RETURNING *",
-            (now, channel, now, limit),
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, attempted_at = ?, "
+            "updated_at = ? WHERE id IN (SELECT id FROM (SELECT id, priority, ROW_NUMBER() OVER "
+            "(PARTITION BY address ORDER BY priority, id) AS turn FROM outbox "
+            "WHERE status = 'queued' AND channel = ? AND next_attempt_at <= ? "
+            "AND address NOT IN (SELECT value FROM json_each(?))) "
+            "ORDER BY priority, turn, id LIMIT ?) RETURNING *",
+            (now, now, channel, now, skip, limit),
         )
         return sorted((_outbox(r) for r in rows), key=lambda r: (r.priority, r.id))
 
@@ -192,12 +247,26 @@ class SqliteOutbox:
         )
         return row[0] if row else None
 
-    async def requeue_sending(self, now: str) -> int:
-        """After a crash, queue again what was claimed but not recorded as sent."""
-        cur = await self.conn.execute(
-            "UPDATE outbox SET status = 'queued', error = 'interrupted', updated_at = ? "
-            "WHERE status = 'sending'",
+    async def oldest_due(self, now: str) -> str | None:
+        """Since when the longest-waiting message that is due has been due."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' "
+            "AND next_attempt_at <= ?",
             (now,),
+        )
+        return row[0] if row else None
+
+    async def interrupted(self, channel: str, now: str, reconcile_at: str, blind: bool) -> int:
+        """After a crash: what was claimed but not recorded may have gone, so its outcome is
+        unknown and is reconciled like any other unknown send, never blindly sent again. On a
+        channel that cannot look sends up (`blind`), a row already sent again once is left
+        unknown and reported."""
+        cur = await self.conn.execute(
+            "UPDATE outbox SET status = 'unknown', error = 'interrupted', "
+            "reconcile_at = CASE WHEN ? AND resent > 0 THEN NULL ELSE ? END, updated_at = ? "
+            "WHERE status = 'sending' AND channel = ?",
+            (int(blind), reconcile_at, now, channel),
         )
         return cur.rowcount
 
@@ -221,10 +290,21 @@ class SqliteOutbox:
         )
 
     async def mark_final(self, outbox_id: int, status: str, error: str, now: str) -> None:
-        """Record a permanent failure or an unknown outcome; no automatic resend follows."""
+        """Record a permanent failure; no automatic resend follows."""
         await self.conn.execute(
-            "UPDATE outbox SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+            "UPDATE outbox SET status = ?, error = ?, reconcile_at = NULL, updated_at = ? "
+            "WHERE id = ?",
             (status, error, now, outbox_id),
+        )
+
+    async def mark_unknown(
+        self, outbox_id: int, error: str, now: str, reconcile_at: str | None
+    ) -> None:
+        """Record that a send may or may not have reached the provider, and when to find out."""
+        await self.conn.execute(
+            "UPDATE outbox SET status = 'unknown', error = ?, reconcile_at = ?, updated_at = ? "
+            "WHERE id = ?",
+            (error, reconcile_at, now, outbox_id),
         )
 
     async def update_status(
@@ -313,4 +393,8 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         essential=bool(row["essential"]),
         thread=row["thread"],
         photo=row["photo"],
+        attempted_at=row["attempted_at"],
+        checks=row["checks"],
+        resent=bool(row["resent"]),
+        fallback_of=row["fallback_of"],
     )

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from tests.fakes.twilio_api import serve_app
 
@@ -108,6 +109,7 @@ class FakeTelegram:
         self._queued = asyncio.Event()
         self._failures: list[Failure] = []
         self._hangs: list[str] = []
+        self._drops: list[tuple[str, bool]] = []
         self._release = asyncio.Event()
         self._next_message_id = 1
         self.app = Starlette(
@@ -136,6 +138,11 @@ class FakeTelegram:
         """Make the next call of `method` never answer (until the fake shuts down)."""
         self._hangs.append(method.lower())
 
+    def drop_next(self, method: str, delivered: bool) -> None:
+        """Make the next call of `method` lose its connection mid-answer, after doing what it
+        asks (`delivered`) or before: the caller cannot tell which."""
+        self._drops.append((method.lower(), delivered))
+
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         """The parameters of every sendMessage the fake accepted for this chat, in order."""
         return [params for params in self.sent if params["chat_id"] == chat_id]
@@ -155,6 +162,12 @@ class FakeTelegram:
         self.calls.append((method, params))
         try:
             await self._scripted(method.lower())
+            for drop in self._drops:
+                if drop[0] == method.lower():
+                    self._drops.remove(drop)
+                    if drop[1]:
+                        await self._handler(method.lower())(params)
+                    return _Dropped()
             return await self._handler(method.lower())(params)
         except ApiError as error:
             return error.response()
@@ -277,6 +290,19 @@ class FakeTelegram:
         info = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         info["pending_update_count"] = len(self._updates)
         return _ok(info)
+
+
+class _Dropped(Response):
+    """Starts a 200 answer, then loses the connection before its body."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"ok": true, ', "more_body": True})
+        raise ConnectionAbortedError("the fake dropped the connection on purpose")
 
 
 def fake_telegram(token: str = TOKEN) -> FakeTelegram:

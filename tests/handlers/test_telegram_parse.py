@@ -15,6 +15,7 @@ from bot.domain import Channel, ChoiceStyle, Inbound, InboundKind, RenderedChoic
 from bot.handlers.telegram import (
     ALLOWED_UPDATES,
     TELEGRAM_LIMIT,
+    MalformedUpdate,
     Parsed,
     Press,
     chosen_text,
@@ -256,17 +257,37 @@ def test_service_message_is_ignored() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        {},
-        {"update_id": "1", "message": {}},
-        {"update_id": 1, "message": "hello"},
-        {"update_id": 1, "message": {"message_id": 1, "chat": {"id": 1}}},
-        {"update_id": 1, "callback_query": {"id": "x"}},
         {"update_id": 7},
         {"update_id": 8, "channel_post": fixture("message_command_group")["message"]},
     ],
 )
-def test_malformed_or_unknown_updates_give_nothing(data: dict[str, Any]) -> None:
+def test_unknown_updates_give_nothing(data: dict[str, Any]) -> None:
     assert parse_update(data, NOW) == Parsed(None)
+
+
+@pytest.mark.parametrize(
+    ("data", "update_id"),
+    [
+        ({}, None),
+        ({"update_id": "1", "message": {}}, None),
+        ({"update_id": 1, "message": "hello"}, "1"),
+        ({"update_id": 2, "message": {"message_id": 1, "chat": {"id": 1}}}, "2"),
+        ({"update_id": 3, "callback_query": {"id": "x"}}, "3"),
+    ],
+)
+def test_malformed_updates_raise_with_their_id(data: dict[str, Any], update_id: str) -> None:
+    with pytest.raises(MalformedUpdate) as raised:
+        parse_update(data, NOW)
+    assert raised.value.update_id == update_id
+
+
+def test_a_date_of_ten_to_the_twentieth_is_malformed_not_a_crash() -> None:
+    data = fixture("message_text_private")
+    data["message"]["date"] = 10**20  # OverflowError inside PTB's datetime conversion
+    with pytest.raises(MalformedUpdate) as raised:
+        parse_update(data, NOW)
+    assert raised.value.update_id == str(data["update_id"])
+    assert raised.value.why == "OverflowError"
 
 
 def pieces(text: str, parts: list[str]) -> None:

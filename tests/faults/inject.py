@@ -1,0 +1,80 @@
+"""Fault injectors: another process holding SQLite's write lock, and a full disk."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.storage.sqlite import Database
+
+# Run in a separate process, as a backup or someone at the sqlite3 prompt would be.
+_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("ROLLBACK")
+"""
+
+
+@asynccontextmanager
+async def write_lock_held(path: Path, seconds: float) -> AsyncIterator[subprocess.Popen[str]]:
+    """Another process takes the database's write lock and keeps it for `seconds`; the block
+    runs while it is held (and may outlast it)."""
+    holder = subprocess.Popen(  # noqa: ASYNC220 - started once; reading its line is threaded
+        [sys.executable, "-c", _HOLDER, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    line = await asyncio.to_thread(holder.stdout.readline)
+    assert line.strip() == "locked", "the lock holder did not start"
+    try:
+        yield holder
+    finally:
+        await asyncio.to_thread(holder.wait, 60)
+
+
+async def wait_lock_released(holder: subprocess.Popen[str]) -> None:
+    """Until the holder has let go."""
+    await asyncio.to_thread(holder.wait, 60)
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@asynccontextmanager
+async def disk_full(db: Database) -> AsyncIterator[list[str]]:
+    """Until the block ends, every write on the app's connection fails with SQLite's own
+    "database or disk is full" (SQLITE_FULL), as it would on a full disk: a real full disk
+    cannot be arranged in a test, and SQLite's max_page_count still lets small rows into
+    pages with room. Yields the statements refused, so a test can see the fault was hit."""
+    conn = db.conn
+    refused: list[str] = []
+    names = ("execute", "executemany", "execute_fetchall")
+    originals = {name: getattr(conn, name) for name in names}
+
+    def failing(name: str):  # type: ignore[no-untyped-def]
+        original = originals[name]
+
+        def call(sql: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if sql.lstrip().upper().startswith(WRITES):
+                refused.append(sql.split()[0].upper())
+                raise sqlite3.OperationalError("database or disk is full")
+            return original(sql, *args, **kwargs)
+
+        return call
+
+    for name in originals:
+        setattr(conn, name, failing(name))
+    try:
+        yield refused
+    finally:
+        for name, original in originals.items():
+            setattr(conn, name, original)
