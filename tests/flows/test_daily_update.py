@@ -223,6 +223,49 @@ def test_a_bad_time_is_asked_again(profile):
     assert keys(t) == ["settings.bad_time"] and t.state["step"] == "time"
 
 
+@pytest.mark.parametrize(
+    ("typed", "at"),
+    [
+        ("6pm", "18:00"),
+        ("18.00", "18:00"),
+        ("6.30pm", "18:30"),
+        ("6:30 pm", "18:30"),
+        ("18h30", "18:30"),
+        ("1815", "18:15"),
+        ("07:05", "07:05"),
+    ],
+)
+def test_a_typed_time_is_read_as_people_write_it(profile, typed, at):
+    ctx = Context(profile, carer=carer())
+    t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
+    assert SetUpdateMode("evening", at, None) in t.effects and t.flow is None
+
+
+def test_an_hour_alone_asks_morning_or_evening(profile):
+    ctx = Context(profile, carer=carer())
+    t = preferences.step({"step": "time", "mode": "weekly"}, TextReceived("6", ctx), NOW)
+    assert keys(t) == ["settings.which_time"] and offered(t) == ["06:00", "18:00"]
+    t = preferences.step(t.state, ChoiceMade("18:00", ctx), NOW)
+    assert SetUpdateMode("weekly", "18:00", 4) in t.effects
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("25:00", "settings.no_such_time"),
+        ("13pm", "settings.no_such_time"),
+        ("later", "settings.bad_time"),
+    ],
+)
+def test_nonsense_gets_a_clear_answer_and_the_times_again(profile, typed, key):
+    ctx = Context(profile, carer=carer())
+    t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
+    assert keys(t) == [key] and t.state == {"step": "time", "mode": "evening"}
+    assert offered(t) == list(preferences.TIMES) and not any(
+        isinstance(e, SetUpdateMode) for e in t.effects
+    )
+
+
 def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
     from bot.domain import ThreadInfo
     from bot.flows.base import NotifyCarer
