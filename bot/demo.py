@@ -6,6 +6,7 @@ import dataclasses
 import tempfile
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
@@ -62,7 +63,11 @@ def demo_app(settings: Settings, folder: Path | None = None) -> Starlette:
 
     def simulator(keyperson: Keyperson) -> list[BaseRoute]:
         page = SimulatorPage(
-            keyperson.db, keyperson.setting_id, keyperson.router.accept, keyperson.clock
+            keyperson.db,
+            keyperson.setting_id,
+            keyperson.router.accept,
+            keyperson.clock,
+            ZoneInfo(keyperson.profile.time_zone),
         )
         return page.routes()
 

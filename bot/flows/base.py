@@ -155,6 +155,9 @@ class NotifyCarer:
     about_child: int | None
     priority: Priority = Priority.REPLY
     essential: bool = False  # reviews, visits, concern replies: fall back to SMS if need be
+    # What to tell the sender once it is queued; they also hear when it will arrive if the
+    # family's quiet hours hold it (every message but an urgent one waits for them to end).
+    confirm: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +232,13 @@ class PreviewNews:
 
     news: News
     choices: tuple[Choice, ...]
+    notes: tuple[Text, ...] = ()  # warnings the flow found, shown under the preview
 
 
 @dataclass(frozen=True, slots=True)
 class ShareNews:
-    """Record news about children and deliver it to each informed carer in their update mode."""
+    """Record news about children and deliver it to each informed carer in their update mode;
+    the sender is told how many families it reaches, and when."""
 
     news: News
 

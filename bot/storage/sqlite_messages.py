@@ -57,6 +57,7 @@ class OutboxRow:
     essential: bool = False
     thread: str | None = None
     photo: str | None = None
+    next_attempt_at: str | None = None  # when a queued row is due (later: quiet hours, a retry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,4 +314,5 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         essential=bool(row["essential"]),
         thread=row["thread"],
         photo=row["photo"],
+        next_attempt_at=row["next_attempt_at"],
     )

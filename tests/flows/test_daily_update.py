@@ -21,6 +21,7 @@ from bot.flows.base import (
     ShareNews,
     TextReceived,
 )
+from bot.flows.daily_update import PHRASES
 from tests.conftest import carer, child, staff
 
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
@@ -90,7 +91,8 @@ def test_update_for_two_children_from_phrases_and_own_words(profile):
     t = run(t, ChoiceMade("send", ctx))
     (share,) = [e for e in t.effects if isinstance(e, ShareNews)]
     assert share.news.text == "They built a tall tower together." and share.news.author == "Anna"
-    assert t.flow is None and keys(t) == ["update.sent"]
+    # The sender is told where it went by the delivery itself (how many families, and when).
+    assert t.flow is None and keys(t) == []
 
 
 def test_cancel_at_any_step_sends_nothing(profile):
@@ -167,10 +169,20 @@ def test_staff_celebration_is_the_same_flow_marked_as_a_celebration(profile):
     ctx = anna(profile, (JAN,))
     t = start.run(None, {}, TextReceived("WOW", ctx), NOW)
     assert keys(t) == ["celebration.write"]
-    t = run(t, TextReceived("Jan said 'more' for the first time!", ctx))
+    t = run(t, TextReceived("He said 'more' for the first time!", ctx))
     t = run(t, ChoiceMade("send", ctx))
     (share,) = [e for e in t.effects if isinstance(e, ShareNews)]
-    assert share.news.kind == "celebration" and keys(t) == ["celebration.sent"]
+    assert share.news.kind == "celebration" and t.flow is None
+
+
+def test_a_wow_moment_does_not_offer_the_daily_update_phrases(profile):
+    ctx = anna(profile, (JAN,))
+    t = start.run(None, {}, TextReceived("WOW", ctx), NOW)
+    assert not set(PHRASES) & set(offered(t)) and offered(t) == ["cancel"]
+    t = run(t, ChoiceMade("ate_well", ctx))  # even typed, a phrase is not taken
+    assert t.state["phrases"] == [] and not set(PHRASES) & set(offered(t))
+    update = start.run(None, {}, TextReceived("UPDATE", ctx), NOW)
+    assert set(PHRASES) <= set(offered(update))
 
 
 def test_good_news_from_home_reaches_the_key_person_and_is_kept(profile):
@@ -280,8 +292,18 @@ def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
     )
     plain = Context(profile, staff=staff(), glossary=FakeGlossary())
     used = start.run(asked.flow, asked.state, ChoiceMade("use:0", plain), NOW)
-    (notify,) = [e for e in used.effects if isinstance(e, NotifyCarer)]
+    # The swap is shown as it will go before anything is sent.
+    assert not any(isinstance(e, NotifyCarer) for e in used.effects)
+    (final,) = [e for e in used.effects if isinstance(e, Reply)]
+    assert final.text.key == "plain.final" and offered(used) == ["send", "edit", "cancel"]
+    shown = final.text.params["message"]
+    assert shown.key == "relay.to_carer"
+    assert shown.params["message"] == "The special needs lead will call you."
+    sent = start.run(used.flow, used.state, ChoiceMade("send", plain), NOW)
+    (notify,) = [e for e in sent.effects if isinstance(e, NotifyCarer)]
     assert notify.text.params["message"] == "The special needs lead will call you."
+    changed = start.run(used.flow, used.state, ChoiceMade("edit", plain), NOW)
+    assert keys(changed) == ["relay.staff_compose"]
     kept = start.run(asked.flow, asked.state, ChoiceMade("keep", plain), NOW)
     (notify,) = [e for e in kept.effects if isinstance(e, NotifyCarer)]
     assert notify.text.params["message"] == "The SENCo will call you."

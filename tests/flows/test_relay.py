@@ -127,11 +127,13 @@ def test_child_without_key_person_goes_to_managers(profile):
 def test_staff_reply_with_code_goes_to_carer(profile):
     ctx = Context(profile, staff=staff(), named_code="k7q", named_thread=thread())
     t = start.run(None, {}, TextReceived("#k7q Yes, she ate it all!", ctx), IN_HOURS)
-    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "Reply", "RecordAudit"]
+    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "RecordAudit"]
     to_carer = t.effects[0]
     assert isinstance(to_carer, NotifyCarer)
     assert to_carer.about_child == 1
     assert to_carer.text.params["message"] == "Yes, she ate it all!"
+    # The sender's confirmation is queued with it (saying when it arrives, in quiet hours).
+    assert to_carer.confirm is not None and to_carer.confirm.key == "relay.staff_sent"
 
 
 @pytest.mark.parametrize(
