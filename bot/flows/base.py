@@ -53,6 +53,9 @@ class Context:
     threads: Mapping[int, str] = field(default_factory=dict)  # child id -> reply code
     named_code: str | None = None  # the #code a staff text starts with, as typed
     named_thread: ThreadInfo | None = None  # the thread that code names, if any
+    wrong_codes: int = 0  # wrong reply codes this staff member sent lately (bot.flows.codes)
+    codes_paused: bool = False  # too many wrong codes: codes were not looked up
+    managers: tuple[int, ...] = ()  # staff told when a colleague's codes are paused
     recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
     covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
     fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person

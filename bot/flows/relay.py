@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
-from bot.flows import wording
+from bot.flows import codes, wording
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -47,11 +47,8 @@ def reply_button(code: str) -> Choice:
 def compose(ctx: Context) -> Transition:
     """The Reply button was pressed: ask for the answer to the thread it names."""
     thread = ctx.named_thread
-    if thread is None:
-        code = f"#{ctx.named_code}" if ctx.named_code else ""
-        return end(Reply(Text("relay.staff_unknown_code", {"code": code})))
-    if ctx.staff is None or not _allowed(thread, ctx):
-        return end(Reply(Text("relay.staff_not_allowed", _thread_params(thread))))
+    if thread is None or ctx.staff is None or not _allowed(thread, ctx):
+        return end(*codes.wrong(ctx))
     return Transition(
         NAME,
         {"step": "compose", "thread": asdict(thread)},
@@ -76,7 +73,7 @@ def from_staff(text: str, ctx: Context) -> Transition:
         if body.casefold().startswith(typed.casefold()):
             body = body[len(typed) :].strip()
         if ctx.named_thread is None:
-            return end(Reply(Text("relay.staff_unknown_code", {"code": f"#{ctx.named_code}"})))
+            return end(*codes.wrong(ctx))
         return _checked(body, ctx.named_thread, ctx)
     if not ctx.recent_threads:
         return end(Reply(Text("relay.staff_no_threads")))
@@ -224,10 +221,10 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
     staff = ctx.staff
     assert staff is not None
     params = _thread_params(thread)
+    if not _allowed(thread, ctx):
+        return codes.wrong(ctx)
     if not body:
         return (Reply(Text("relay.staff_empty", params)),)
-    if not _allowed(thread, ctx):
-        return (Reply(Text("relay.staff_not_allowed", params)),)
     if not thread.receives_information:
         return (
             Reply(Text("relay.staff_no_info", params)),

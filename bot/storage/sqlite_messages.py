@@ -286,6 +286,15 @@ class SqliteAudit:
             (setting_id, now, actor, action, subject, json.dumps(details)),
         )
 
+    async def count_since(self, actor: str, action: str, since: str) -> int:
+        """How many times an actor did an action at or after `since`."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT COUNT(*) FROM audit WHERE actor = ? AND action = ? AND at >= ?",
+            (actor, action, since),
+        )
+        return int(row[0]) if row else 0
+
     async def happened_since(self, action: str, subject: str, since: str) -> bool:
         """Whether an action about a subject was recorded at or after `since`."""
         row = await fetch_one(

@@ -139,8 +139,8 @@ def test_staff_reply_with_code_goes_to_carer(profile):
 @pytest.mark.parametrize(
     ("ctx_change", "key"),
     [
-        ({"named_thread": None}, "relay.staff_unknown_code"),
-        ({"named_thread": thread(key_person=99)}, "relay.staff_not_allowed"),
+        ({"named_thread": None}, "relay.wrong_code"),
+        ({"named_thread": thread(key_person=99)}, "relay.wrong_code"),
         ({"named_thread": thread(informed=False)}, "relay.staff_no_info"),
     ],
 )
