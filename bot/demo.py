@@ -77,7 +77,11 @@ def demo_app(settings: Settings, folder: Path | None = None, *, clock: Clock) ->
 
     def simulator(keyperson: Keyperson) -> list[BaseRoute]:
         page = SimulatorPage(
-            keyperson.db, keyperson.setting_id, keyperson.router.accept, keyperson.clock
+            keyperson.db,
+            keyperson.setting_id,
+            keyperson.router.accept,
+            keyperson.clock,
+            ZoneInfo(keyperson.profile.time_zone),
         )
         return page.routes()
 

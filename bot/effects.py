@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import SettingProfile
 from bot.domain import Channel, Choice, ChoiceStyle, PersonKind, Priority, RenderedChoice, Text
@@ -26,6 +27,7 @@ from bot.records import Origin, record
 from bot.storage.sqlite import Repos, iso
 from bot.storage.sqlite_messages import NewOutbox
 from bot.storage.sqlite_people import ContactRow
+from bot.timing import quiet_end, spoken_when
 
 log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "en"
@@ -37,6 +39,7 @@ class Effects:
 
     def __init__(self, catalogs: Catalogs, profile: SettingProfile | None = None) -> None:
         self.catalogs = catalogs
+        self.profile = profile
         self.news = NewsDelivery(catalogs, profile) if profile is not None else None
 
     async def apply(
@@ -58,6 +61,8 @@ class Effects:
                 continue
             if isinstance(effect, ShareNews | PreviewNews):
                 rows = await self._news(repos, sender, effect, now)
+            elif isinstance(effect, NotifyCarer):
+                rows = await self._to_carer(repos, effect, sender, now)
             else:
                 rows = await self._one(repos, sender, effect, stamp)
             outbox.extend(rows)
@@ -88,8 +93,6 @@ class Effects:
             return await self.deliver(
                 repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
             )
-        if isinstance(effect, NotifyCarer):
-            return await self._to_carer(repos, effect, sender, stamp)
         await record(repos, sender, effect, stamp)
         return []
 
@@ -99,18 +102,18 @@ class Effects:
         assert self.news is not None and sender.setting_id is not None
         stamp = iso(now)
         if isinstance(effect, PreviewNews):
-            text = await self.news.preview(repos, effect)
+            text = await self.news.preview(repos, effect, now)
             return [self._reply(sender, sender.language, Message(text, effect.choices))]
         rows: list[NewOutbox] = []
-        for carer_id, text, photo, hold in await self.news.share(
-            repos, effect, sender.actor, sender.setting_id, now
-        ):
+        families, told = await self.news.share(repos, effect, sender.actor, sender.setting_id, now)
+        for carer_id, text, photo, hold in families:
             carer = await repos.people.carer(carer_id)
             message = Message(text, (), Priority.NORMAL, photo=photo, not_before=hold)
             rows += await self.deliver(
                 repos, PersonKind.CARER, carer_id, carer.language, message, sender, stamp
             )
-        return rows
+        # The sender hears how many families it reaches and when (quiet hours, summaries).
+        return [*rows, self._reply(sender, sender.language, Message(told))]
 
     async def _link(self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str) -> Origin:
         assert sender.setting_id is not None
@@ -130,8 +133,9 @@ class Effects:
         return dataclasses.replace(sender, contact=contact)
 
     async def _to_carer(
-        self, repos: Repos, effect: NotifyCarer, sender: Origin, stamp: str
+        self, repos: Repos, effect: NotifyCarer, sender: Origin, now: datetime
     ) -> list[NewOutbox]:
+        stamp = iso(now)
         carer = await repos.people.carer(effect.carer_id)
         if effect.about_child is not None and not any(
             link.child_id == effect.about_child and link.receives_information
@@ -151,10 +155,35 @@ class Effects:
                 "blocked a message about child %s to carer %s", effect.about_child, carer.id
             )
             return []
-        message = Message(effect.text, (), effect.priority, essential=effect.essential)
-        return await self.deliver(
+        held, told = self._quiet(effect, now)
+        message = Message(
+            effect.text,
+            (),
+            effect.priority,
+            essential=effect.essential,
+            not_before=iso(held) if held else None,
+        )
+        rows = await self.deliver(
             repos, PersonKind.CARER, carer.id, carer.language, message, sender, stamp
         )
+        if effect.confirm is not None:
+            # The sender hears that it went (and when it will arrive), or that it could not.
+            if not rows:
+                told = Text("relay.staff_not_reached", effect.confirm.params)
+            rows.append(self._reply(sender, sender.language, Message(told or effect.confirm)))
+        return rows
+
+    def _quiet(self, effect: NotifyCarer, now: datetime) -> tuple[datetime | None, Text | None]:
+        """When a family's quiet hours hold this message until, and the sender's confirmation
+        saying so; urgent messages are never held."""
+        if self.profile is None or effect.priority is Priority.URGENT:
+            return None, None
+        local = now.astimezone(ZoneInfo(self.profile.time_zone))
+        held = quiet_end(self.profile.quiet, local)
+        if held is None or effect.confirm is None:
+            return held, None
+        when = spoken_when(held, local)
+        return held, Text("relay.staff_held", {"sent": effect.confirm, "when": when})
 
     async def deliver(
         self,
@@ -217,12 +246,12 @@ class Effects:
         rendered = [
             RenderedChoice(
                 c.key,
-                self.catalogs.render(c.label or Text(f"choice.{c.key}"), language),
+                self.catalogs.render(c.label or Text(f"choice.{c.key}"), language, channel),
                 c.style,
             ).as_dict()
             for c in message.choices
         ]
-        body = self.catalogs.render(message.text, language)
+        body = self.catalogs.render(message.text, language, channel)
         if channel == Channel.SMS and any(c.style is ChoiceStyle.OPTION for c in message.choices):
             # Buttons explain themselves; numbered lines on SMS need to say how to answer.
             body = f"{body}\n{self.catalogs.render(Text(SMS_HINT), language)}"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import SettingProfile
 from bot.domain import Carer, Inbound, InboundKind, PersonKind, StaffMember
 from bot.effects import STAFF_LANGUAGE, Origin
+from bot.flows import codes
 from bot.flows.base import Context, Words
 from bot.flows.relay import REPLY_ACTION
 from bot.phones import normalise_phone
@@ -18,12 +20,25 @@ from bot.storage.sqlite_people import ContactRow
 
 # Reply codes avoid letters and digits that are easy to confuse on a small screen.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# Five characters: 31**5 = 28.6 million codes, so guessing one is hopeless with the limit on
+# wrong codes (bot.flows.codes); threads opened with three-character codes keep them.
+CODE_LENGTH = 5
 CODE_AT_START = re.compile(r"^\s*#([A-Za-z0-9]{2,8})\b")
 ANSWER_ALL_ROLES = frozenset({"manager", "senco", "dsl"})
 
 
-def new_code(length: int = 3) -> str:
-    """A random reply code such as K7Q."""
+@dataclass(frozen=True, slots=True)
+class CodeGuard:
+    """A staff member's recent wrong reply codes, whether their codes are paused, and whom to
+    tell when they reach the limit (bot.flows.codes)."""
+
+    wrong_codes: int = 0
+    paused: bool = False
+    managers: tuple[int, ...] = ()
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    """A random reply code such as K7QM2."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
@@ -40,14 +55,14 @@ class Lookup:
     async def sender(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         """Who wrote, and what their flow may know: the thread a staff answer names, and whom
         a Telegram invite code or shared number would link the chat to."""
-        origin, ctx = await self._who(repos, inbound)
+        origin, ctx = await self._who(repos, inbound, now)
         if inbound.kind in (InboundKind.START, InboundKind.CONTACT) and inbound.text:
             ctx = await self._link_target(repos, inbound, ctx, now)
         return origin, dataclasses.replace(
             ctx, channel=inbound.channel.value, glossary=self.glossary
         )
 
-    async def _who(self, repos: Repos, inbound: Inbound) -> tuple[Origin, Context]:
+    async def _who(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         channel, address = inbound.channel.value, inbound.address
         contact = await repos.people.contact(channel, address)
         if contact is None:
@@ -60,7 +75,7 @@ class Lookup:
             return Origin(channel, address, contact.setting_id, contact, carer.language), ctx
         staff = await repos.people.staff_member(contact.person_id)
         sender = Origin(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
-        return sender, await self._staff_context(repos, contact, staff, inbound)
+        return sender, await self._staff_context(repos, contact, staff, inbound, now)
 
     async def _link_target(
         self, repos: Repos, inbound: Inbound, ctx: Context, now: datetime
@@ -108,11 +123,19 @@ class Lookup:
         )
 
     async def _staff_context(
-        self, repos: Repos, contact: ContactRow, staff: StaffMember, inbound: Inbound
+        self,
+        repos: Repos,
+        contact: ContactRow,
+        staff: StaffMember,
+        inbound: Inbound,
+        now: datetime,
     ) -> Context:
         covers = tuple(await repos.people.covered_by(staff))
         code = await self._named_code(repos, inbound)
-        named = await repos.threads.describe(contact.setting_id, code) if code else None
+        guard = await self._code_guard(repos, contact, staff, now) if code else CodeGuard()
+        named = None
+        if code and not guard.paused:
+            named = await repos.threads.describe(contact.setting_id, code)
         everyone = bool(ANSWER_ALL_ROLES & set(staff.roles))
         recent = await repos.threads.recent(
             contact.setting_id, None if everyone else [staff.id, *covers]
@@ -123,10 +146,25 @@ class Lookup:
             newly_linked=not contact.linked,
             named_code=code,
             named_thread=named,
+            wrong_codes=guard.wrong_codes,
+            codes_paused=guard.paused,
+            managers=guard.managers,
             recent_threads=tuple(recent),
             covers=covers,
             key_children=tuple(await repos.news.key_children([staff.id, *covers])),
         )
+
+    @staticmethod
+    async def _code_guard(
+        repos: Repos, contact: ContactRow, staff: StaffMember, now: datetime
+    ) -> CodeGuard:
+        """How many wrong reply codes this staff member sent lately, whether their codes are
+        paused for now (then no code is looked up), and the managers to tell of a pause."""
+        actor = f"staff:{staff.id}"
+        paused = await repos.audit.happened_since(codes.PAUSED, actor, iso(now - codes.PAUSE))
+        wrong = await repos.audit.count_since(actor, codes.WRONG, iso(now - codes.WINDOW))
+        managers = await repos.people.staff_with_role(contact.setting_id, "manager")
+        return CodeGuard(wrong, paused, tuple(managers))
 
     @staticmethod
     async def _named_code(repos: Repos, inbound: Inbound) -> str | None:
@@ -141,7 +179,7 @@ class Lookup:
         return None
 
     async def _free_code(self, repos: Repos) -> str:
-        length = 3
+        length = CODE_LENGTH
         for attempt in range(12):
             code = new_code(length + attempt // 4)
             if await repos.threads.by_code(self.setting_id, code) is None:

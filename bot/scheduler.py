@@ -223,7 +223,7 @@ class Scheduler:
             staff_id: Text(
                 "kit.staff",
                 {
-                    "days": self.profile.no_update_days,
+                    "count": self.profile.no_update_days,
                     "quiet": tuple(quiet.get(staff_id, ())) or "-",
                     "only_concerns": tuple(only_concerns.get(staff_id, ())) or "-",
                 },

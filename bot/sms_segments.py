@@ -80,6 +80,21 @@ def count_segments(body: str) -> Segments:
     )
 
 
+def costly_characters(body: str) -> tuple[str, ...]:
+    """The characters (graphemes) outside GSM-7 that a writer could leave out: emoji, curly
+    quotes, long dashes and other symbols, but not letters such as Polish ones."""
+    return tuple(
+        cluster
+        for cluster in count_segments(body).non_gsm7
+        if not unicodedata.category(cluster[0]).startswith(("L", "M", "N"))
+    )
+
+
+def without(body: str, clusters: tuple[str, ...]) -> str:
+    """The body with these graphemes left out."""
+    return "".join(c for c in graphemes(body) if c not in clusters)
+
+
 def split_parts(body: str) -> tuple[str, ...]:
     """The text each SMS part carries, in order (one empty part for an empty body)."""
     encoding, atoms = _atoms(body)

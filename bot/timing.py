@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from bot.domain import LocalTime, Text
 from bot.profile import Hours, TimeRange
 
 UPDATE_MODES = ("instant", "evening", "weekly", "essentials")
@@ -42,3 +43,14 @@ def after_staff_day(staff: Hours, local_now: datetime) -> datetime:
     if end <= start:
         end = at_local(start + timedelta(days=1), staff.range.end)
     return staff.next_open(end + timedelta(minutes=1))
+
+
+def spoken_when(moment: datetime, local_now: datetime) -> Text:
+    """'today at 07:30', 'tomorrow at 07:30' or 'Monday 07:30', as a person would say it."""
+    local = moment.astimezone(local_now.tzinfo)
+    days = (local.date() - local_now.date()).days
+    if days == 0:
+        return Text("when.today", {"time": LocalTime(local.time())})
+    if days == 1:
+        return Text("when.tomorrow", {"time": LocalTime(local.time())})
+    return Text("when.day", {"moment": LocalTime(local, with_day=True)})

@@ -246,9 +246,11 @@ def test_a_key_person_sends_a_daily_update_from_the_menu(tmp_path):
         expect(question).to_contain_text("may not be clear")
         question.get_by_role("button", name=re.compile("speech and language therapist")).click()
         preview = staff.locator(".msg.out").last
-        expect(preview).to_contain_text("part(s), GSM-7")
+        # Laura and Dan are one family; a one-text update says nothing about SMS parts.
+        expect(preview).to_contain_text("This will go to 1 family.")
+        expect(preview).not_to_contain_text("By text message")
         preview.get_by_role("button", name="Send").click()
-        expect(staff.locator(".msg.out", has_text="on its way")).to_be_visible()
+        expect(staff.locator(".msg.out", has_text="Sent: the update about Amelia.")).to_be_visible()
 
         family = page.get_by_role("region", name="Phone 1")  # Laura, Amelia's mum, on SMS
         expect(family.locator(".msg.out", has_text="Played outside.")).to_be_visible()

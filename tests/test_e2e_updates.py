@@ -71,10 +71,16 @@ async def test_one_update_for_two_children_reaches_each_family_its_own_way(tmp_p
         await app.messages_to(TOM_CHAT, 5)
         await app.say(TOM_CHAT, "We made pizza together.")
         preview = await last_to(app, TOM_CHAT, 6)
-        assert "pizza" in preview["text"] and "part" in preview["text"]
+        # "All" is Amelia and Noah, and the children of Anna and Priya, whom Tom covers for:
+        # seven carers, but five families (Laura and Sam are Amelia's; Olu and Bea Noah's).
+        assert "pizza" in preview["text"] and "This will go to 5 families." in preview["text"]
         await app.post(press(TOM_CHAT, preview, "send"))
         sent = await last_to(app, TOM_CHAT, 7)
-        assert "on its way" in sent["text"]
+        assert sent["text"] == (
+            "Sent: the update about Amelia, Noah, Isla, Jan, and Zofia.\n"
+            "It is on its way to 4 families.\n"
+            "1 family will get it in their evening or weekly summary."
+        )
 
         to_laura = (await app.messages_to(LAURA_CHAT, 4))[-1]
         assert "Amelia" in to_laura["text"] and "Ate well." in to_laura["text"]

@@ -72,7 +72,8 @@ async def person(kp, address: str) -> int:
 
 
 async def share_update(kp, author_address: str, child_names: tuple[str, ...]):
-    """A daily update as the router applies the daily-update flow's ShareNews effect."""
+    """A daily update as the router applies the daily-update flow's ShareNews effect; what it
+    queued for families (the author's own "sent" note left out)."""
     marks = ",".join("?" * len(child_names))
     async with kp.db.reading() as repos:
         staff = await repos.people.contact("sms", author_address)
@@ -86,7 +87,8 @@ async def share_update(kp, author_address: str, child_names: tuple[str, ...]):
         share = Transition(None, {}, (ShareNews(news),))
         await kp.router.effects.apply(repos, sender, share, kp.clock())
         rows = await repos.conn.execute_fetchall(
-            "SELECT address, body FROM outbox WHERE id > ? ORDER BY id", (last,)
+            "SELECT address, body FROM outbox WHERE id > ? AND address != ? ORDER BY id",
+            (last, author_address),
         )
     return [tuple(row) for row in rows]
 

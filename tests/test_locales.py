@@ -1,8 +1,14 @@
-"""Every catalog in locales/ matches English, renders, covers the code's keys and suits SMS."""
+"""Every catalog in locales/ matches English, renders, covers the code's keys and suits SMS.
+
+Plural messages (msgid_plural / msgstr[n]) have every form their language's Plural-Forms rule
+needs, each with the same placeholders as English; a channel variant ("key@telegram") has its
+plain key and the same placeholders.
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 import string
 import unicodedata
 from collections.abc import Iterator
@@ -13,11 +19,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.app import CARER_COMMANDS, STAFF_COMMANDS
-from bot.domain import Text
+from bot.domain import Channel, Text
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import CARER_ACTIONS, STAFF_ACTIONS, TOPICS
 from bot.flows.linking import PREFERENCES
-from bot.i18n import DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
+from bot.i18n import CHANNEL_MARK, COUNT, DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
+from bot.news import ORDER as NEWS_ROUTES
 from bot.timing import UPDATE_MODES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,21 +52,39 @@ UNSAFE_CHARACTERS = frozenset("…‚„‹›«»")
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One message as written in a .po file."""
+    """One message as written in a .po file: one string, or each of its plural forms."""
 
-    string: str
+    forms: tuple[str, ...]
     fuzzy: bool
+    plural: bool = False
+
+    @property
+    def string(self) -> str:
+        """The singular (or only) form."""
+        return self.forms[0]
 
 
-def _read(po: Path) -> dict[str, Entry]:
+def _read(po: Path) -> tuple[dict[str, Entry], int]:
     lang = po.parent.parent.name
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
-    return {str(m.id): Entry(str(m.string or ""), bool(m.fuzzy)) for m in catalog if m.id}
+    entries = {}
+    for m in catalog:
+        if not m.id:
+            continue
+        if m.pluralizable:
+            forms = tuple(str(f or "") for f in m.string)
+            entries[str(m.id[0])] = Entry(forms, bool(m.fuzzy), plural=True)
+        else:
+            entries[str(m.id)] = Entry((str(m.string or ""),), bool(m.fuzzy))
+    return entries, catalog.num_plurals
 
 
-CATALOGS = {po.parent.parent.name: _read(po) for po in CATALOG_FILES}
+READ = {po.parent.parent.name: _read(po) for po in CATALOG_FILES}
+CATALOGS = {lang: entries for lang, (entries, _) in READ.items()}
+PLURAL_FORMS = {lang: forms for lang, (_, forms) in READ.items()}
 ENGLISH = CATALOGS.get(DEFAULT_LANGUAGE, {})
+SAMPLE_COUNTS = (0, 1, 2, 3, 4, 5, 11, 12, 14, 21, 22, 25, 101, 102, 112, 1000)
 
 
 def _literal_text(template: str) -> str:
@@ -86,7 +111,7 @@ def test_catalog_has_exactly_the_english_keys(lang: str) -> None:
 def test_no_translation_is_empty_or_fuzzy(lang: str) -> None:
     problems = []
     for key, entry in sorted(CATALOGS[lang].items()):
-        if not entry.string.strip():
+        if not all(form.strip() for form in entry.forms):
             problems.append(f"{lang}: key {key!r} has an empty translation")
         if entry.fuzzy:
             problems.append(f"{lang}: key {key!r} is marked fuzzy")
@@ -99,11 +124,53 @@ def test_placeholders_match_english(lang: str) -> None:
     for key, entry in sorted(CATALOGS[lang].items()):
         if key not in ENGLISH:
             continue
-        want, got = placeholders(ENGLISH[key].string), placeholders(entry.string)
-        if want != got:
+        want = placeholders(ENGLISH[key].string)
+        for number, form in enumerate(entry.forms):
+            got = placeholders(form)
+            if want != got:
+                problems.append(
+                    f"{lang}: key {key!r} form {number} has placeholders {sorted(got)}, "
+                    f"English has {sorted(want)}"
+                )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_messages_have_every_form_the_language_needs(lang: str) -> None:
+    needed = PLURAL_FORMS[lang]
+    problems = []
+    for key, entry in sorted(CATALOGS[lang].items()):
+        english = ENGLISH.get(key)
+        if english is not None and entry.plural != english.plural:
+            problems.append(f"{lang}: key {key!r} is plural in only one of {lang} and English")
+        if entry.plural and len(entry.forms) != needed:
             problems.append(
-                f"{lang}: key {key!r} has placeholders {sorted(got)}, English has {sorted(want)}"
+                f"{lang}: key {key!r} has {len(entry.forms)} plural forms, {lang} needs {needed}"
             )
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_plural_rule_picks_an_existing_form_for_every_number(
+    catalogs: Catalogs, lang: str
+) -> None:
+    picked = {catalogs.plural_form(n, lang) for n in range(0, 1000)}
+    assert picked == set(range(PLURAL_FORMS[lang])), f"{lang}: forms used {sorted(picked)}"
+
+
+def test_channel_variants_have_their_plain_message_and_its_placeholders() -> None:
+    channels = {channel.value for channel in Channel}
+    problems = []
+    for key, entry in sorted(ENGLISH.items()):
+        if CHANNEL_MARK not in key:
+            continue
+        plain, channel = key.split(CHANNEL_MARK, 1)
+        if channel not in channels:
+            problems.append(f"{key!r}: {channel!r} is not a channel ({sorted(channels)})")
+        elif plain not in ENGLISH:
+            problems.append(f"{key!r}: no message {plain!r} for the other channels")
+        elif placeholders(entry.string) != placeholders(ENGLISH[plain].string):
+            problems.append(f"{key!r}: placeholders differ from {plain!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -116,14 +183,18 @@ def catalogs() -> Catalogs:
 def test_every_english_key_renders(catalogs: Catalogs, lang: str) -> None:
     problems = []
     for key, entry in sorted(ENGLISH.items()):
-        params = dict.fromkeys(placeholders(entry.string), "x")
-        try:
-            rendered = catalogs.render(Text(key, params), lang)
-        except (KeyError, IndexError, ValueError, AttributeError) as error:
-            problems.append(f"{lang}: key {key!r} does not render: {error!r}")
-            continue
-        if not rendered:
-            problems.append(f"{lang}: key {key!r} renders as nothing")
+        plain, _, channel = key.partition(CHANNEL_MARK)
+        params: dict[str, object] = dict.fromkeys(placeholders(entry.string), "x")
+        for count in SAMPLE_COUNTS if entry.plural else (None,):
+            if count is not None:
+                params[COUNT] = count
+            try:
+                rendered = catalogs.render(Text(plain, params), lang, channel or None)
+            except (KeyError, IndexError, ValueError, AttributeError) as error:
+                problems.append(f"{lang}: key {key!r} does not render: {error!r}")
+                continue
+            if not rendered:
+                problems.append(f"{lang}: key {key!r} renders as nothing")
     assert not problems, "\n".join(problems)
 
 
@@ -177,6 +248,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "settings.mode_": UPDATE_MODES,
         "settings.done_": UPDATE_MODES,
         "plain.line_": ("jargon", "hurtful"),
+        "news.reach_": NEWS_ROUTES,
     }
 
 
@@ -226,7 +298,7 @@ def test_every_key_used_in_code_is_in_english() -> None:
 def test_english_templates_are_gsm7() -> None:
     problems = []
     for key, entry in sorted(ENGLISH.items()):
-        outside = sorted(set(_literal_text(entry.string)) - GSM7)
+        outside = sorted({c for form in entry.forms for c in _literal_text(form)} - GSM7)
         if outside:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in outside)
             problems.append(f"en: key {key!r} has characters outside GSM-7: {shown}")
@@ -243,8 +315,60 @@ def _unsafe(char: str) -> bool:
 def test_no_typographic_punctuation_or_emoji(lang: str) -> None:
     problems = []
     for key, entry in sorted(CATALOGS[lang].items()):
-        bad = sorted({c for c in _literal_text(entry.string) if _unsafe(c)})
+        bad = sorted({c for form in entry.forms for c in _literal_text(form) if _unsafe(c)})
         if bad:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
             problems.append(f"{lang}: key {key!r} has characters unsuited to SMS: {shown}")
+    assert not problems, "\n".join(problems)
+
+
+# Messages only ever sent in a Telegram chat (linking and the Telegram welcome), where a button
+# can be tapped; every other message may go by SMS, where there is nothing to tap.
+TELEGRAM_ONLY = frozenset(
+    {
+        "unknown.telegram",
+        "welcome.staff_telegram",
+        "link.ask_contact",
+        "link.bad_code",
+        "link.not_own",
+    }
+)
+
+
+def test_no_text_message_asks_anyone_to_tap() -> None:
+    problems = [
+        f"en: key {key!r} says 'tap' but may go by SMS: give it a {key}@telegram variant"
+        for key, entry in sorted(ENGLISH.items())
+        if CHANNEL_MARK not in key
+        and key not in TELEGRAM_ONLY
+        and any("tap" in form.casefold().split() for form in entry.forms)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_polish_says_na_telegramie() -> None:
+    wrong = re.compile(r"\bna Telegram\b(?!ie)")
+    problems = [
+        f"pl: key {key!r} says 'na Telegram': in Polish it is 'na Telegramie'"
+        for key, entry in sorted(CATALOGS.get("pl", {}).items())
+        if any(wrong.search(form) for form in entry.forms)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+# A quick phrase follows a child's name, or several names, so it must not agree with the child:
+# no pronoun for the child (mu, jej, go…), no neuter past tense that makes the child "it"
+# (zjadło, spało); "udało się" is impersonal and reads the same for a girl, a boy or twins.
+CHILD_PRONOUNS = re.compile(r"\b(mu|jej|go|jego|niej|nim|niego|on|ona|ono)\b", re.IGNORECASE)
+CHILD_AS_IT = re.compile(r"\b(?!udało\b)\w+ło\b", re.IGNORECASE)
+
+
+def test_polish_quick_phrases_do_not_guess_a_childs_gender() -> None:
+    problems = []
+    for phrase in PHRASES:
+        text = CATALOGS["pl"][f"phrase.{phrase}"].string
+        for rule in (CHILD_PRONOUNS, CHILD_AS_IT):
+            found = rule.search(text)
+            if found:
+                problems.append(f"pl: phrase.{phrase} {text!r}: {found.group(0)!r} guesses")
     assert not problems, "\n".join(problems)

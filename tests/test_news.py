@@ -9,22 +9,32 @@ import pytest
 
 from bot.config import load_profile
 from bot.flows.base import News, ShareNews, Transition
+from bot.i18n import Catalogs
+from bot.news import sms_cost
 from bot.timing import after_staff_day, next_summary, quiet_end
 from tests.harness import ANNA, KASIA, MAREK, ROOT, Clock, make_keyperson, say
 
 LONDON = ZoneInfo("Europe/London")
 PROFILE = load_profile(ROOT / "setting.example.toml")
+CATALOGS = Catalogs.load()
 
 
-async def update_from_anna(kp, words="Lovely day at the sand tray."):
+async def update_from_anna(kp, words="Lovely day at the sand tray.", families=3):
     """Anna (key person of Jan and Zofia, and Tom's cover for Amelia) updates all three."""
     await say(kp, ANNA, "hi")
-    await say(kp, ANNA, "UPDATE")  # 1 Amelia, 2 Jan, 3 Zofia, 4 All my children, 5 Cancel
+    await say(kp, ANNA, "UPDATE")  # 1 Jan, 2 Zofia, 3 Amelia, 4 All my children, 5 Cancel
     await say(kp, ANNA, "4")  # all: straight on to writing
     await say(kp, ANNA, "1")  # the first quick phrase: ate well
     preview = await say(kp, ANNA, words)
-    assert "3 families" in preview[-1].body  # Laura, Kasia, Marek (Dan may not be told)
+    # Laura, Kasia, Marek (Dan may not be told), less any who get only important messages
+    assert f"This will go to {families} families." in preview[-1].body
     return await say(kp, ANNA, "1")  # send
+
+
+def told(rows):
+    """What the sender was told once the update went."""
+    (last,) = [r for r in rows if r.address == ANNA]
+    return last.body
 
 
 async def digest_rows(kp):
@@ -48,11 +58,11 @@ async def test_each_update_mode(tmp_path, mode, now_rows, held_until):
     async with kp.db.transaction() as repos:
         kasia = await repos.people.contact("sms", KASIA)
         await repos.news.set_update_mode(kasia.person_id, mode)
-    sent = await update_from_anna(kp)
+    sent = await update_from_anna(kp, families=2 if mode == "essentials" else 3)
     to_kasia = [r for r in sent if r.address == KASIA]
     assert len(to_kasia) == now_rows
     if to_kasia:
-        assert "Dobrze zjadło." in to_kasia[0].body  # the phrase in her language
+        assert "Apetyt dopisał." in to_kasia[0].body  # the phrase in her language
         assert "Zofia" in to_kasia[0].body and "Jan" not in to_kasia[0].body
     held = [row for row in await digest_rows(kp) if row[0] == kasia.person_id]
     if held_until is None:
@@ -69,12 +79,93 @@ async def test_each_update_mode(tmp_path, mode, now_rows, held_until):
 async def test_quiet_hours_hold_an_update_until_morning(tmp_path):
     clock = Clock(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
     kp = await make_keyperson(tmp_path, clock)
-    await update_from_anna(kp)
+    sent = await update_from_anna(kp)
     async with kp.db.reading() as repos:
         rows = await repos.conn.execute_fetchall(
             "SELECT next_attempt_at FROM outbox WHERE address = ? AND priority = 5", (KASIA,)
         )
     assert [r[0] for r in rows] == ["2026-11-25T07:30:00.000000Z"]
+    assert told(sent) == (
+        "Sent: the update about Jan, Zofia, and Amelia.\n"
+        "It will reach 3 families tomorrow at 07:30, when quiet hours end."
+    )
+    await kp.db.close()
+
+
+async def test_the_preview_says_when_quiet_hours_will_let_it_through(tmp_path):
+    clock = Clock(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # Saturday night
+    kp = await make_keyperson(tmp_path, clock)
+    await say(kp, ANNA, "hi")
+    await say(kp, ANNA, "UPDATE")
+    await say(kp, ANNA, "1")  # Jan
+    await say(kp, ANNA, "Done")
+    (preview,) = await say(kp, ANNA, "Painting today.")
+    assert preview.body.startswith("This will go to 1 family.")
+    assert "It is quiet hours for families now, so it will reach them tomorrow at 07:30." in (
+        preview.body
+    )
+    await kp.db.close()
+
+
+async def test_the_sender_hears_how_each_family_gets_it(tmp_path):
+    clock = Clock(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
+    kp = await make_keyperson(tmp_path, clock)
+    async with kp.db.transaction() as repos:
+        # Dan may now be told: with Laura, one family for Amelia, not two.
+        await repos.conn.execute("UPDATE child_carers SET receives_information = 1")
+        kasia = await repos.people.contact("sms", KASIA)
+        marek = await repos.people.contact("sms", MAREK)
+        await repos.news.set_update_mode(kasia.person_id, "evening", "18:00")
+        await repos.news.set_update_mode(marek.person_id, "essentials")
+    sent = await update_from_anna(kp, families=2)
+    assert told(sent) == (
+        "Sent: the update about Jan, Zofia, and Amelia.\n"
+        "It is on its way to 1 family.\n"
+        "1 family will get it in their evening or weekly summary.\n"
+        "1 family gets only important messages, so will not get it."
+    )
+    await kp.db.close()
+
+
+async def test_a_celebration_at_night_says_when_it_will_arrive(tmp_path):
+    clock = Clock(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))  # Friday night
+    kp = await make_keyperson(tmp_path, clock)
+    await say(kp, ANNA, "hi")
+    await say(kp, ANNA, "WOW")
+    await say(kp, ANNA, "1")  # Jan
+    await say(kp, ANNA, "Done")
+    await say(kp, ANNA, "Climbed to the top!")
+    sent = await say(kp, ANNA, "Send")
+    assert told(sent) == (
+        "Sent: the celebration for Jan.\n"
+        "It will reach 1 family tomorrow at 07:30, when quiet hours end."
+    )
+    await kp.db.close()
+
+
+async def test_an_answer_to_a_family_waits_for_quiet_hours_and_the_sender_is_told(tmp_path):
+    clock = Clock(datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
+    kp = await make_keyperson(tmp_path, clock)
+    await say(kp, KASIA, "hej")
+    asked = await say(kp, KASIA, "Czy Zosia jadła obiad?")
+    code = next(w for r in asked if r.address == ANNA for w in r.body.split() if w[0] == "#")
+    await say(kp, ANNA, "hi")
+    clock.now = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
+    rows = await say(kp, ANNA, f"{code} Yes, all of it.")
+    (to_kasia,) = [r for r in rows if r.address == KASIA]
+    assert "all of it" in to_kasia.body
+    assert to_kasia.next_attempt_at == "2026-11-25T07:30:00.000000Z"
+    (to_anna,) = [r for r in rows if r.address == ANNA]
+    assert to_anna.body == (
+        "Sent to Katarzyna Nowak (mum) about Zofia. "
+        "It will reach them tomorrow at 07:30, when the family's quiet hours end."
+    )
+    clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # by day it goes at once
+    rows = await say(kp, ANNA, f"{code} See you soon.")
+    (to_kasia,) = [r for r in rows if r.address == KASIA]
+    assert to_kasia.next_attempt_at == "2026-11-25T09:00:00.000000Z"
+    (to_anna,) = [r for r in rows if r.address == ANNA]
+    assert to_anna.body == "Sent to Katarzyna Nowak (mum) about Zofia."
     await kp.db.close()
 
 
@@ -188,3 +279,26 @@ def test_thank_you_waits_for_the_end_of_the_staff_day():
     assert after_staff_day(PROFILE.staff, friday_night) == datetime(
         2026, 12, 1, 8, 0, tzinfo=LONDON
     )  # Monday's staff day to answer, thanks on Tuesday
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("Ate well. Played outside.", ""),  # one text: nothing to say
+        ("x" * 200, "By text message: 2 texts."),
+        (
+            "Lovely day 😀 " + "x" * 80,
+            "By text message: 2 texts. The character 😀 makes it cost more: without it, 1 text.",
+        ),
+        (
+            "“Lovely” day 😀 " + "x" * 80,
+            "By text message: 2 texts. The characters “ ” 😀 make it cost more: "
+            "without them, 1 text.",
+        ),
+        ("Zajęcia bardzo się dziś podobały. " * 3, "By text message: 2 texts."),  # letters stay
+    ],
+)
+def test_sms_cost_is_said_in_plain_words_only_beyond_one_text(body, said):
+    cost = sms_cost(body)
+    assert (CATALOGS.render(cost, "en") if cost else "") == said
+    assert "UCS" not in said and "part(s)" not in said

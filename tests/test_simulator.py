@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -358,3 +360,31 @@ async def test_bad_requests_to_the_read_api(http):
     people = (await http.get("/simulator/api/people")).json()["people"]
     laura = next(p for p in people if p["phone"] == LAURA)
     assert laura["telegram"] == LAURA_CHAT
+
+
+async def test_a_message_held_by_quiet_hours_shows_when_it_will_arrive(keyperson):
+    night = Clock(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))
+    page = SimulatorPage(
+        keyperson.db,
+        keyperson.setting_id,
+        keyperson.router.accept,
+        night,
+        ZoneInfo("Europe/London"),
+    )
+    morning = "2026-11-25T07:30:00.000000Z"
+    for channel, address in ((Channel.SMS, LAURA), (Channel.TELEGRAM, LAURA_CHAT)):
+        row = NewOutbox(keyperson.setting_id, channel.value, address, None, None, 5, "Held", [])
+        queued = NewOutbox(keyperson.setting_id, channel.value, address, None, None, 1, "Due", [])
+        async with keyperson.db.transaction() as repos:
+            await repos.outbox.add([replace(row, not_before=morning), queued], iso(night()))
+    transport = httpx.ASGITransport(app=Starlette(routes=page.routes()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
+        for address, channel in ((LAURA, "sms"), (LAURA_CHAT, "telegram")):
+            shown = (await view(http, address, channel))["messages"]
+            # The held message is on the page, marked; the one about to be sent is not yet.
+            assert [(m["text"], m["status"], m.get("arrives")) for m in shown] == [
+                ("Held", "held", "tomorrow 07:30")
+            ]
+    night.now = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # due now: about to go, not held
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
+        assert (await view(http, LAURA, "sms"))["messages"] == []

@@ -53,6 +53,9 @@ class Context:
     threads: Mapping[int, str] = field(default_factory=dict)  # child id -> reply code
     named_code: str | None = None  # the #code a staff text starts with, as typed
     named_thread: ThreadInfo | None = None  # the thread that code names, if any
+    wrong_codes: int = 0  # wrong reply codes this staff member sent lately (bot.flows.codes)
+    codes_paused: bool = False  # too many wrong codes: codes were not looked up
+    managers: tuple[int, ...] = ()  # staff told when a colleague's codes are paused
     recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
     covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
     fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person
@@ -155,6 +158,9 @@ class NotifyCarer:
     about_child: int | None
     priority: Priority = Priority.REPLY
     essential: bool = False  # reviews, visits, concern replies: fall back to SMS if need be
+    # What to tell the sender once it is queued; they also hear when it will arrive if the
+    # family's quiet hours hold it (every message but an urgent one waits for them to end).
+    confirm: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +235,13 @@ class PreviewNews:
 
     news: News
     choices: tuple[Choice, ...]
+    notes: tuple[Text, ...] = ()  # warnings the flow found, shown under the preview
 
 
 @dataclass(frozen=True, slots=True)
 class ShareNews:
-    """Record news about children and deliver it to each informed carer in their update mode."""
+    """Record news about children and deliver it to each informed carer in their update mode;
+    the sender is told how many families it reaches, and when."""
 
     news: News
 

@@ -1,15 +1,18 @@
 """A key person's daily update (or celebration) about one or more of their key children.
 
 UPDATE / WOW ──► children (one child: skipped) ──pick, pick…, done / all──► compose
-compose ──quick phrase──► compose (phrase added)      ──photo──► compose (consent checked)
+compose ──quick phrase (updates only)──► compose   ──photo──► compose (consent checked)
         ──own words / preview──► plain-words check ──flags──► plain ──use / keep / edit──►
-        ──no flags──► preview (what each language's families get, SMS parts) ──send──► ShareNews
-preview ──edit──► compose (own words cleared)      any step ──cancel──► nothing is sent
+        ──no flags──► preview (what each language's families get) ──send──► ShareNews
+preview ──edit──► compose (own words cleared)      any step ──cancel──► nothing more is sent
+preview ──one per child (the words name a child)──► compose for the first child ──send──►
+        compose for the next child … (each family gets only its own child's update)
 Only the sender's key children, or those of colleagues they cover, can be picked.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +38,10 @@ from bot.i18n import normalise_answer
 NAME = "daily_update"
 PHRASES = ("ate_well", "slept", "played_outside", "enjoyed", "tried_new")
 CANCEL_WORDS = frozenset({"cancel", "stop", "anuluj"})
+SPLIT = "split"
+# A name followed by up to three letters still names the child: Polish adds endings
+# (Jan, Jana, Janem; Zofia, Zofii, Zofią), English a possessive ("Jan's").
+MAX_ENDING = 3
 
 
 def begin(kind: str, ctx: Context) -> Transition:
@@ -52,7 +59,8 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     answer = event.key if isinstance(event, ChoiceMade) else normalise_answer(event.text)
     if answer in ("cancel", *CANCEL_WORDS):
-        return end(Reply(Text("update.cancelled")), RecordAudit("update.cancelled"))
+        said = "update.cancelled_rest" if state.get("sent_some") else "update.cancelled"
+        return end(Reply(Text(said)), RecordAudit("update.cancelled"))
     if ctx.staff is None:
         return Transition(None, {}, passthrough=True)
     where = state.get("step")
@@ -79,7 +87,23 @@ def photo(state: State, event: PhotoShared) -> Transition:
     if event.caption.strip():
         state["text"] = event.caption.strip()
         return _check(state, ctx)
-    return _compose(state, ctx, Text("update.photo_added"))
+    added = "celebration.photo_added" if _festive(state) else "update.photo_added"
+    return _compose(state, ctx, Text(added))
+
+
+def mentioned(text: str, children: tuple[KeyChild, ...]) -> tuple[str, ...]:
+    """The first names of these children that the words use, as written (case matters, so
+    "Will" is a name at the start of a word and "will" is not)."""
+    found = []
+    for child in children:
+        name = child.first_name.strip()
+        if not name:
+            continue
+        stem = name[:-1] if len(name) > 3 and name[-1] in "aeiouy" else name
+        pattern = rf"(?<!\w){re.escape(stem)}[\w']{{0,{MAX_ENDING + len(name) - len(stem)}}}(?!\w)"
+        if re.search(pattern, text):
+            found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def _children(state: State, event: Event, ctx: Context) -> Transition:
@@ -118,7 +142,9 @@ def _ask_children(state: State, ctx: Context) -> Transition:
 
 def _compose(state: State, ctx: Context, note: Text | None = None) -> Transition:
     state = {**state, "step": "compose"}
-    choices = [Choice(p, Text(f"phrase.{p}")) for p in PHRASES if p not in state["phrases"]]
+    # Quick phrases are for the day's routine; a wow moment is told in the sender's own words.
+    offer = () if _festive(state) else PHRASES
+    choices = [Choice(p, Text(f"phrase.{p}")) for p in offer if p not in state["phrases"]]
     if state["phrases"] or state["text"] or state["photo"]:
         choices.append(Choice("preview", Text("update.choice_preview")))
     choices.append(Choice("cancel", Text("update.choice_cancel")))
@@ -132,7 +158,7 @@ def _compose(state: State, ctx: Context, note: Text | None = None) -> Transition
 
 
 def _composed(state: State, event: Event, ctx: Context) -> Transition:
-    if isinstance(event, ChoiceMade) and event.key in PHRASES:
+    if isinstance(event, ChoiceMade) and event.key in PHRASES and not _festive(state):
         return _compose({**state, "phrases": [*state["phrases"], event.key]}, ctx)
     if isinstance(event, ChoiceMade) and event.key == "preview":
         return _check(state, ctx)
@@ -165,27 +191,61 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
     return _check(state, ctx)
 
 
+def _exposed(state: State, ctx: Context) -> tuple[str, ...]:
+    """Children's names in the words that some family getting the update is not theirs: any
+    named child when the update is for several, another child's name when it is for one."""
+    named = mentioned(state["text"], ctx.key_children)
+    if len(state["children"]) > 1:
+        return named
+    own = {c.first_name.strip() for c in _mine(state, ctx)}
+    return tuple(name for name in named if name not in own)
+
+
 def _preview(state: State, ctx: Context) -> Transition:
-    choices = (
-        Choice("send", Text("update.choice_send")),
+    names = _exposed(state, ctx)
+    notes: list[Text] = []
+    choices = [Choice("send", Text("update.choice_send"))]
+    if names:
+        notes.append(Text("update.names", {"count": len(names), "names": names}))
+    if names and len(_mine(state, ctx)) > 1:
+        notes.append(Text("update.names_split"))
+        choices.append(Choice(SPLIT, Text("update.choice_split")))
+    choices += [
         Choice("edit", Text("update.choice_edit")),
         Choice("cancel", Text("update.choice_cancel")),
-    )
-    return Transition(
-        NAME, {**state, "step": "preview"}, (PreviewNews(_news(state, ctx), choices),)
-    )
+    ]
+    preview = PreviewNews(_news(state, ctx), tuple(choices), tuple(notes))
+    return Transition(NAME, {**state, "step": "preview"}, (preview,))
 
 
 def _preview_answer(state: State, event: Event, ctx: Context) -> Transition:
     if isinstance(event, ChoiceMade) and event.key == "send":
-        news = _news(state, ctx)
-        names = {"children": _names(state, ctx)}
-        sent = Text("celebration.sent", names) if _festive(state) else Text("update.sent", names)
-        audit = RecordAudit(f"{news.kind}.sent", None, {"children": list(news.children)})
-        return end(ShareNews(news), Reply(sent), audit)
+        return _send(state, ctx)
+    if isinstance(event, ChoiceMade) and event.key == SPLIT and len(_mine(state, ctx)) > 1:
+        first, *rest = [c.id for c in _mine(state, ctx)]
+        alone = {**state, "children": [first], "queue": rest, "text": ""}
+        return _compose(alone, ctx, _one_at_a_time(alone, ctx))
     if isinstance(event, ChoiceMade) and event.key == "edit":
         return _compose({**state, "text": ""}, ctx)
     return _preview(state, ctx)
+
+
+def _send(state: State, ctx: Context) -> Transition:
+    """Share the news (the sender is told where it went); then the next child, if any."""
+    news = _news(state, ctx)
+    audit = RecordAudit(f"{news.kind}.sent", None, {"children": list(news.children)})
+    yours = {c.id for c in ctx.key_children}
+    queue = [child for child in state.get("queue", []) if child in yours]
+    if not queue:
+        return end(ShareNews(news), audit)
+    following = {**state, "children": queue[:1], "queue": queue[1:], "text": ""}
+    following["sent_some"] = True
+    after = _compose(following, ctx, _one_at_a_time(following, ctx))
+    return Transition(after.flow, after.state, (ShareNews(news), audit, *after.effects))
+
+
+def _one_at_a_time(state: State, ctx: Context) -> Text:
+    return Text("update.split_write", {"children": _names(state, ctx)})
 
 
 def _news(state: State, ctx: Context) -> News:

@@ -2,16 +2,17 @@
 
 SETTINGS ──► mode (instant / evening / weekly / essentials)
    instant, essentials ──► SetUpdateMode, confirmed
-   evening, weekly ──► what time (16:00 / 17:30 / 19:00, or typed HH:MM) ──► SetUpdateMode
+   evening, weekly ──► what time (16:00 / 17:30 / 19:00, or typed: 18:00, 18.00, 6pm, 6.30pm…)
+        ──► SetUpdateMode          "6" or "6:30" ──► morning or evening? ──► SetUpdateMode
+        "25:00" ──► there is no such time; "later" ──► please write a time
 Essentials (reviews, visits, answers to concerns, urgent messages) always come, unless STOP.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+from datetime import datetime, time
 
-from bot.domain import Choice, Text
+from bot.domain import Choice, LocalTime, Text
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -20,15 +21,14 @@ from bot.flows.base import (
     Reply,
     SetUpdateMode,
     State,
-    TextReceived,
     Transition,
     end,
 )
+from bot.times import read_time
 from bot.timing import UPDATE_MODES
 
 NAME = "preferences"
 TIMES = ("16:00", "17:30", "19:00")
-_TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
 WEEKLY_DAY = 4  # Friday
 
 
@@ -46,17 +46,38 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         if event.key in ("instant", "essentials"):
             return _done(event.key, None)
         if event.key in UPDATE_MODES:
-            choices = tuple(Choice(t, Text("label.raw", {"text": t})) for t in TIMES)
-            question = Reply(Text("settings.when"), choices)
+            question = Reply(Text("settings.when"), _times())
             return Transition(NAME, {"step": "time", "mode": event.key}, (question,))
     if state.get("step") == "time":
-        typed = event.key if isinstance(event, ChoiceMade) else event.text
-        match = _TIME.match(typed)
-        if match:
-            return _done(state["mode"], f"{int(match.group(1)):02d}:{match.group(2)}")
-        if isinstance(event, TextReceived):
-            return Transition(NAME, state, (Reply(Text("settings.bad_time")),))
+        return _time(state, event)
     return Transition(None, {}, passthrough=True)
+
+
+def _time(state: State, event: Event) -> Transition:
+    """The summary time, as the person wrote it or chose it."""
+    typed = event.key if isinstance(event, ChoiceMade) else event.text
+    found = read_time(typed)
+    if found is not None and found.at is not None:
+        return _done(state["mode"], f"{found.at:%H:%M}")
+    if isinstance(event, ChoiceMade):
+        return Transition(None, {}, passthrough=True)
+    if found is not None and found.either is not None:
+        morning, evening = found.either
+        choices = tuple(Choice(f"{t:%H:%M}", _label(t)) for t in (morning, evening))
+        params = {"morning": LocalTime(morning), "evening": LocalTime(evening)}
+        return Transition(NAME, state, (Reply(Text("settings.which_time", params), choices),))
+    if found is not None and found.impossible:
+        said = Text("settings.no_such_time", {"time": typed.strip()})
+        return Transition(NAME, state, (Reply(said, _times()),))
+    return Transition(NAME, state, (Reply(Text("settings.bad_time"), _times()),))
+
+
+def _times() -> tuple[Choice, ...]:
+    return tuple(Choice(t, Text("label.raw", {"text": t})) for t in TIMES)
+
+
+def _label(at: time) -> Text:
+    return Text("label.raw", {"text": LocalTime(at)})
 
 
 def _done(mode: str, at: str | None) -> Transition:

@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
-from bot.flows import wording
+from bot.flows import codes, wording
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -47,11 +47,8 @@ def reply_button(code: str) -> Choice:
 def compose(ctx: Context) -> Transition:
     """The Reply button was pressed: ask for the answer to the thread it names."""
     thread = ctx.named_thread
-    if thread is None:
-        code = f"#{ctx.named_code}" if ctx.named_code else ""
-        return end(Reply(Text("relay.staff_unknown_code", {"code": code})))
-    if ctx.staff is None or not _allowed(thread, ctx):
-        return end(Reply(Text("relay.staff_not_allowed", _thread_params(thread))))
+    if thread is None or ctx.staff is None or not _allowed(thread, ctx):
+        return end(*codes.wrong(ctx))
     return Transition(
         NAME,
         {"step": "compose", "thread": asdict(thread)},
@@ -76,7 +73,7 @@ def from_staff(text: str, ctx: Context) -> Transition:
         if body.casefold().startswith(typed.casefold()):
             body = body[len(typed) :].strip()
         if ctx.named_thread is None:
-            return end(Reply(Text("relay.staff_unknown_code", {"code": f"#{ctx.named_code}"})))
+            return end(*codes.wrong(ctx))
         return _checked(body, ctx.named_thread, ctx)
     if not ctx.recent_threads:
         return end(Reply(Text("relay.staff_no_threads")))
@@ -118,12 +115,20 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     return Transition(None, {}, passthrough=True)
 
 
-def _checked(body: str, thread: ThreadInfo, ctx: Context) -> Transition:
-    """Send the answer, unless the plain-words check has something to suggest first."""
+def _checked(body: str, thread: ThreadInfo, ctx: Context, swapped: bool = False) -> Transition:
+    """Send the answer, unless the plain-words check has something to suggest first; after a
+    plain word was swapped in, the sender sees the final text before it goes."""
     found = wording.flags(ctx.glossary, body)
-    if not found or not body or not _allowed(thread, ctx) or not thread.receives_information:
+    if not body or not _allowed(thread, ctx) or not thread.receives_information:
         return end(*_answer(body, thread, ctx))
-    ask = wording.question(found, Text("relay.choice_edit"), Text("update.choice_cancel"))
+    if not found and not swapped:
+        return end(*_answer(body, thread, ctx))
+    edit, cancel = Text("relay.choice_edit"), Text("update.choice_cancel")
+    ask = (
+        wording.question(found, edit, cancel)
+        if found
+        else wording.final(_to_carer(body, thread, ctx), edit, cancel)
+    )
     return Transition(NAME, {"step": "plain", "thread": asdict(thread), "text": body}, (ask,))
 
 
@@ -132,8 +137,8 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
     if isinstance(event, ChoiceMade):
         text = wording.accepted(ctx.glossary, state["text"], event.key)
         if text is not None:
-            return _checked(text, thread, ctx)
-        if event.key == wording.KEEP:
+            return _checked(text, thread, ctx, swapped=True)
+        if event.key in (wording.KEEP, wording.SEND):
             return end(*_answer(state["text"], thread, ctx))
         if event.key == wording.EDIT:
             return compose(replace(ctx, named_thread=thread))
@@ -216,18 +221,16 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
     staff = ctx.staff
     assert staff is not None
     params = _thread_params(thread)
+    if not _allowed(thread, ctx):
+        return codes.wrong(ctx)
     if not body:
         return (Reply(Text("relay.staff_empty", params)),)
-    if not _allowed(thread, ctx):
-        return (Reply(Text("relay.staff_not_allowed", params)),)
     if not thread.receives_information:
         return (
             Reply(Text("relay.staff_no_info", params)),
             RecordAudit("relay.blocked_no_info", f"child:{thread.child_id}", {"code": thread.code}),
         )
-    message = Text(
-        "relay.to_carer", {"staff": staff.name, "child": thread.child_name, "message": body}
-    )
+    message = _to_carer(body, thread, ctx)
     return (
         # An answer to a family's message is essential: it falls back to SMS if Telegram fails.
         NotifyCarer(
@@ -236,10 +239,17 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             about_child=thread.child_id,
             priority=Priority.REPLY,
             essential=True,
+            confirm=Text("relay.staff_sent", params),
         ),
         OpenThread(thread.carer_id, thread.child_id, thread.code),
-        Reply(Text("relay.staff_sent", params)),
         RecordAudit("relay.to_carer", f"child:{thread.child_id}", {"code": thread.code}),
+    )
+
+
+def _to_carer(body: str, thread: ThreadInfo, ctx: Context) -> Text:
+    assert ctx.staff is not None
+    return Text(
+        "relay.to_carer", {"staff": ctx.staff.name, "child": thread.child_name, "message": body}
     )
 
 

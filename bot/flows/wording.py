@@ -2,6 +2,7 @@
 
 text ──check──► no flags ──► carry on
              └─► flags ──► question: use the plain word (one tap each) / send as it is / edit
+                 └─► a plain word taken ──► the final text shown: send / edit
 The check flags and suggests; it never blocks and never changes the text by itself.
 """
 
@@ -13,6 +14,7 @@ from bot.domain import Choice, Text
 from bot.flows.base import Reply
 
 KEEP = "keep"
+SEND = "send"
 EDIT = "edit"
 CANCEL = "cancel"
 USE = "use:"
@@ -56,3 +58,13 @@ def accepted(glossary: Any, text: str, key: str, to_many: bool = False) -> str |
     if not 0 <= index < len(found):
         return None
     return str(glossary.accept(text, found[index]))
+
+
+def final(message: Text, edit_label: Text, cancel_label: Text) -> Reply:
+    """The message as it will go, once plain words were taken, to send or change."""
+    choices = (
+        Choice(SEND, Text("plain.send")),
+        Choice(EDIT, edit_label),
+        Choice(CANCEL, cancel_label),
+    )
+    return Reply(Text("plain.final", {"message": message}), choices)

@@ -11,7 +11,7 @@ import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from importlib import resources
 from typing import Any
 
@@ -38,10 +38,12 @@ from bot.handlers.simulator_telegram import (
 from bot.handlers.sms import parse_inbound
 from bot.handlers.sms_send import render_sms
 from bot.handlers.telegram import parse_update, render_telegram
-from bot.storage.sqlite import Database
+from bot.storage.sqlite import Database, from_iso
+from bot.storage.sqlite_messages import OutboxRow
 
 MAX_TEXT = {Channel.SMS: 1600, Channel.TELEGRAM: 4096}  # Twilio's and Telegram's own limits
 NOT_ON_PHONE = ("queued", "sending")
+HELD = "held"  # a queued message waiting for a later time (a family's quiet hours)
 
 
 class SimulatorSender:
@@ -117,11 +119,13 @@ class SimulatorPage:
         setting_id: int,
         accept: Callable[[Inbound], Awaitable[bool]],
         clock: Callable[[], datetime],
+        zone: tzinfo = UTC,
     ) -> None:
         self.db = db
         self.setting_id = setting_id
         self.accept = accept
         self.clock = clock
+        self.zone = zone  # the setting's time zone, for when a held message will arrive
         self.pressed: dict[int, str] = {}  # outbox id -> label of the button pressed under it
         # Unique across restarts on one database: the clock only moves on between them.
         self._update_ids = itertools.count(int(clock().timestamp() * 1000))
@@ -162,12 +166,13 @@ class SimulatorPage:
             items = await sent_from(repos, channel, address)
             received = await repos.outbox.for_address(channel.value, address)
         for row in received:
-            if row.status not in NOT_ON_PHONE:
+            arrives = self.arrives(row)
+            if row.status not in NOT_ON_PHONE or arrives:
                 choices = [RenderedChoice.from_dict(c) for c in row.choices]
                 text = render_sms(row.body, choices)
-                items.append(
-                    {"dir": "out", "at": row.created_at, "text": text, "status": row.status}
-                )
+                status = HELD if arrives else row.status
+                item = {"dir": "out", "at": row.created_at, "text": text, "status": status}
+                items.append({**item, "arrives": arrives} if arrives else item)
         items.sort(key=lambda item: str(item["at"]))
         return JSONResponse({"channel": channel.value, "address": address, "messages": items})
 
@@ -178,8 +183,9 @@ class SimulatorPage:
             received = await repos.outbox.for_address(Channel.TELEGRAM.value, chat)
             linked = await linked_on_telegram(repos, self.setting_id, chat)
         for row in received:
-            if row.status not in NOT_ON_PHONE:
-                items.extend(telegram_parts(row, self.pressed.get(row.id)))
+            arrives = self.arrives(row)
+            if row.status not in NOT_ON_PHONE or arrives:
+                items.extend(telegram_parts(row, self.pressed.get(row.id), arrives))
         ordered, keyboard = telegram_view(items)
         return {
             "channel": Channel.TELEGRAM.value,
@@ -188,6 +194,19 @@ class SimulatorPage:
             "keyboard": keyboard,
             "messages": ordered,
         }
+
+    def arrives(self, row: OutboxRow) -> str | None:
+        """For a message held for later (a family's quiet hours): when it will arrive, as
+        "today 07:30", "tomorrow 07:30" or "Mon 07:30"; None for anything else."""
+        if row.status != "queued" or not row.next_attempt_at:
+            return None
+        now = self.clock().astimezone(self.zone)
+        due = from_iso(row.next_attempt_at).astimezone(self.zone)
+        if due <= now:
+            return None  # due now: the dispatcher is about to send it
+        days = (due.date() - now.date()).days
+        day = {0: "today", 1: "tomorrow"}.get(days) or due.strftime("%a")
+        return f"{day} {due:%H:%M}"
 
     async def send(self, request: Request) -> JSONResponse:
         """Take what a phone sent: an SMS, or a Telegram message, button press or contact."""

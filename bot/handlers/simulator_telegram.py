@@ -88,14 +88,21 @@ def telegram_press(
     return {"update_id": update_id, "callback_query": callback}
 
 
-def telegram_parts(row: OutboxRow, pressed: str | None) -> list[dict[str, Any]]:
-    """One outbox row as the Telegram messages a real bot sends, after any press."""
+def telegram_parts(
+    row: OutboxRow, pressed: str | None, arrives: str | None = None
+) -> list[dict[str, Any]]:
+    """One outbox row as the Telegram messages a real bot sends, after any press; a message
+    held for later is marked with when it will arrive."""
     choices = [RenderedChoice.from_dict(c) for c in row.choices]
     items: list[dict[str, Any]] = []
-    for text, data in rendered(row.body, choices):
+    for text, markup in rendered(row.body, choices):
         item: dict[str, Any] = {"dir": "out", "at": row.created_at, "id": row.id}
         item.update(text=text, status=row.status, buttons=[], keyboard=None)
         item["_labels"] = {c.key: c.label for c in choices}  # names a later press; not shown
+        # A held message is not on the phone yet: nothing in it can be pressed.
+        data = {} if arrives else markup
+        if arrives:
+            item.update(status="held", arrives=arrives)
         if "inline_keyboard" in data and pressed is not None:
             item.update(text=chosen_text(text, pressed), pressed=pressed)
         elif "inline_keyboard" in data:

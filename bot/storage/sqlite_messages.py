@@ -62,6 +62,7 @@ class OutboxRow:
     checks: int = 0
     resent: bool = False
     fallback_of: int | None = None
+    next_attempt_at: str | None = None  # when a queued row is due (later: quiet hours, a retry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +366,15 @@ class SqliteAudit:
             (setting_id, now, actor, action, subject, json.dumps(details)),
         )
 
+    async def count_since(self, actor: str, action: str, since: str) -> int:
+        """How many times an actor did an action at or after `since`."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT COUNT(*) FROM audit WHERE actor = ? AND action = ? AND at >= ?",
+            (actor, action, since),
+        )
+        return int(row[0]) if row else 0
+
     async def happened_since(self, action: str, subject: str, since: str) -> bool:
         """Whether an action about a subject was recorded at or after `since`."""
         row = await fetch_one(
@@ -397,4 +407,5 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         checks=row["checks"],
         resent=bool(row["resent"]),
         fallback_of=row["fallback_of"],
+        next_attempt_at=row["next_attempt_at"],
     )

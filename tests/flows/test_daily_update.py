@@ -21,6 +21,7 @@ from bot.flows.base import (
     ShareNews,
     TextReceived,
 )
+from bot.flows.daily_update import PHRASES
 from tests.conftest import carer, child, staff
 
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
@@ -90,7 +91,8 @@ def test_update_for_two_children_from_phrases_and_own_words(profile):
     t = run(t, ChoiceMade("send", ctx))
     (share,) = [e for e in t.effects if isinstance(e, ShareNews)]
     assert share.news.text == "They built a tall tower together." and share.news.author == "Anna"
-    assert t.flow is None and keys(t) == ["update.sent"]
+    # The sender is told where it went by the delivery itself (how many families, and when).
+    assert t.flow is None and keys(t) == []
 
 
 def test_cancel_at_any_step_sends_nothing(profile):
@@ -167,10 +169,20 @@ def test_staff_celebration_is_the_same_flow_marked_as_a_celebration(profile):
     ctx = anna(profile, (JAN,))
     t = start.run(None, {}, TextReceived("WOW", ctx), NOW)
     assert keys(t) == ["celebration.write"]
-    t = run(t, TextReceived("Jan said 'more' for the first time!", ctx))
+    t = run(t, TextReceived("He said 'more' for the first time!", ctx))
     t = run(t, ChoiceMade("send", ctx))
     (share,) = [e for e in t.effects if isinstance(e, ShareNews)]
-    assert share.news.kind == "celebration" and keys(t) == ["celebration.sent"]
+    assert share.news.kind == "celebration" and t.flow is None
+
+
+def test_a_wow_moment_does_not_offer_the_daily_update_phrases(profile):
+    ctx = anna(profile, (JAN,))
+    t = start.run(None, {}, TextReceived("WOW", ctx), NOW)
+    assert not set(PHRASES) & set(offered(t)) and offered(t) == ["cancel"]
+    t = run(t, ChoiceMade("ate_well", ctx))  # even typed, a phrase is not taken
+    assert t.state["phrases"] == [] and not set(PHRASES) & set(offered(t))
+    update = start.run(None, {}, TextReceived("UPDATE", ctx), NOW)
+    assert set(PHRASES) <= set(offered(update))
 
 
 def test_good_news_from_home_reaches_the_key_person_and_is_kept(profile):
@@ -223,6 +235,49 @@ def test_a_bad_time_is_asked_again(profile):
     assert keys(t) == ["settings.bad_time"] and t.state["step"] == "time"
 
 
+@pytest.mark.parametrize(
+    ("typed", "at"),
+    [
+        ("6pm", "18:00"),
+        ("18.00", "18:00"),
+        ("6.30pm", "18:30"),
+        ("6:30 pm", "18:30"),
+        ("18h30", "18:30"),
+        ("1815", "18:15"),
+        ("07:05", "07:05"),
+    ],
+)
+def test_a_typed_time_is_read_as_people_write_it(profile, typed, at):
+    ctx = Context(profile, carer=carer())
+    t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
+    assert SetUpdateMode("evening", at, None) in t.effects and t.flow is None
+
+
+def test_an_hour_alone_asks_morning_or_evening(profile):
+    ctx = Context(profile, carer=carer())
+    t = preferences.step({"step": "time", "mode": "weekly"}, TextReceived("6", ctx), NOW)
+    assert keys(t) == ["settings.which_time"] and offered(t) == ["06:00", "18:00"]
+    t = preferences.step(t.state, ChoiceMade("18:00", ctx), NOW)
+    assert SetUpdateMode("weekly", "18:00", 4) in t.effects
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("25:00", "settings.no_such_time"),
+        ("13pm", "settings.no_such_time"),
+        ("later", "settings.bad_time"),
+    ],
+)
+def test_nonsense_gets_a_clear_answer_and_the_times_again(profile, typed, key):
+    ctx = Context(profile, carer=carer())
+    t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
+    assert keys(t) == [key] and t.state == {"step": "time", "mode": "evening"}
+    assert offered(t) == list(preferences.TIMES) and not any(
+        isinstance(e, SetUpdateMode) for e in t.effects
+    )
+
+
 def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
     from bot.domain import ThreadInfo
     from bot.flows.base import NotifyCarer
@@ -237,8 +292,18 @@ def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
     )
     plain = Context(profile, staff=staff(), glossary=FakeGlossary())
     used = start.run(asked.flow, asked.state, ChoiceMade("use:0", plain), NOW)
-    (notify,) = [e for e in used.effects if isinstance(e, NotifyCarer)]
+    # The swap is shown as it will go before anything is sent.
+    assert not any(isinstance(e, NotifyCarer) for e in used.effects)
+    (final,) = [e for e in used.effects if isinstance(e, Reply)]
+    assert final.text.key == "plain.final" and offered(used) == ["send", "edit", "cancel"]
+    shown = final.text.params["message"]
+    assert shown.key == "relay.to_carer"
+    assert shown.params["message"] == "The special needs lead will call you."
+    sent = start.run(used.flow, used.state, ChoiceMade("send", plain), NOW)
+    (notify,) = [e for e in sent.effects if isinstance(e, NotifyCarer)]
     assert notify.text.params["message"] == "The special needs lead will call you."
+    changed = start.run(used.flow, used.state, ChoiceMade("edit", plain), NOW)
+    assert keys(changed) == ["relay.staff_compose"]
     kept = start.run(asked.flow, asked.state, ChoiceMade("keep", plain), NOW)
     (notify,) = [e for e in kept.effects if isinstance(e, NotifyCarer)]
     assert notify.text.params["message"] == "The SENCo will call you."

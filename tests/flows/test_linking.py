@@ -148,7 +148,9 @@ def test_reply_button_asks_for_the_answer_then_sends_it_as_essential(profile):
 def test_reply_button_of_someone_elses_family_is_refused(profile):
     ctx = Context(profile, staff=staff(staff_id=11), named_code="K7Q", named_thread=THREAD)
     t = start.run(None, {}, ChoiceMade("reply:K7Q", ctx), NOW)
-    assert replies(t) == ["relay.staff_not_allowed"] and t.flow is None
+    assert replies(t) == ["relay.wrong_code"] and t.flow is None
+    (reply,) = [e for e in t.effects if isinstance(e, Reply)]
+    assert set(reply.text.params) == {"code"}  # names no child and no carer
 
 
 def test_native_reply_names_the_thread_without_a_typed_code(profile):

@@ -127,18 +127,20 @@ def test_child_without_key_person_goes_to_managers(profile):
 def test_staff_reply_with_code_goes_to_carer(profile):
     ctx = Context(profile, staff=staff(), named_code="k7q", named_thread=thread())
     t = start.run(None, {}, TextReceived("#k7q Yes, she ate it all!", ctx), IN_HOURS)
-    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "Reply", "RecordAudit"]
+    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "RecordAudit"]
     to_carer = t.effects[0]
     assert isinstance(to_carer, NotifyCarer)
     assert to_carer.about_child == 1
     assert to_carer.text.params["message"] == "Yes, she ate it all!"
+    # The sender's confirmation is queued with it (saying when it arrives, in quiet hours).
+    assert to_carer.confirm is not None and to_carer.confirm.key == "relay.staff_sent"
 
 
 @pytest.mark.parametrize(
     ("ctx_change", "key"),
     [
-        ({"named_thread": None}, "relay.staff_unknown_code"),
-        ({"named_thread": thread(key_person=99)}, "relay.staff_not_allowed"),
+        ({"named_thread": None}, "relay.wrong_code"),
+        ({"named_thread": thread(key_person=99)}, "relay.wrong_code"),
         ({"named_thread": thread(informed=False)}, "relay.staff_no_info"),
     ],
 )
