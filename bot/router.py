@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.choices import match_choice
+from bot.choices import carrier_word, match_choice
 from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
 from bot.effects import Effects
 from bot.flows import start
@@ -29,7 +29,6 @@ from bot.flows.base import (
     Transition,
 )
 from bot.flows.onboarding import opt_in, opt_out
-from bot.i18n import normalise_answer
 from bot.lookup import Lookup
 from bot.storage.sqlite import Database, Repos, from_iso, iso
 from bot.storage.sqlite_messages import InboundRow
@@ -230,7 +229,7 @@ class Router:
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
         # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.
-        restart = normalise_answer(inbound.text) == "yes" and await repos.people.opted_out(
+        restart = carrier_word(inbound.text) == "YES" and await repos.people.opted_out(
             inbound.channel.value, inbound.address
         )
         return self._keyword(inbound, event, restart) or start.run(flow, state, event, now)

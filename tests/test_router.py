@@ -318,3 +318,27 @@ async def test_logs_hold_ids_not_numbers_or_words(tmp_path, caplog):
     assert caplog.records  # something was logged
     for secret in (LAURA, TOM, LAURA[1:], "rash", "Thank you for telling us", "Amelia"):
         assert secret not in caplog.text
+
+
+async def test_odd_digits_while_a_question_is_open_are_text_not_errors(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, MAREK, "Hi")
+    await say(kp, MAREK, "Jan has a cough")  # which child?
+    for odd in ("²", "①", "9" * 5000):
+        rows = await say(kp, MAREK, odd)
+        assert rows and all(r.address == MAREK for r in rows)  # asked again, nothing relayed
+    assert await count(kp, "SELECT COUNT(*) FROM inbound WHERE error IS NOT NULL") == 0
+    await kp.stop()
+
+
+async def test_stop_in_odd_forms_stops_and_yes_with_an_emoji_restarts(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    (confirmation,) = await say(kp, LAURA, "ＳＴＯＰ 🛑")
+    assert "START" in confirmation.body
+    async with kp.db.reading() as repos:
+        assert await repos.people.opted_out("sms", LAURA)
+    await say(kp, LAURA, "Yes 👍")
+    async with kp.db.reading() as repos:
+        assert not await repos.people.opted_out("sms", LAURA)
+    await kp.stop()
