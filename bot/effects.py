@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.choices import numbered
 from bot.config import SettingProfile
 from bot.domain import Channel, Choice, ChoiceStyle, PersonKind, Priority, RenderedChoice, Text
 from bot.errors import InviteAlreadyUsed
@@ -20,6 +21,7 @@ from bot.flows.base import (
     ShareNews,
     Transition,
 )
+from bot.flows.questions import LEAVE
 from bot.i18n import Catalogs
 from bot.news import NewsDelivery
 from bot.records import Origin, record
@@ -30,6 +32,8 @@ from bot.storage.sqlite_people import ContactRow
 log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "en"
 SMS_HINT = "choice.sms_hint"
+SMS_LEAVE_HINT = "choice.sms_leave_hint"
+NUMBERS = "_numbers"  # state: the SMS numbers a question asked again keeps (see router)
 
 
 class Effects:
@@ -51,6 +55,8 @@ class Effects:
         stamp = iso(now)
         outbox: list[NewOutbox] = []
         offered: list[RenderedChoice] = []
+        state = dict(transition.state)
+        numbers: dict[str, int] | None = state.pop(NUMBERS, None)
         for effect in transition.effects:
             if isinstance(effect, LinkContact):
                 # What follows (the welcome) goes to the newly linked person, as theirs.
@@ -59,13 +65,12 @@ class Effects:
             if isinstance(effect, ShareNews | PreviewNews):
                 rows = await self._news(repos, sender, effect, now)
             else:
-                rows = await self._one(repos, sender, effect, stamp)
+                rows = await self._one(repos, sender, effect, stamp, numbers)
             outbox.extend(rows)
             if isinstance(effect, Reply | PreviewNews) and effect.choices and rows:
                 offered = [RenderedChoice.from_dict(c) for c in rows[0].choices]
         if outbox:
             await repos.outbox.add(outbox, stamp)
-        state = dict(transition.state)
         if offered:
             state["_offered"] = [c.as_dict() for c in offered]
         if transition.flow is not None or had_state:
@@ -75,10 +80,15 @@ class Effects:
         return len(outbox)
 
     async def _one(
-        self, repos: Repos, sender: Origin, effect: Effect, stamp: str
+        self,
+        repos: Repos,
+        sender: Origin,
+        effect: Effect,
+        stamp: str,
+        numbers: dict[str, int] | None = None,
     ) -> list[NewOutbox]:
         if isinstance(effect, Reply):
-            message = Message(effect.text, effect.choices, effect.priority)
+            message = Message(effect.text, effect.choices, effect.priority, numbers=numbers)
             language = effect.language or sender.language
             return [self._reply(sender, language, message, ignore_stop=effect.ignore_stop)]
         if isinstance(effect, NotifyStaff):
@@ -214,18 +224,25 @@ class Effects:
         *,
         ignore_stop: bool = False,
     ) -> NewOutbox:
-        rendered = [
+        choices = [
             RenderedChoice(
                 c.key,
                 self.catalogs.render(c.label or Text(f"choice.{c.key}"), language),
                 c.style,
-            ).as_dict()
+                message.numbers.get(c.key) if message.numbers is not None else None,
+            )
             for c in message.choices
         ]
+        if message.numbers is not None:
+            # Asked again: every option keeps its number or takes a new one, never a reused one.
+            fixed = {c.key: n for n, c in numbered(choices)}
+            choices = [dataclasses.replace(c, number=fixed.get(c.key)) for c in choices]
+        rendered = [c.as_dict() for c in choices]
         body = self.catalogs.render(message.text, language)
-        if channel == Channel.SMS and any(c.style is ChoiceStyle.OPTION for c in message.choices):
-            # Buttons explain themselves; numbered lines on SMS need to say how to answer.
-            body = f"{body}\n{self.catalogs.render(Text(SMS_HINT), language)}"
+        hint = _sms_hint(message.choices) if channel == Channel.SMS else None
+        if hint is not None:
+            # Buttons explain themselves; on SMS a question says how to answer or leave it.
+            body = f"{body}\n{self.catalogs.render(Text(hint), language)}"
         return NewOutbox(
             setting_id=setting_id,
             channel=channel,
@@ -243,6 +260,15 @@ class Effects:
         )
 
 
+def _sms_hint(choices: tuple[Choice, ...]) -> str | None:
+    """The line an SMS question ends with: how to answer by number, or how to leave it."""
+    if any(c.style is ChoiceStyle.OPTION for c in choices):
+        return SMS_HINT
+    if any(c.key == LEAVE for c in choices):
+        return SMS_LEAVE_HINT
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """What one effect asks to send, before it is rendered for each recipient."""
@@ -254,3 +280,4 @@ class Message:
     thread: str | None = None
     photo: str | None = None
     not_before: str | None = None
+    numbers: dict[str, int] | None = None  # SMS numbers kept from the question's last asking

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.choices import carrier_word, match_choice
+from bot.choices import carrier_word, match_choice, numbered
 from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
-from bot.effects import Effects
+from bot.effects import NUMBERS, Effects
 from bot.flows import start
 from bot.flows.base import (
     ChoiceMade,
@@ -232,16 +233,20 @@ class Router:
         restart = carrier_word(inbound.text) == "YES" and await repos.people.opted_out(
             inbound.channel.value, inbound.address
         )
-        return self._keyword(inbound, event, restart) or start.run(flow, state, event, now)
+        keyword = self._keyword(inbound, event, restart, flow, state)
+        transition = keyword or start.run(flow, state, event, now)
+        return _keep_numbers(flow, state, offered, transition)
 
     @staticmethod
-    def _keyword(inbound: Inbound, event: Event, restart: bool) -> Transition | None:
+    def _keyword(
+        inbound: Inbound, event: Event, restart: bool, flow: str | None, state: State
+    ) -> Transition | None:
         if inbound.kind is InboundKind.OPT_OUT:
             return opt_out(event.ctx)
         if restart or inbound.kind is InboundKind.OPT_IN:
             return opt_in(event.ctx)
         if inbound.kind is InboundKind.HELP:
-            return start.help_and_menu(event)
+            return start.help_and_menu(event, flow, state)
         return None
 
     async def stop(self) -> None:
@@ -249,6 +254,18 @@ class Router:
         if self._flusher is not None:
             with contextlib.suppress(Exception):
                 await self._flusher
+
+
+def _keep_numbers(
+    flow: str | None, state: State, offered: list[RenderedChoice], transition: Transition
+) -> Transition:
+    """When a question is asked again (same flow and step), its options keep their SMS numbers,
+    so "2" names the same child after another one was picked; effects applies them."""
+    same = transition.flow is not None and transition.flow == flow
+    if not (same and offered and transition.state.get("step") == state.get("step")):
+        return transition
+    numbers = {choice.key: number for number, choice in numbered(offered)}
+    return dataclasses.replace(transition, state={**transition.state, NUMBERS: numbers})
 
 
 def _signal(inbound: Inbound, ctx: Context) -> Signal | None:

@@ -231,7 +231,7 @@ async def test_linking_by_contact_and_by_code_and_relay_both_ways(tmp_path):
         await app.post(contact(LAURA_CHAT, "447400200001"))  # Telegram may leave out the +
         welcome, where = (await app.messages_to(LAURA_CHAT, 4))[2:]
         assert "Hello Laura Hughes" in welcome["text"] and "Amelia" in welcome["text"]
-        assert set(buttons(where)) == {"telegram", "both", "sms"}
+        assert set(buttons(where)) == {"telegram", "both", "sms", "not_now"}
         where = app.delivered(LAURA_CHAT, where)
         await app.post(press(LAURA_CHAT, where, "telegram"))
         done = (await app.messages_to(LAURA_CHAT, 5))[-1]

@@ -235,7 +235,7 @@ async def test_info_menu_by_number_and_by_word(tmp_path):
     kp = await make_keyperson(tmp_path)
     await say(kp, LAURA, "Hi")
     (menu,) = await say(kp, LAURA, "INFO")
-    assert len(menu.choices) == 7  # five topics, then good news and settings
+    assert len(menu.choices) == 8  # five topics, good news, settings, then Not now
     (answer,) = await say(kp, LAURA, "1")
     assert "Tom Baker" in answer.body
     await say(kp, LAURA, "info")
@@ -243,7 +243,7 @@ async def test_info_menu_by_number_and_by_word(tmp_path):
     assert "Monday to Friday" in hours.body and "08:00-18:00" in hours.body
     await say(kp, LAURA, "info")
     (settings,) = await say(kp, LAURA, "7")
-    assert "updates" in settings.body and len(settings.choices) == 4
+    assert "updates" in settings.body and len(settings.choices) == 5
     await kp.stop()
 
 
@@ -341,4 +341,49 @@ async def test_stop_in_odd_forms_stops_and_yes_with_an_emoji_restarts(tmp_path):
     await say(kp, LAURA, "Yes 👍")
     async with kp.db.reading() as repos:
         assert not await repos.people.opted_out("sms", LAURA)
+    await kp.stop()
+
+
+def sms_text(row) -> str:
+    from bot.domain import RenderedChoice
+    from bot.handlers.sms_send import render_sms
+
+    return render_sms(row.body, [RenderedChoice.from_dict(c) for c in row.choices])
+
+
+async def test_option_numbers_stay_the_same_while_a_question_is_asked_again(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, ANNA, "hi")
+    (picker,) = await say(kp, ANNA, "UPDATE")
+    assert "1 Jan\n2 Zofia\n3 Amelia\n4 All my children\n5 Not now" in sms_text(picker)
+    (again,) = await say(kp, ANNA, "2")  # Zofia
+    assert "1 Jan\n3 Amelia\n5 Not now\n6 Done" in sms_text(again)
+    (last,) = await say(kp, ANNA, "3")  # still Amelia, not what is now third in the list
+    assert "Zofia and Amelia" in last.body and "\n1 Jan\n" in sms_text(last)
+    (compose,) = await say(kp, ANNA, "6")  # Done
+    assert "about Zofia and Amelia" in compose.body
+    assert sms_text(compose).count("\n1 ") == 1  # a new question numbers afresh from 1
+    await kp.stop()
+
+
+async def test_a_question_answered_in_words_says_how_to_leave_it_by_sms(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    (ask,) = await say(kp, LAURA, "WOW")
+    assert "What did Amelia do?" in ask.body and ask.body.endswith("reply NOT NOW.")
+    assert sms_text(ask) == ask.body  # the Not now button has no SMS line of its own
+    (left,) = await say(kp, LAURA, "not now")
+    assert left.address == LAURA and "INFO" in left.body
+    await kp.stop()
+
+
+async def test_info_with_a_question_mark_after_the_good_news_question_opens_the_menu(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    await say(kp, LAURA, "INFO")
+    await say(kp, LAURA, "6")  # share good news
+    (menu,) = await say(kp, LAURA, "info?")
+    assert menu.address == LAURA and len(menu.choices) == 8
+    async with kp.db.reading() as repos:
+        assert await repos.outbox.for_address("sms", TOM) == []
     await kp.stop()

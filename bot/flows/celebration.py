@@ -28,6 +28,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.flows.questions import answers_nothing, leave_button, leave_option
 from bot.flows.relay import from_carer_params, reply_button
 from bot.timing import after_staff_day
 
@@ -41,8 +42,9 @@ def begin(ctx: Context) -> Transition:
     children = ctx.carer.children
     if len(children) == 1:
         return _ask(children[0])
-    choices = tuple(
-        Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children
+    choices = (
+        *(Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children),
+        leave_option(),
     )
     return Transition(NAME, {"step": "child"}, (Reply(Text("wow.which_child"), choices),))
 
@@ -57,8 +59,11 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         if isinstance(event, ChoiceMade) and event.key in by_id:
             return _ask(by_id[event.key])
         return Transition(None, {}, passthrough=True)
-    if state.get("step") == "write" and isinstance(event, TextReceived) and event.text.strip():
+    if state.get("step") == "write" and isinstance(event, TextReceived):
         child = by_id.get(str(state.get("child")))
+        if child is not None and answers_nothing(event.text):
+            # "ok", "?" or a bare number is not good news: ask again rather than pass it on.
+            return Transition(NAME, state, (Reply(Text("wow.ask_again"), (leave_button(),)),))
         if child is not None:
             return end(*_share(event.text.strip(), child, ctx), *_thank_later(child, ctx, now))
     return Transition(None, {}, passthrough=True)
@@ -81,7 +86,8 @@ def _thank_later(child: ChildLink, ctx: Context, now: datetime) -> tuple[Effect,
 
 def _ask(child: ChildLink) -> Transition:
     text = Text("wow.ask", {"child": child.first_name})
-    return Transition(NAME, {"step": "write", "child": child.child_id}, (Reply(text),))
+    question = Reply(text, (leave_button(),))
+    return Transition(NAME, {"step": "write", "child": child.child_id}, (question,))
 
 
 def _share(message: str, child: ChildLink, ctx: Context) -> tuple[Effect, ...]:

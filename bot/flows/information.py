@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.domain import ChildLink, Choice, Text, Weekdays
 from bot.flows import celebration, daily_update, preferences
 from bot.flows.base import ChoiceMade, Context, Event, Reply, State, Transition
+from bot.flows.questions import leave_option
 
 NAME = "information"
 TOPICS = ("key_person", "important", "policies", "concerns", "hours")
@@ -25,7 +26,7 @@ def menu(ctx: Context) -> Transition:
     """Offer the information topics, and what the reader can start from here."""
     actions = STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
     choices = tuple(Choice(key, Text(f"info.choice.{key}")) for key in (*TOPICS, *actions))
-    return Transition(NAME, {}, (Reply(Text("info.menu"), choices),))
+    return Transition(NAME, {}, (Reply(Text("info.menu"), (*choices, leave_option())),))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:

@@ -24,6 +24,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.flows.questions import leave_option
 from bot.timing import UPDATE_MODES
 
 NAME = "preferences"
@@ -35,7 +36,8 @@ WEEKLY_DAY = 4  # Friday
 def begin(ctx: Context) -> Transition:
     """Offer the update modes."""
     choices = tuple(Choice(mode, Text(f"settings.mode_{mode}")) for mode in UPDATE_MODES)
-    return Transition(NAME, {"step": "mode"}, (Reply(Text("settings.menu"), choices),))
+    question = Reply(Text("settings.menu"), (*choices, leave_option()))
+    return Transition(NAME, {"step": "mode"}, (question,))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
@@ -47,7 +49,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             return _done(event.key, None)
         if event.key in UPDATE_MODES:
             choices = tuple(Choice(t, Text("label.raw", {"text": t})) for t in TIMES)
-            question = Reply(Text("settings.when"), choices)
+            question = Reply(Text("settings.when"), (*choices, leave_option()))
             return Transition(NAME, {"step": "time", "mode": event.key}, (question,))
     if state.get("step") == "time":
         typed = event.key if isinstance(event, ChoiceMade) else event.text

@@ -32,6 +32,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.flows.questions import answers_nothing, leave_button, leave_option
 from bot.i18n import normalise_answer
 
 NAME = "relay"
@@ -55,7 +56,7 @@ def compose(ctx: Context) -> Transition:
     return Transition(
         NAME,
         {"step": "compose", "thread": asdict(thread)},
-        (Reply(Text("relay.staff_compose", _thread_params(thread))),),
+        (Reply(Text("relay.staff_compose", _thread_params(thread)), (leave_button(),)),),
     )
 
 
@@ -80,8 +81,10 @@ def from_staff(text: str, ctx: Context) -> Transition:
         return _checked(body, ctx.named_thread, ctx)
     if not ctx.recent_threads:
         return end(Reply(Text("relay.staff_no_threads")))
-    choices = tuple(
-        Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in ctx.recent_threads
+    threads = ctx.recent_threads
+    choices = (
+        *(Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in threads),
+        leave_option(),
     )
     state = {
         "step": "which_thread",
@@ -100,6 +103,8 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             if chosen:
                 return end(*_deliver(state["text"], tuple(chosen), ctx, now))
         extra = event.text if isinstance(event, TextReceived) else ""
+        if answers_nothing(extra):
+            extra = ""  # "ok" or "?" answers nothing: the question is asked again, unchanged
         return _ask_which_child(f"{state['text']}\n{extra}".strip(), ctx.carer.children)
     if state.get("step") == "which_thread" and ctx.staff is not None:
         if isinstance(event, ChoiceMade):
@@ -149,6 +154,7 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
 def _ask_which_child(text: str, children: tuple[ChildLink, ...]) -> Transition:
     choices = [Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children]
     choices.append(Choice("all", Text("relay.choice_all")))
+    choices.append(leave_option())
     return Transition(
         NAME,
         {"step": "which_child", "text": text},

@@ -206,7 +206,7 @@ def test_good_news_with_two_children_asks_which(profile):
 def test_a_carer_chooses_each_update_mode(profile, answers, effect):
     ctx = Context(profile, carer=carer())
     t = start.run(None, {}, TextReceived("SETTINGS", ctx), NOW)
-    assert offered(t) == ["instant", "evening", "weekly", "essentials"]
+    assert offered(t) == ["instant", "evening", "weekly", "essentials", "not_now"]
     for answer in answers:
         event = (
             ChoiceMade(answer, ctx)

@@ -87,7 +87,7 @@ def test_two_children_with_different_key_persons_asks_which_child(profile):
     assert (t.flow, t.state) == ("relay", {"step": "which_child", "text": "He has a cough"})
     (question,) = t.effects
     assert isinstance(question, Reply)
-    assert [c.key for c in question.choices] == ["1", "2", "all"]
+    assert [c.key for c in question.choices] == ["1", "2", "all", "not_now"]
 
     chosen = relay.step(t.state, ChoiceMade("2", ctx), IN_HOURS)
     assert chosen.flow is None
@@ -174,7 +174,7 @@ def test_staff_text_without_code_asks_which_conversation_then_sends(profile):
     t = start.run(None, {}, TextReceived("She had a lovely day", ctx), IN_HOURS)
     assert t.flow == "relay" and t.state["step"] == "which_thread"
     (question,) = t.effects
-    assert [c.key for c in question.choices] == ["K7Q", "B2C"]
+    assert [c.key for c in question.choices] == ["K7Q", "B2C", "not_now"]
     assert question.choices[0] == Choice(
         "K7Q",
         Text(
