@@ -387,3 +387,18 @@ async def test_info_with_a_question_mark_after_the_good_news_question_opens_the_
     async with kp.db.reading() as repos:
         assert await repos.outbox.for_address("sms", TOM) == []
     await kp.stop()
+
+
+async def test_good_news_from_a_carer_who_may_not_be_told_is_flagged_and_names_nobody(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, DAN, "Hi")
+    (ask,) = await say(kp, DAN, "WOW")
+    assert "Amelia" not in ask.body
+    rows = await say(kp, DAN, "She counted to ten at home!")
+    (to_tom,) = [r for r in rows if r.address == TOM]
+    (thanks,) = [r for r in rows if r.address == DAN]
+    assert "NOT" in to_tom.body and "#" not in to_tom.body and to_tom.choices == []
+    assert "Amelia" not in thanks.body and "Tom" not in thanks.body
+    (menu,) = await say(kp, DAN, "SETTINGS")
+    assert "updates" not in menu.body and all("update" not in c["label"] for c in menu.choices)
+    await kp.stop()

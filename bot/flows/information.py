@@ -24,7 +24,12 @@ STAFF_ACTIONS = ("update",)
 
 def menu(ctx: Context) -> Transition:
     """Offer the information topics, and what the reader can start from here."""
-    actions = STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
+    actions: tuple[str, ...] = (
+        STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
+    )
+    if not gets_updates(ctx):
+        # Update settings are for carers who get updates, never for one who may not be told.
+        actions = tuple(a for a in actions if a != "settings")
     choices = tuple(Choice(key, Text(f"info.choice.{key}")) for key in (*TOPICS, *actions))
     return Transition(NAME, {}, (Reply(Text("info.menu"), (*choices, leave_option())),))
 
@@ -36,13 +41,18 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     if event.key == "wow" and ctx.carer is not None:
         return celebration.begin(ctx)
-    if event.key == "settings" and ctx.carer is not None:
+    if event.key == "settings" and gets_updates(ctx):
         return preferences.begin(ctx)
     if event.key == "update" and ctx.staff is not None:
         return daily_update.begin("update", ctx)
     if event.key not in TOPICS:
         return Transition(None, {}, passthrough=True)
     return Transition(None, {}, (Reply(answer(event.key, ctx)),))
+
+
+def gets_updates(ctx: Context) -> bool:
+    """Whether the sender is a carer told about at least one child (and so gets updates)."""
+    return ctx.carer is not None and any(c.receives_information for c in ctx.carer.children)
 
 
 def answer(topic: str, ctx: Context) -> Text:

@@ -36,6 +36,7 @@ from bot.flows.questions import answers_nothing, leave_button, leave_option
 from bot.i18n import normalise_answer
 
 NAME = "relay"
+OTHER = "other"  # the answer to "which child?" for children a carer may not be told about
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
 REPLY_ACTION = "reply:"  # a Reply button's key: "reply:" + the thread's code
 
@@ -64,9 +65,31 @@ def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
     """Relay a carer's free text, asking first which child it is about when that matters."""
     assert ctx.carer is not None
     children = ctx.carer.children
-    if len({c.key_person_id for c in children}) > 1:
+    if len({c.key_person_id for c in children}) > 1 and len(which_children(children)) > 1:
         return _ask_which_child(text, children)
     return end(*_deliver(text, children, ctx, now))
+
+
+def which_children(children: tuple[ChildLink, ...]) -> dict[str, tuple[ChildLink, ...]]:
+    """The answers a carer can give to "which child?": each child they may be told about, by
+    id, and one answer (OTHER) for all those they may not, who are never named to them."""
+    answers: dict[str, tuple[ChildLink, ...]] = {
+        str(c.child_id): (c,) for c in children if c.receives_information
+    }
+    unnamed = tuple(c for c in children if not c.receives_information)
+    if unnamed:
+        answers[OTHER] = unnamed
+    return answers
+
+
+def child_choices(children: tuple[ChildLink, ...]) -> list[Choice]:
+    """One choice per answer to "which child?": the child's name, or "Another child"."""
+    return [
+        Choice(key, Text("relay.choice_other"))
+        if key == OTHER
+        else Choice(key, Text("label.raw", {"text": chosen[0].first_name}))
+        for key, chosen in which_children(children).items()
+    ]
 
 
 def from_staff(text: str, ctx: Context) -> Transition:
@@ -99,9 +122,10 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     if state.get("step") == "which_child" and ctx.carer is not None:
         if isinstance(event, ChoiceMade):
-            chosen = [c for c in ctx.carer.children if event.key in ("all", str(c.child_id))]
+            children = ctx.carer.children
+            chosen = children if event.key == "all" else which_children(children).get(event.key)
             if chosen:
-                return end(*_deliver(state["text"], tuple(chosen), ctx, now))
+                return end(*_deliver(state["text"], chosen, ctx, now))
         extra = event.text if isinstance(event, TextReceived) else ""
         if answers_nothing(extra):
             extra = ""  # "ok" or "?" answers nothing: the question is asked again, unchanged
@@ -152,7 +176,7 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
 
 
 def _ask_which_child(text: str, children: tuple[ChildLink, ...]) -> Transition:
-    choices = [Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children]
+    choices = child_choices(children)
     choices.append(Choice("all", Text("relay.choice_all")))
     choices.append(leave_option())
     return Transition(
@@ -171,11 +195,14 @@ def _deliver(
     for child in children:
         code = ctx.threads[child.child_id]
         params = from_carer_params(child, carer, code, text)
-        key = "relay.to_staff" if child.receives_information else "relay.to_staff_no_info"
+        informed = child.receives_information
+        key = "relay.to_staff" if informed else "relay.to_staff_no_info"
+        # No Reply button where no answer about the child may be sent to this carer.
+        answer = (reply_button(code),) if informed else ()
         recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
         effects.append(OpenThread(carer.id, child.child_id, code))
         effects.extend(
-            NotifyStaff(staff_id, Text(key, params), choices=(reply_button(code),), thread=code)
+            NotifyStaff(staff_id, Text(key, params), choices=answer, thread=code)
             for staff_id in recipients
         )
         effects.append(

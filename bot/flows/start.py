@@ -153,9 +153,10 @@ def begin(event: Event, now: datetime) -> Transition:
         chosen = daily_update.begin("celebration", ctx)
     elif word in WOW_WORDS and ctx.carer is not None:
         chosen = celebration.begin(ctx)
-    elif word in SETTINGS_WORDS and ctx.carer is not None:
+    elif word in SETTINGS_WORDS and information.gets_updates(ctx):
         chosen = preferences.begin(ctx)
-    elif word in INFO_WORDS:
+    elif word in INFO_WORDS or (word in SETTINGS_WORDS and ctx.carer is not None):
+        # A carer who gets no updates has no update settings: the menu answers instead.
         chosen = information.menu(ctx)
     elif greeting and (not word or word in GREETINGS):
         return Transition(None, {}, greeting)
