@@ -25,6 +25,7 @@ from bot.flows.questions import LEAVE
 from bot.i18n import Catalogs
 from bot.news import NewsDelivery
 from bot.records import Origin, record
+from bot.splitting import sms_rows
 from bot.storage.sqlite import Repos, iso
 from bot.storage.sqlite_messages import NewOutbox
 from bot.storage.sqlite_people import ContactRow
@@ -68,7 +69,9 @@ class Effects:
                 rows = await self._one(repos, sender, effect, stamp, numbers)
             outbox.extend(rows)
             if isinstance(effect, Reply | PreviewNews) and effect.choices and rows:
-                offered = [RenderedChoice.from_dict(c) for c in rows[0].choices]
+                # A long question is sent in parts; its options ride on the last one.
+                asked = next((r.choices for r in reversed(rows) if r.choices), [])
+                offered = [RenderedChoice.from_dict(c) for c in asked]
         if outbox:
             await repos.outbox.add(outbox, stamp)
         if offered:
@@ -90,7 +93,7 @@ class Effects:
         if isinstance(effect, Reply):
             message = Message(effect.text, effect.choices, effect.priority, numbers=numbers)
             language = effect.language or sender.language
-            return [self._reply(sender, language, message, ignore_stop=effect.ignore_stop)]
+            return self._reply(sender, language, message, ignore_stop=effect.ignore_stop)
         if isinstance(effect, NotifyStaff):
             message = Message(
                 effect.text, effect.choices, effect.priority, essential=True, thread=effect.thread
@@ -110,7 +113,7 @@ class Effects:
         stamp = iso(now)
         if isinstance(effect, PreviewNews):
             text = await self.news.preview(repos, effect)
-            return [self._reply(sender, sender.language, Message(text, effect.choices))]
+            return self._reply(sender, sender.language, Message(text, effect.choices))
         rows: list[NewOutbox] = []
         for carer_id, text, photo, hold in await self.news.share(
             repos, effect, sender.actor, sender.setting_id, now
@@ -196,14 +199,16 @@ class Effects:
             log.warning("no reachable contact for %s %s", kind.value, person_id)
             return []
         return [
-            self._row(c.setting_id, c.channel, c.address, c, language, message) for c in contacts
+            row
+            for c in contacts
+            for row in self._rows(c.setting_id, c.channel, c.address, c, language, message)
         ]
 
     def _reply(
         self, sender: Origin, language: str, message: Message, *, ignore_stop: bool = False
-    ) -> NewOutbox:
+    ) -> list[NewOutbox]:
         """The row answering the sender on the channel they wrote from."""
-        return self._row(
+        return self._rows(
             sender.setting_id,
             sender.channel,
             sender.address,
@@ -213,7 +218,7 @@ class Effects:
             ignore_stop=ignore_stop,
         )
 
-    def _row(
+    def _rows(
         self,
         setting_id: int | None,
         channel: str,
@@ -223,7 +228,8 @@ class Effects:
         message: Message,
         *,
         ignore_stop: bool = False,
-    ) -> NewOutbox:
+    ) -> list[NewOutbox]:
+        """The rows for one message to one address: one, or an SMS too long for one in parts."""
         choices = [
             RenderedChoice(
                 c.key,
@@ -243,7 +249,7 @@ class Effects:
         if hint is not None:
             # Buttons explain themselves; on SMS a question says how to answer or leave it.
             body = f"{body}\n{self.catalogs.render(Text(hint), language)}"
-        return NewOutbox(
+        row = NewOutbox(
             setting_id=setting_id,
             channel=channel,
             address=address,
@@ -258,6 +264,7 @@ class Effects:
             photo=message.photo,
             not_before=message.not_before,
         )
+        return sms_rows(row)
 
 
 def _sms_hint(choices: tuple[Choice, ...]) -> str | None:

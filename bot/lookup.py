@@ -93,12 +93,18 @@ class Lookup:
         fallback: tuple[int, ...] = ()
         if any(child.key_person_id is None for child in carer.children):
             fallback = tuple(await repos.people.staff_with_role(contact.setting_id, "manager"))
+        # A family is told a message reached their key person only when it can reach them.
+        key_people = {c.key_person_id for c in carer.children if c.key_person_id is not None}
+        unreachable = frozenset(
+            [k for k in key_people if not (await repos.links.route(PersonKind.STAFF, k)).contacts]
+        )
         return Context(
             setting=self.profile,
             carer=carer,
             newly_linked=not contact.linked,
             threads=threads,
             fallback_staff=fallback,
+            unreachable_staff=unreachable,
         )
 
     async def _staff_context(

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.domain import Address, Channel, Outbound, PersonKind, Priority, RenderedChoice
 from bot.errors import SendError
 from bot.handlers.base import Sender
+from bot.splitting import sms_rows
 from bot.storage.sqlite import Database, Repos, from_iso, iso
 from bot.storage.sqlite_messages import NewOutbox, OutboxRow
 
@@ -200,24 +201,23 @@ class Dispatcher:
             return
         route = await repos.links.route(PersonKind(row.person_kind), row.person_id)
         others = [c for c in route.contacts if c.channel != row.channel]
-        await repos.outbox.add(
-            [
-                NewOutbox(
-                    setting_id=c.setting_id,
-                    channel=c.channel,
-                    address=c.address,
-                    person_kind=row.person_kind,
-                    person_id=row.person_id,
-                    priority=row.priority,
-                    body=row.body,
-                    choices=row.choices,
-                    essential=True,
-                    thread=row.thread,
-                )
-                for c in others
-            ],
-            now,
-        )
+        again = [
+            NewOutbox(
+                setting_id=c.setting_id,
+                channel=c.channel,
+                address=c.address,
+                person_kind=row.person_kind,
+                person_id=row.person_id,
+                priority=row.priority,
+                body=row.body,
+                choices=row.choices,
+                essential=True,
+                thread=row.thread,
+            )
+            for c in others
+        ]
+        # A Telegram message can be longer than one SMS body: it goes in marked parts.
+        await repos.outbox.add([part for new in again for part in sms_rows(new)], now)
         await repos.audit.record(
             row.setting_id,
             "system",

@@ -402,3 +402,31 @@ async def test_good_news_from_a_carer_who_may_not_be_told_is_flagged_and_names_n
     (menu,) = await say(kp, DAN, "SETTINGS")
     assert "updates" not in menu.body and all("update" not in c["label"] for c in menu.choices)
     await kp.stop()
+
+
+async def test_a_long_message_reaches_the_key_person_whole_in_marked_parts(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    words = " ".join(f"word{n}" for n in range(300))  # 1,789 characters, more than one SMS body
+    rows = await say(kp, LAURA, words)
+    to_tom = [r for r in rows if r.address == TOM]
+    assert len(to_tom) == 2
+    assert [r.body[:6] for r in to_tom] == ["(1/2) ", "(2/2) "]
+    assert all(len(sms_text(r)) <= 1600 for r in to_tom)
+    joined = " ".join(r.body[6:] for r in to_tom)
+    assert all(f"word{n}" in joined.split() for n in range(300))
+    await kp.stop()
+
+
+async def test_the_family_is_told_it_reached_the_key_person_only_when_it_can(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, MAREK, "Hi")
+    await say(kp, MAREK, "Leo is tired today")
+    rows = await say(kp, MAREK, "2")  # Leo: key person Grace has no phone; the manager gets it
+    (receipt,) = [r for r in rows if r.address == MAREK]
+    assert "Grace" not in receipt.body and "nasz zespół" in receipt.body
+    await say(kp, MAREK, "Both had a cough")
+    rows = await say(kp, MAREK, "3")  # all of them
+    (receipt,) = [r for r in rows if r.address == MAREK]
+    assert "Anna Kowalska" in receipt.body and "Grace" not in receipt.body
+    await kp.stop()

@@ -150,3 +150,27 @@ async def test_numbered_options_say_how_to_answer_on_sms_only(tmp_path):
     *_, by_sms = await say(kp, LAURA, "INFO")  # a welcome first: SMS was not used before
     assert by_sms.channel == "sms" and by_sms.body.endswith("Reply with a number.")
     await kp.db.close()
+
+
+async def test_a_long_telegram_message_falls_back_to_sms_in_marked_parts(tmp_path):
+    from bot.effects import Origin
+
+    kp, _, telegram = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    async with kp.db.reading() as repos:
+        laura = await repos.people.contact("sms", LAURA)
+    long = Text("label.raw", {"text": "She had a lovely day in the garden. " * 100})  # 3,600
+    notice = NotifyCarer(laura.person_id, long, None, essential=True)
+    async with kp.db.transaction() as repos:
+        origin = Origin("sms", "system", kp.setting_id, None, "en")
+        await kp.router.effects.apply(repos, origin, Transition(None, {}, (notice,)), kp.clock())
+        claimed = await repos.outbox.claim_due("telegram", "9999", 100)
+    (row,) = [r for r in claimed if r.essential]
+    assert len(row.body) > 3000  # one Telegram message: the channel splits it at 4,096 itself
+    telegram.failures.append(SendError("blocked", retryable=False, code="403", unreachable=True))
+    await kp.dispatcher.send_one(telegram, row)
+    async with kp.db.reading() as repos:
+        to_sms = await repos.outbox.for_address("sms", LAURA)
+    assert [r.body[:6] for r in to_sms] == ["(1/3) ", "(2/3) ", "(3/3) "]
+    assert all(len(r.body) <= 1600 and r.essential for r in to_sms)
+    await kp.db.close()

@@ -56,6 +56,7 @@ class Context:
     recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
     covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
     fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person
+    unreachable_staff: frozenset[int] = frozenset()  # key persons with no phone or chat to reach
     channel: str = "sms"  # the channel the sender wrote on
     link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
     invite_id: int | None = None  # the valid invite that named them, if that is how

@@ -28,8 +28,15 @@ from bot.flows.base import (
     Transition,
     end,
 )
-from bot.flows.questions import answers_nothing, leave_button, leave_option
-from bot.flows.relay import OTHER, child_choices, from_carer_params, reply_button, which_children
+from bot.flows.questions import (
+    OTHER,
+    answers_nothing,
+    child_choices,
+    leave_button,
+    leave_option,
+    which_children,
+)
+from bot.flows.relay import from_carer_params, reached, reply_button
 from bot.timing import after_staff_day
 
 NAME = "celebration"
@@ -116,14 +123,16 @@ def _share(message: str, children: tuple[ChildLink, ...], ctx: Context) -> tuple
             *(NotifyStaff(s, Text(key, params), choices=answer, thread=code) for s in recipients),
             RecordAudit("wow.from_home", f"child:{child.child_id}", {"code": code}),
         ]
-    return (*effects, Reply(_thanks(children)))
+    return (*effects, Reply(_thanks(children, ctx)))
 
 
-def _thanks(children: tuple[ChildLink, ...]) -> Text:
-    """The thank-you, naming the child and their key person only to a carer told about them."""
+def _thanks(children: tuple[ChildLink, ...], ctx: Context) -> Text:
+    """The thank-you, naming the child and their key person only to a carer told about them,
+    and the key person only when the news truly reaches them."""
     child = children[0]
     if len(children) > 1 or not child.receives_information:
         return Text("wow.thanks_plain")
-    if child.key_person_name:
-        return Text("wow.thanks", {"child": child.first_name, "key_person": child.key_person_name})
+    key_person = reached(child, ctx)
+    if key_person:
+        return Text("wow.thanks", {"child": child.first_name, "key_person": key_person})
     return Text("wow.thanks_team", {"child": child.first_name})

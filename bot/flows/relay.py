@@ -32,11 +32,16 @@ from bot.flows.base import (
     Transition,
     end,
 )
-from bot.flows.questions import answers_nothing, leave_button, leave_option
+from bot.flows.questions import (
+    answers_nothing,
+    child_choices,
+    leave_button,
+    leave_option,
+    which_children,
+)
 from bot.i18n import normalise_answer
 
 NAME = "relay"
-OTHER = "other"  # the answer to "which child?" for children a carer may not be told about
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
 REPLY_ACTION = "reply:"  # a Reply button's key: "reply:" + the thread's code
 
@@ -68,28 +73,6 @@ def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
     if len({c.key_person_id for c in children}) > 1 and len(which_children(children)) > 1:
         return _ask_which_child(text, children)
     return end(*_deliver(text, children, ctx, now))
-
-
-def which_children(children: tuple[ChildLink, ...]) -> dict[str, tuple[ChildLink, ...]]:
-    """The answers a carer can give to "which child?": each child they may be told about, by
-    id, and one answer (OTHER) for all those they may not, who are never named to them."""
-    answers: dict[str, tuple[ChildLink, ...]] = {
-        str(c.child_id): (c,) for c in children if c.receives_information
-    }
-    unnamed = tuple(c for c in children if not c.receives_information)
-    if unnamed:
-        answers[OTHER] = unnamed
-    return answers
-
-
-def child_choices(children: tuple[ChildLink, ...]) -> list[Choice]:
-    """One choice per answer to "which child?": the child's name, or "Another child"."""
-    return [
-        Choice(key, Text("relay.choice_other"))
-        if key == OTHER
-        else Choice(key, Text("label.raw", {"text": chosen[0].first_name}))
-        for key, chosen in which_children(children).items()
-    ]
 
 
 def from_staff(text: str, ctx: Context) -> Transition:
@@ -214,11 +197,20 @@ def _deliver(
     return tuple(effects)
 
 
+def reached(child: ChildLink, ctx: Context) -> str | None:
+    """The key person a carer may be told their message reached, if it truly reaches them."""
+    if not child.receives_information or child.key_person_id in ctx.unreachable_staff:
+        return None
+    return child.key_person_name
+
+
 def _receipt(children: tuple[ChildLink, ...], ctx: Context, now: datetime) -> Text:
-    names = sorted(
-        {c.key_person_name for c in children if c.key_person_name and c.receives_information}
-    )
-    to = Text("relay.to_names", {"names": tuple(names)}) if names else Text("relay.to_team")
+    named = [reached(c, ctx) for c in children]
+    names = sorted({n for n in named if n})
+    # What went to the managers, or to a key person this carer may not be told of, went to
+    # "the team": never a name that is not true.
+    team = (Text("relay.to_team"),) if None in named else ()
+    to = Text("relay.to_names", {"names": (*names, *team)}) if names else Text("relay.to_team")
     setting = ctx.setting
     if setting is None:
         return Text("relay.sent", {"to": to})

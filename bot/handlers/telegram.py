@@ -25,6 +25,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.domain import Channel, ChoiceStyle, Inbound, InboundKind, RenderedChoice
 from bot.handlers.sms import keyword_kind
+from bot.splitting import split_at_breaks
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,6 @@ ReplyMarkup: TypeAlias = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeybo
 
 # "/name", "/name@SomeBot", then arguments; Telegram's command names are letters, digits and "_".
 COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?", re.DOTALL)
-# A sentence end: the punctuation (Latin, Arabic, Urdu, Devanagari/Bengali, CJK), closing quotes
-# or brackets, then whitespace. Polish, Romanian, Spanish… use the same ". ", "! ", "? ".
-SENTENCE_END = re.compile(r"[.!?…؟۔।。！？][\"'”’»)\]]*(?=\s)")
 MALFORMED = (TypeError, KeyError, ValueError, AttributeError)
 
 
@@ -209,46 +207,7 @@ def _from_membership(change: ChatMemberUpdated, external_id: str, now: datetime)
 
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Split text into parts of at most `limit` characters at the most natural break available."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        if not rest[:limit].strip():
-            rest = rest.lstrip()  # a run of blanks longer than a message: nothing to send
-            continue
-        end, start = _cut(rest, limit)
-        parts.append(rest[:end].rstrip())
-        rest = rest[start:].lstrip()
-    if rest.strip():
-        parts.append(rest)
-    return parts
-
-
-def _cut(text: str, limit: int) -> tuple[int, int]:
-    """Where the first part ends and the rest begins: the text between is only whitespace."""
-    # A break in the first half of the window would leave a stub of a message, so each kind of
-    # break is first looked for in the second half; only then anywhere.
-    for earliest in (limit // 2, 1):
-        found = _break(text, limit, max(1, earliest))
-        if found is not None:
-            return found
-    return limit, limit  # one unbroken word longer than a message
-
-
-def _break(text: str, limit: int, earliest: int) -> tuple[int, int] | None:
-    """The last paragraph, line, sentence or word break ending a part of `earliest`..`limit`."""
-    for separator in ("\n\n", "\n"):
-        at = text.rfind(separator, earliest, limit + len(separator))
-        if at >= earliest and text[:at].strip():
-            return at, at + len(separator)
-    ends = [m.end() for m in SENTENCE_END.finditer(text, earliest - 1, limit + 1)]
-    if ends:
-        return ends[-1], ends[-1]
-    for at in range(limit, earliest - 1, -1):
-        if text[at].isspace() and text[:at].strip():
-            return at, at
-    return None
+    return split_at_breaks(text, limit)
 
 
 def render_telegram(body: str, choices: Sequence[RenderedChoice]) -> list[tuple[str, ReplyMarkup]]:

@@ -10,7 +10,7 @@ import pytest
 from bot.domain import Choice, Text
 from bot.flows import celebration, information, relay, start
 from bot.flows.base import ChoiceMade, Context, NotifyStaff, RecordNews, Reply, TextReceived
-from bot.flows.questions import LEAVE
+from bot.flows.questions import LEAVE, OTHER
 from tests.conftest import carer, child
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -108,9 +108,9 @@ def test_a_carer_told_about_one_child_but_not_another_never_sees_the_others_name
     ctx = craig(profile, NOAH, JAN)
     asked = relay.from_carer("Running late", ctx, NOW)
     (question,) = [e for e in asked.effects if isinstance(e, Reply)]
-    assert [c.key for c in question.choices] == ["8", relay.OTHER, "all", LEAVE]
+    assert [c.key for c in question.choices] == ["8", OTHER, "all", LEAVE]
     assert question.choices[1].label == Text("relay.choice_other")
-    other = relay.step(asked.state, ChoiceMade(relay.OTHER, ctx), NOW)
+    other = relay.step(asked.state, ChoiceMade(OTHER, ctx), NOW)
     (note,) = [e for e in other.effects if isinstance(e, NotifyStaff)]
     assert (note.staff_id, note.text.key) == (10, "relay.to_staff_no_info")
     jan = relay.step(asked.state, ChoiceMade("8", ctx), NOW)

@@ -199,3 +199,24 @@ def test_audit_entries_name_ids_only(profile):
     t = relay.from_carer("private words", ctx, IN_HOURS)
     audit = [e for e in t.effects if isinstance(e, RecordAudit)]
     assert audit and all("private" not in str(a) for a in audit)
+
+
+def test_the_receipt_names_a_key_person_only_when_the_message_can_reach_them(profile):
+    ctx = Context(profile, carer=carer(), threads={1: "K7Q"}, unreachable_staff=frozenset({10}))
+    t = relay.from_carer("Is she asleep?", ctx, IN_HOURS)
+    receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
+    assert receipt.text.params["to"] == Text("relay.to_team")
+    kids = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))
+    both = Context(profile, carer=carer(*kids), threads={1: "A", 2: "B"}, unreachable_staff={11})
+    t = relay.step({"step": "which_child", "text": "Hi"}, ChoiceMade("all", both), IN_HOURS)
+    receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
+    assert receipt.text.params["to"] == Text(
+        "relay.to_names", {"names": ("Anna", Text("relay.to_team"))}
+    )
+
+
+def test_good_news_thanks_name_the_key_person_only_when_it_reaches_them(profile):
+    ctx = Context(profile, carer=carer(), threads={1: "K7Q"}, unreachable_staff=frozenset({10}))
+    asked = start.run(None, {}, TextReceived("WOW", ctx), IN_HOURS)
+    done = start.run(asked.flow, asked.state, TextReceived("She hopped!", ctx), IN_HOURS)
+    assert [e.text.key for e in done.effects if isinstance(e, Reply)] == ["wow.thanks_team"]
