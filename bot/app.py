@@ -94,9 +94,10 @@ async def build(
     senders: Mapping[Channel, Sender],
     clock: Callable[[], datetime] = utcnow,
     telegram: TelegramChannel | None = None,
+    profile: SettingProfile | None = None,
 ) -> Keyperson:
-    """Wire a Keyperson from its settings and the channels it sends on."""
-    profile = load_profile(settings.setting_file)
+    """Wire a Keyperson from its settings (and setting file, unless `profile` is given)."""
+    profile = profile or load_profile(settings.setting_file)
     db, setting_id = await open_database(settings, profile)
     catalogs = Catalogs.load()
     if telegram is not None:

@@ -95,8 +95,14 @@ class Effects:
             language = effect.language or sender.language
             return self._reply(sender, language, message, ignore_stop=effect.ignore_stop)
         if isinstance(effect, NotifyStaff):
+            held = iso(effect.not_before) if effect.not_before is not None else None
             message = Message(
-                effect.text, effect.choices, effect.priority, essential=True, thread=effect.thread
+                effect.text,
+                effect.choices,
+                effect.priority,
+                essential=True,
+                thread=effect.thread,
+                not_before=held,
             )
             return await self.deliver(
                 repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp

@@ -13,7 +13,7 @@ from bot.effects import STAFF_LANGUAGE, Origin
 from bot.flows.base import Context, Words
 from bot.flows.relay import REPLY_ACTION
 from bot.phones import normalise_phone
-from bot.storage.sqlite import Repos, iso
+from bot.storage.sqlite import Repos, from_iso, iso
 from bot.storage.sqlite_people import ContactRow
 
 # Reply codes avoid letters and digits that are easy to confuse on a small screen.
@@ -98,6 +98,7 @@ class Lookup:
         unreachable = frozenset(
             [k for k in key_people if not (await repos.links.route(PersonKind.STAFF, k)).contacts]
         )
+        acknowledged = await repos.threads.acknowledgement(carer.id)
         return Context(
             setting=self.profile,
             carer=carer,
@@ -105,6 +106,7 @@ class Lookup:
             threads=threads,
             fallback_staff=fallback,
             unreachable_staff=unreachable,
+            acknowledged=(acknowledged[0], from_iso(acknowledged[1])) if acknowledged else None,
         )
 
     async def _staff_context(

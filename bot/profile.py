@@ -43,8 +43,10 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         ("reminders", "review_days_before workshop_days_before time"),
         ("retention", "message_days"),
         ("updates", "no_update_days keeping_in_touch_day keeping_in_touch_time"),
+        ("out_of_hours", "messages urgent"),
     )
 }
+PASS_ON = ("at_once", "staff_hours")  # how what families send outside staff hours reaches staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,19 @@ class Hours:
         raise AssertionError("unreachable: some opening day falls within a week")
 
 
+@dataclass(frozen=True, slots=True)
+class OutOfHours:
+    """When what families send outside staff hours reaches staff phones, by kind of message:
+    "at_once", or "staff_hours" (held until staff hours start)."""
+
+    messages: str = "staff_hours"  # messages, replies and good news from home
+    urgent: str = "at_once"  # concerns a family marks urgent
+
+    def holds(self, kind: str = "messages") -> bool:
+        """Whether messages of this kind wait for staff hours."""
+        return bool(getattr(self, kind) == "staff_hours")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SettingProfile:
     """The early years setting itself: who it is, where, its hours and its rules."""
@@ -138,6 +153,7 @@ class SettingProfile:
     no_update_days: int = 3
     keeping_in_touch_day: int = 0  # Monday
     keeping_in_touch_time: time = time(9, 0)
+    out_of_hours: OutOfHours = OutOfHours()
 
 
 def load_profile(path: Path) -> SettingProfile:
@@ -169,6 +185,10 @@ def load_profile(path: Path) -> SettingProfile:
         no_update_days=toml.positive("updates.no_update_days", 3),
         keeping_in_touch_day=toml.weekday("updates.keeping_in_touch_day", "mon"),
         keeping_in_touch_time=toml.clock("updates.keeping_in_touch_time", "09:00"),
+        out_of_hours=OutOfHours(
+            messages=toml.one_of("out_of_hours.messages", "staff_hours", PASS_ON),
+            urgent=toml.one_of("out_of_hours.urgent", "at_once", PASS_ON),
+        ),
     )
 
 
@@ -239,6 +259,13 @@ class _Toml:
         value = self.text(key, default)
         if regex.fullmatch(value) is None:
             raise self.fail(key, f"{rule}, got {show_value(value)}")
+        return value
+
+    def one_of(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(key, default)
+        if value not in allowed:
+            choices = " or ".join(f'"{a}"' for a in allowed)
+            raise self.fail(key, f"must be {choices}, got {show_value(value)}")
         return value
 
     def country(self, key: str) -> str:

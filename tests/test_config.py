@@ -579,3 +579,26 @@ def test_setting_staff_hours_open_and_next_open() -> None:
     staff = load_profile(EXAMPLE).staff
     assert staff.is_open(datetime(2025, 3, 7, 17, 0))
     assert staff.next_open(datetime(2025, 3, 7, 17, 45)) == datetime(2025, 3, 10, 8, 0)
+
+
+def test_out_of_hours_messages_wait_for_staff_hours_by_default(tmp_path: Path) -> None:
+    held = load_profile(write(tmp_path, MINIMAL)).out_of_hours
+    assert (held.messages, held.urgent) == ("staff_hours", "at_once")
+    assert held.holds("messages") and not held.holds("urgent")
+    text = MINIMAL + '\n[out_of_hours]\nmessages = "at_once"\nurgent = "staff_hours"\n'
+    chosen = load_profile(write(tmp_path, text)).out_of_hours
+    assert not chosen.holds("messages") and chosen.holds("urgent")
+    assert load_profile(EXAMPLE).out_of_hours == held
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('messages = "later"', 'out_of_hours.messages: must be "at_once" or "staff_hours"'),
+        ("urgent = true", "out_of_hours.urgent: must be text in quotes"),
+        ('message = "at_once"', "out_of_hours.message: unknown key; expected one of messages"),
+    ],
+)
+def test_out_of_hours_values_are_checked(tmp_path: Path, line: str, expected: str) -> None:
+    message = profile_error(tmp_path, f"{MINIMAL}\n[out_of_hours]\n{line}\n")
+    assert message.startswith(f"setting.toml: {expected}")

@@ -430,3 +430,33 @@ async def test_the_family_is_told_it_reached_the_key_person_only_when_it_can(tmp
     (receipt,) = [r for r in rows if r.address == MAREK]
     assert "Anna Kowalska" in receipt.body and "Grace" not in receipt.body
     await kp.stop()
+
+
+async def test_several_messages_in_a_row_are_acknowledged_once_until_staff_answer(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    first = await say(kp, LAURA, "Amelia was up in the night")
+    assert [r.address for r in first] == [TOM, LAURA]
+    for more in ("She may be tired", "She had Calpol at 6"):
+        assert [r.address for r in await say(kp, LAURA, more)] == [TOM]  # passed on, no receipt
+    code = next(w for w in first[0].body.split() if w.startswith("#"))
+    await say(kp, TOM, "hi")
+    await say(kp, TOM, f"{code} Thank you, we will keep an eye on her")
+    again = await say(kp, LAURA, "Thanks Tom")
+    assert [r.address for r in again] == [TOM, LAURA]
+    await kp.stop()
+
+
+async def test_out_of_hours_messages_reach_staff_phones_when_staff_hours_start(tmp_path):
+    clock = Clock(datetime(2026, 11, 27, 19, 30, tzinfo=UTC))  # Friday evening
+    kp = await make_keyperson(tmp_path, clock)
+    await say(kp, LAURA, "Hi")
+    _, note = await say(kp, LAURA, "Amelia has chickenpox")
+    assert "Monday" in note.body
+    assert [r.address for r in await say(kp, LAURA, "So she will be off")] == [TOM]  # told once
+    async with kp.db.reading() as repos:
+        rows = await repos.conn.execute_fetchall(
+            "SELECT next_attempt_at FROM outbox WHERE address = ?", (TOM,)
+        )
+    assert {r[0] for r in rows} == {"2026-11-30T08:00:00.000000Z"}
+    await kp.stop()

@@ -36,7 +36,8 @@ from bot.flows.questions import (
     leave_option,
     which_children,
 )
-from bot.flows.relay import from_carer_params, reached, reply_button
+from bot.flows.receipts import held_until, reached
+from bot.flows.relay import from_carer_params, reply_button
 from bot.timing import after_staff_day
 
 NAME = "celebration"
@@ -71,7 +72,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             return Transition(NAME, state, (Reply(Text("wow.ask_again"), (leave_button(),)),))
         if children:
             news = event.text.strip()
-            return end(*_share(news, children, ctx), *_thank_later(children[0], ctx, now))
+            return end(*_share(news, children, ctx, now), *_thank_later(children[0], ctx, now))
     return Transition(None, {}, passthrough=True)
 
 
@@ -104,10 +105,13 @@ def _ask(chosen: int | str, children: tuple[ChildLink, ...]) -> Transition:
     return Transition(NAME, {"step": "write", "child": chosen}, (question,))
 
 
-def _share(message: str, children: tuple[ChildLink, ...], ctx: Context) -> tuple[Effect, ...]:
+def _share(
+    message: str, children: tuple[ChildLink, ...], ctx: Context, now: datetime
+) -> tuple[Effect, ...]:
     carer = ctx.carer
     assert carer is not None
     effects: list[Effect] = []
+    hold = held_until(ctx, now)
     for child in children:
         code = ctx.threads[child.child_id]
         params = from_carer_params(child, carer, code, message)
@@ -120,7 +124,10 @@ def _share(message: str, children: tuple[ChildLink, ...], ctx: Context) -> tuple
         effects += [
             OpenThread(carer.id, child.child_id, code),
             RecordNews(child.child_id, "home", message),
-            *(NotifyStaff(s, Text(key, params), choices=answer, thread=code) for s in recipients),
+            *(
+                NotifyStaff(s, Text(key, params), choices=answer, thread=code, not_before=hold)
+                for s in recipients
+            ),
             RecordAudit("wow.from_home", f"child:{child.child_id}", {"code": code}),
         ]
     return (*effects, Reply(_thanks(children, ctx)))

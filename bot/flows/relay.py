@@ -6,18 +6,19 @@
     staff text, no code ──► which_thread (recent threads) ──choice──► carer gets it
     Reply button / /reply ──► compose (or which_thread first) ──text──► carer gets it
 A Telegram reply to a relayed message names its thread as a typed code does.
-Out of staff hours the carer is told when to expect a reply and whom to call if it is urgent.
+Out of staff hours the carer is told when to expect a reply and whom to call if it is urgent,
+and the message waits for staff hours when the setting says so (receipts.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
+from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, Priority, Text, ThreadInfo
 from bot.flows import wording
 from bot.flows.base import (
+    Acknowledged,
     ChoiceMade,
     Context,
     Effect,
@@ -39,6 +40,7 @@ from bot.flows.questions import (
     leave_option,
     which_children,
 )
+from bot.flows.receipts import acknowledgement, held_until, told_already
 from bot.i18n import normalise_answer
 
 NAME = "relay"
@@ -175,6 +177,7 @@ def _deliver(
     carer = ctx.carer
     assert carer is not None
     effects: list[Effect] = []
+    hold = held_until(ctx, now)
     for child in children:
         code = ctx.threads[child.child_id]
         params = from_carer_params(child, carer, code, text)
@@ -185,7 +188,7 @@ def _deliver(
         recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
         effects.append(OpenThread(carer.id, child.child_id, code))
         effects.extend(
-            NotifyStaff(staff_id, Text(key, params), choices=answer, thread=code)
+            NotifyStaff(staff_id, Text(key, params), choices=answer, thread=code, not_before=hold)
             for staff_id in recipients
         )
         effects.append(
@@ -193,48 +196,10 @@ def _deliver(
                 "relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)}
             )
         )
-    effects.append(Reply(_receipt(children, ctx, now)))
+    receipt, what = acknowledgement(children, ctx, now)
+    if not told_already(what, ctx, now):
+        effects += [Reply(receipt), Acknowledged(carer.id, what)]
     return tuple(effects)
-
-
-def reached(child: ChildLink, ctx: Context) -> str | None:
-    """The key person a carer may be told their message reached, if it truly reaches them."""
-    if not child.receives_information or child.key_person_id in ctx.unreachable_staff:
-        return None
-    return child.key_person_name
-
-
-def _receipt(children: tuple[ChildLink, ...], ctx: Context, now: datetime) -> Text:
-    named = [reached(c, ctx) for c in children]
-    names = sorted({n for n in named if n})
-    # What went to the managers, or to a key person this carer may not be told of, went to
-    # "the team": never a name that is not true.
-    team = (Text("relay.to_team"),) if None in named else ()
-    to = Text("relay.to_names", {"names": (*names, *team)}) if names else Text("relay.to_team")
-    setting = ctx.setting
-    if setting is None:
-        return Text("relay.sent", {"to": to})
-    local = now.astimezone(ZoneInfo(setting.time_zone))
-    if setting.staff.is_open(local):
-        return Text("relay.sent", {"to": to})
-    return Text(
-        "relay.out_of_hours",
-        {
-            "to": to,
-            "when": _when(setting.staff.next_open(local), local),
-            "phone": setting.phone,
-        },
-    )
-
-
-def _when(moment: datetime, local_now: datetime) -> Text:
-    """'today at 08:00', 'tomorrow at 08:00' or 'Monday 08:00', as a parent would say it."""
-    days = (moment.date() - local_now.date()).days
-    if days == 0:
-        return Text("when.today", {"time": LocalTime(moment.time())})
-    if days == 1:
-        return Text("when.tomorrow", {"time": LocalTime(moment.time())})
-    return Text("when.day", {"moment": LocalTime(moment, with_day=True)})
 
 
 def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
@@ -263,6 +228,8 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             essential=True,
         ),
         OpenThread(thread.carer_id, thread.child_id, thread.code),
+        # Staff have answered: the family's next message is acknowledged afresh.
+        Acknowledged(thread.carer_id, None),
         Reply(Text("relay.staff_sent", params)),
         RecordAudit("relay.to_carer", f"child:{thread.child_id}", {"code": thread.code}),
     )
