@@ -88,6 +88,7 @@ class Inbound:
     display_name: str | None = None
     reply_to: str | None = None  # provider id of the message this one answers (Telegram reply)
     media: str | None = None  # a photo's Telegram file id (the caption is in `text`)
+    language: str | None = None  # the sender's app language (Telegram language_code): a hint
 
 
 @dataclass(frozen=True, slots=True)

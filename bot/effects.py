@@ -146,7 +146,11 @@ class Effects:
             effect.kind, effect.person_id, sender.channel, only_if_unset=True
         )
         contact = await repos.people.contact(sender.channel, sender.address)
-        return dataclasses.replace(sender, contact=contact)
+        # Until now the chat was answered in its app's language; from now on in the person's.
+        language = STAFF_LANGUAGE
+        if effect.kind is PersonKind.CARER:
+            language = (await repos.people.carer(effect.person_id)).language
+        return dataclasses.replace(sender, contact=contact, language=language)
 
     async def _to_carer(
         self, repos: Repos, effect: NotifyCarer, sender: Origin, stamp: str

@@ -51,7 +51,7 @@ class Lookup:
         channel, address = inbound.channel.value, inbound.address
         contact = await repos.people.contact(channel, address)
         if contact is None:
-            language = self.profile.languages[0] if self.profile.languages else "en"
+            language = self._first_language(inbound.language)
             return Origin(channel, address, self.setting_id, None, language), Context(self.profile)
         if contact.person_kind is PersonKind.CARER:
             carer = await repos.people.carer(contact.person_id)
@@ -60,6 +60,12 @@ class Lookup:
         staff = await repos.people.staff_member(contact.person_id)
         sender = Origin(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
         return sender, await self._staff_context(repos, contact, staff, inbound)
+
+    def _first_language(self, hint: str | None) -> str:
+        """The language to answer someone not on file in: their app's, if the setting offers it."""
+        offered = self.profile.languages or ("en",)
+        wanted = (hint or "").replace("_", "-").split("-")[0].lower()
+        return wanted if wanted in offered else offered[0]
 
     async def _link_target(
         self, repos: Repos, inbound: Inbound, ctx: Context, now: datetime

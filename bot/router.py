@@ -52,6 +52,7 @@ def to_payload(inbound: Inbound) -> dict[str, Any]:
         "display_name": inbound.display_name,
         "reply_to": inbound.reply_to,
         "media": inbound.media,
+        "language": inbound.language,
     }
 
 
@@ -68,6 +69,7 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
         display_name=payload.get("display_name"),
         reply_to=payload.get("reply_to"),
         media=payload.get("media"),
+        language=payload.get("language"),
     )
 
 

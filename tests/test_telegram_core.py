@@ -174,3 +174,55 @@ async def test_a_long_telegram_message_falls_back_to_sms_in_marked_parts(tmp_pat
     assert [r.body[:6] for r in to_sms] == ["(1/3) ", "(2/3) ", "(3/3) "]
     assert all(len(r.body) <= 1600 and r.essential for r in to_sms)
     await kp.db.close()
+
+
+async def test_first_contact_is_answered_in_the_language_of_the_telegram_app(tmp_path):
+    kp, _, _ = await keyperson(tmp_path)
+
+    async def start(chat: str, language: str | None) -> OutboxRow:
+        async with kp.db.reading() as repos:
+            last = next(iter(await repos.conn.execute_fetchall("SELECT MAX(id) FROM outbox")))[0]
+        inbound = Inbound(
+            Channel.TELEGRAM,
+            chat,
+            str(next(_ids)),
+            TUESDAY_10AM,
+            "",
+            kind=InboundKind.START,
+            language=language,
+        )
+        await kp.router.accept(inbound)
+        await kp.router.drain()
+        (answer,) = await queued_since(kp, last or 0)
+        return answer
+
+    assert "Dzień dobry" in (await start("9001", "pl")).body
+    assert "Dzień dobry" in (await start("9002", "pl-PL")).body
+    assert (await start("9003", "de")).body.startswith("Hello")  # not offered: the first language
+    assert (await start("9004", None)).body.startswith("Hello")
+    # Once linked, the person's own language wins over the app's: Laura reads English.
+    inbound = Inbound(
+        Channel.TELEGRAM,
+        "9001",
+        str(next(_ids)),
+        TUESDAY_10AM,
+        LAURA,
+        kind=InboundKind.CONTACT,
+        language="pl",
+    )
+    await kp.router.accept(inbound)
+    await kp.router.drain()
+    async with kp.db.reading() as repos:
+        rows = await repos.outbox.for_address("telegram", "9001")
+    assert rows[-2].body.startswith("Hello Laura Hughes") and "Where would" in rows[-1].body
+    # Staff read English whatever their app's language.
+    anna = Inbound(
+        Channel.TELEGRAM, "9002", str(next(_ids)), TUESDAY_10AM, "+447400100003",
+        kind=InboundKind.CONTACT, language="pl",
+    )  # fmt: skip
+    await kp.router.accept(anna)
+    await kp.router.drain()
+    async with kp.db.reading() as repos:
+        rows = await repos.outbox.for_address("telegram", "9002")
+    assert rows[-2].body.startswith("Hello Anna Kowalska") and "Where would" in rows[-1].body
+    await kp.db.close()

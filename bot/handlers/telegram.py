@@ -98,6 +98,8 @@ def _inbound(
         external_id=external_id,
         received_at=now,
         display_name=user.first_name if user is not None else None,
+        # The language of the person's Telegram app, so a first answer can be in it.
+        language=user.language_code if user is not None else None,
         **fields,
     )
 
