@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
     )
 }
 PASS_ON = ("at_once", "staff_hours")  # how what families send outside staff hours reaches staff
+# Free text families read, which [setting.LANG] tables may give in each language offered.
+TRANSLATABLE = ("important_contact", "concern_steps")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,24 @@ class SettingProfile:
     keeping_in_touch_day: int = 0  # Monday
     keeping_in_touch_time: time = time(9, 0)
     out_of_hours: OutOfHours = OutOfHours()
+    # [setting.pl] important_contact = "…": free text in another language than the first.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def text(self, name: str, language: str | None) -> str:
+        """A free text (of TRANSLATABLE) in a reader's language, else as written in [setting]."""
+        base = (language or "").replace("_", "-").split("-")[0].lower()
+        given = self.translations.get(base, {}).get(name)
+        return given if given is not None else str(getattr(self, name))
+
+    def untranslated(self) -> list[tuple[str, str]]:
+        """(language, text name) for each free text an offered language has no version of: its
+        readers get the text as written in [setting], in the first language."""
+        return [
+            (language, name)
+            for language in self.languages[1:]
+            for name in TRANSLATABLE
+            if name not in self.translations.get(language, {})
+        ]
 
 
 def load_profile(path: Path) -> SettingProfile:
@@ -189,6 +210,7 @@ def load_profile(path: Path) -> SettingProfile:
             messages=toml.one_of("out_of_hours.messages", "staff_hours", PASS_ON),
             urgent=toml.one_of("out_of_hours.urgent", "at_once", PASS_ON),
         ),
+        translations=toml.translations(toml.languages("setting.languages")),
     )
 
 
@@ -232,14 +254,21 @@ class _Toml:
                 raise self.fail(table, f"unknown table; expected {', '.join(_SCHEMA)}")
             if not isinstance(body, dict):
                 raise self.fail(table, f"must be a table, written [{table}]")
-            for key in body:
+            for key, value in body.items():
+                if table == "setting" and isinstance(value, dict):
+                    continue  # [setting.pl]: texts in one language, checked by translations()
                 if key not in _SCHEMA[table]:
                     known = ", ".join(_SCHEMA[table])
+                    if table == "setting":
+                        known += ", or a table [setting.LANG] of texts in a language"
                     raise self.fail(f"{table}.{key}", f"unknown key; expected one of {known}")
 
     def raw(self, key: str, kind: type | tuple[type, ...], expected: str) -> Any:
-        table, _, name = key.partition(".")
-        value = self.data.get(table, {}).get(name, _MISSING)
+        *tables, name = key.split(".")
+        body: Any = self.data
+        for table in tables:
+            body = body.get(table, {})
+        value = body.get(name, _MISSING)
         if value is _MISSING:
             return value
         if isinstance(value, bool) or not isinstance(value, kind):
@@ -260,6 +289,22 @@ class _Toml:
         if regex.fullmatch(value) is None:
             raise self.fail(key, f"{rule}, got {show_value(value)}")
         return value
+
+    def translations(self, offered: tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """The [setting.LANG] tables: each an offered language, holding only translatable texts."""
+        found: dict[str, dict[str, str]] = {}
+        for language, body in self.data.get("setting", {}).items():
+            if not isinstance(body, dict):
+                continue
+            if language not in offered:
+                rule = f"is not one of setting.languages ({', '.join(offered)})"
+                raise self.fail(f"setting.{language}", rule)
+            for name in body:
+                if name not in TRANSLATABLE:
+                    known = ", ".join(TRANSLATABLE)
+                    raise self.fail(f"setting.{language}.{name}", f"unknown key; expected {known}")
+            found[language] = {name: self.text(f"setting.{language}.{name}") for name in body}
+        return found
 
     def one_of(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
         value = self.text(key, default)

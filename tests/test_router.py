@@ -460,3 +460,16 @@ async def test_out_of_hours_messages_reach_staff_phones_when_staff_hours_start(t
         )
     assert {r[0] for r in rows} == {"2026-11-30T08:00:00.000000Z"}
     await kp.stop()
+
+
+async def test_info_about_concerns_gives_the_settings_steps_in_the_familys_language(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, KASIA, "Dzień dobry")
+    await say(kp, KASIA, "INFO")
+    (answer,) = await say(kp, KASIA, "4")
+    assert "Sarah porozmawia z Państwem" in answer.body and "48" in answer.body
+    await say(kp, LAURA, "Hi")
+    await say(kp, LAURA, "INFO")
+    (answer,) = await say(kp, LAURA, "4")
+    assert "Sarah will talk with you" in answer.body
+    await kp.stop()

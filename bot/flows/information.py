@@ -61,17 +61,17 @@ def answer(topic: str, ctx: Context) -> Text:
     assert setting is not None
     if topic == "key_person":
         return _key_people(ctx)
+    # The setting's own words, in the reader's language where setting.toml gives them.
+    language = ctx.carer.language if ctx.carer is not None else None
+    contact = setting.text("important_contact", language)
     if topic == "important":
-        return Text(
-            "info.important", {"contact": setting.important_contact, "phone": setting.phone}
-        )
+        return Text("info.important", {"contact": contact, "phone": setting.phone})
     if topic == "policies":
         return Text("info.policies", {"url": setting.policies_url})
     if topic == "concerns":
-        return Text(
-            "info.concerns",
-            {"hours": setting.concern_ack_hours, "contact": setting.important_contact},
-        )
+        steps = setting.text("concern_steps", language)
+        params = {"hours": setting.concern_ack_hours, "steps": steps, "contact": contact}
+        return Text("info.concerns", params)
     return Text(
         "info.hours",
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from bot.flows import information, onboarding, start
@@ -101,3 +102,14 @@ def test_stop_start_help(profile):
     helped = start.help_and_menu(TextReceived("HELP", ctx))
     assert replies(helped) == ["help.sms", "info.menu"]
     assert replies(start.help_and_menu(TextReceived("HELP", Context(profile)))) == ["help.sms"]
+
+
+def test_what_happens_after_a_concern_uses_the_settings_words_in_the_readers_language(profile):
+    polish = Context(profile, carer=dataclasses.replace(carer(), language="pl"))
+    answer = information.answer("concerns", polish)
+    assert answer.params["steps"] == profile.translations["pl"]["concern_steps"]
+    assert answer.params["contact"] == profile.translations["pl"]["important_contact"]
+    english = information.answer("concerns", Context(profile, carer=carer()))
+    assert english.params["steps"] == profile.concern_steps
+    important = information.answer("important", polish)
+    assert important.params["contact"].startswith("Sarah Jones (kierownictwo")
