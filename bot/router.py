@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.choices import carrier_word, match_choice, numbered
-from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
+from bot.domain import Channel, Inbound, InboundKind, PersonKind, RenderedChoice
 from bot.effects import NUMBERS, Effects
 from bot.flows import start
 from bot.flows.base import (
@@ -235,16 +235,24 @@ class Router:
         restart = carrier_word(inbound.text) == "YES" and await repos.people.opted_out(
             inbound.channel.value, inbound.address
         )
-        keyword = self._keyword(inbound, event, restart, flow, state)
+        still_on: tuple[str, ...] = ()
+        if inbound.kind is InboundKind.OPT_OUT:
+            still_on = await _still_on(repos, inbound, ctx)
+        keyword = self._keyword(inbound, event, restart, flow, state, still_on)
         transition = keyword or start.run(flow, state, event, now)
         return _keep_numbers(flow, state, offered, transition)
 
     @staticmethod
     def _keyword(
-        inbound: Inbound, event: Event, restart: bool, flow: str | None, state: State
+        inbound: Inbound,
+        event: Event,
+        restart: bool,
+        flow: str | None,
+        state: State,
+        still_on: tuple[str, ...] = (),
     ) -> Transition | None:
         if inbound.kind is InboundKind.OPT_OUT:
-            return opt_out(event.ctx)
+            return opt_out(event.ctx, still_on)
         if restart or inbound.kind is InboundKind.OPT_IN:
             return opt_in(event.ctx)
         if inbound.kind is InboundKind.HELP:
@@ -256,6 +264,17 @@ class Router:
         if self._flusher is not None:
             with contextlib.suppress(Exception):
                 await self._flusher
+
+
+async def _still_on(repos: Repos, inbound: Inbound, ctx: Context) -> tuple[str, ...]:
+    """The other channels a person sending STOP still gets messages on (STOP stops only the
+    channel it was sent on), so the confirmation can say how to stop those too."""
+    person = ctx.carer or ctx.staff
+    if person is None:
+        return ()
+    kind = PersonKind.CARER if ctx.carer is not None else PersonKind.STAFF
+    route = await repos.links.route(kind, person.id)
+    return tuple(sorted({c.channel for c in route.contacts} - {inbound.channel.value}))
 
 
 def _keep_numbers(

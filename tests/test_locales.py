@@ -179,6 +179,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "settings.mode_": UPDATE_MODES,
         "settings.done_": UPDATE_MODES,
         "plain.line_": ("jargon", "hurtful"),
+        "optout.still_": ("sms", "telegram"),
     }
 
 
@@ -255,7 +256,15 @@ def test_no_typographic_punctuation_or_emoji(lang: str) -> None:
 # Carriers (and Twilio) treat these, sent alone by SMS, as an opt-out whatever Keyperson does.
 OPT_OUT = frozenset(OPT_OUT_WORDS)
 # Messages whose job is to say how to stop: carriers require STOP to be named there.
-STOP_INSTRUCTIONS = frozenset({"optout.started", "help.sms"})
+STOP_INSTRUCTIONS = frozenset(
+    {
+        "optout.started",
+        "optout.started_telegram",
+        "optout.still_sms",
+        "optout.still_telegram",
+        "help.sms",
+    }
+)
 INSTRUCTION = re.compile(
     r"\b(?:reply|send|text|type|write|say|press|tap|choose|odpisa\w*|odpisz\w*|wy\w*lij\w*|"
     r"napisa\w*|napisz\w*|wpisa\w*|wpisz\w*|wybra\w*|wybierz\w*)\b\W{0,3}(\w+)",

@@ -226,3 +226,68 @@ async def test_first_contact_is_answered_in_the_language_of_the_telegram_app(tmp
         rows = await repos.outbox.for_address("telegram", "9002")
     assert rows[-2].body.startswith("Hello Anna Kowalska") and "Where would" in rows[-1].body
     await kp.db.close()
+
+
+async def _channels_for_laura(kp, essential: bool) -> list[str]:
+    return sorted(r.channel for r in await _notify_laura(kp, essential))
+
+
+async def test_stop_on_telegram_stops_telegram_only_and_says_how_to_stop_texts(tmp_path):
+    from tests.harness import say
+
+    kp, _, _ = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    await tell(kp, choice="both")
+    assert await _channels_for_laura(kp, False) == ["sms", "telegram"]
+
+    (confirmation,) = await tell(kp, kind=InboundKind.OPT_OUT)  # /stop
+    assert confirmation.channel == "telegram" and confirmation.body.startswith(
+        "You will not get any more messages from Little Acorns Nursery here on Telegram."
+    )
+    assert "reply STOP by text to stop text messages too" in confirmation.body
+    async with kp.db.reading() as repos:
+        assert await repos.people.opted_out("telegram", CHAT)
+        assert not await repos.people.opted_out("sms", LAURA)
+    assert await _channels_for_laura(kp, False) == ["sms"]  # texts still come
+    assert await _channels_for_laura(kp, True) == ["sms"]
+
+    (by_sms,) = await say(kp, LAURA, "STOP")
+    assert by_sms.channel == "sms" and "Telegram" not in by_sms.body  # stopped there already
+    assert await _channels_for_laura(kp, True) == []  # no channel left: nothing is queued
+    await kp.db.close()
+
+
+async def test_stop_by_text_says_how_to_stop_telegram_too(tmp_path):
+    from tests.harness import say
+
+    kp, _, _ = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    (confirmation,) = await say(kp, LAURA, "stop")
+    assert confirmation.body.startswith("You will not get any more text messages")
+    assert "send /stop there" in confirmation.body
+    assert await _channels_for_laura(kp, True) == ["telegram"]
+    (again,) = await tell(kp, "START", InboundKind.OPT_IN)
+    assert "here on Telegram again" in again.body
+    await kp.db.close()
+
+
+async def test_a_stopped_channel_is_never_a_fallback(tmp_path):
+    from tests.harness import say
+
+    kp, _, telegram = await keyperson(tmp_path)
+    await tell(kp, LAURA, InboundKind.CONTACT)
+    await tell(kp, choice="telegram")
+    await say(kp, LAURA, "STOP")  # texts stopped; Telegram chosen and on
+    await _notify_laura(kp, True)
+    async with kp.db.transaction() as repos:
+        claimed = await repos.outbox.claim_due("telegram", "9999", 100)
+    (row,) = [r for r in claimed if r.essential]
+    telegram.failures.append(SendError("blocked", retryable=False, code="403", unreachable=True))
+    await kp.dispatcher.send_one(telegram, row)
+    async with kp.db.reading() as repos:
+        texts = [r for r in await repos.outbox.for_address("sms", LAURA) if r.essential]
+        audit = await repos.conn.execute_fetchall(
+            "SELECT action FROM audit WHERE action LIKE 'outbox.%'"
+        )
+    assert texts == [] and [a[0] for a in audit] == ["outbox.undeliverable"]
+    await kp.db.close()

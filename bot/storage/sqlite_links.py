@@ -34,7 +34,7 @@ class Route:
     """Where one person's messages may go: their channel choice and reachable addresses."""
 
     preference: str | None
-    contacts: tuple[ContactRow, ...]  # reachable ones only, oldest first
+    contacts: tuple[ContactRow, ...]  # reachable and not stopped, oldest first
 
     def chosen(self, essential: bool) -> tuple[ContactRow, ...]:
         """The contacts a message goes to: the chosen channel's, or any if it cannot be reached
@@ -160,12 +160,18 @@ class SqliteLinks:
         )
 
     async def route(self, kind: PersonKind, person_id: int) -> Route:
-        """A person's channel choice and reachable contacts, in one query."""
+        """A person's channel choice and reachable contacts, in one query.
+
+        A contact is reachable when its channel can reach it and it has not sent STOP: a
+        stopped channel is never chosen, not even as a fallback for an essential message.
+        """
         rows = await fetch_all(
             self.conn,
             f"SELECT p.channel_pref AS preference, c.* FROM {_table(kind)} p "
             "LEFT JOIN contacts c ON c.person_kind = ? AND c.person_id = p.id "
-            "AND c.unreachable = 0 WHERE p.id = ? ORDER BY c.id",
+            "AND c.unreachable = 0 AND NOT EXISTS (SELECT 1 FROM opt_outs o "
+            "WHERE o.channel = c.channel AND o.address = c.address) "
+            "WHERE p.id = ? ORDER BY c.id",
             (kind.value, person_id),
         )
         if not rows:

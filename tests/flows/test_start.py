@@ -113,3 +113,18 @@ def test_what_happens_after_a_concern_uses_the_settings_words_in_the_readers_lan
     assert english.params["steps"] == profile.concern_steps
     important = information.answer("important", polish)
     assert important.params["contact"].startswith("Sarah Jones (kierownictwo")
+
+
+def test_stop_confirms_the_channel_stopped_and_how_to_stop_the_other(profile):
+    on_telegram = Context(profile, carer=carer(), channel="telegram")
+    plain = onboarding.opt_out(on_telegram)
+    (reply,) = [e for e in plain.effects if isinstance(e, Reply)]
+    assert reply.text.key == "optout.stopped_telegram" and reply.ignore_stop
+    both = onboarding.opt_out(on_telegram, ("sms",))
+    (reply,) = [e for e in both.effects if isinstance(e, Reply)]
+    assert reply.text.key == "optout.also"
+    assert reply.text.params["still"].key == "optout.still_sms"
+    by_sms = onboarding.opt_out(Context(profile, carer=carer()), ("telegram",))
+    (reply,) = [e for e in by_sms.effects if isinstance(e, Reply)]
+    assert reply.text.params["stopped"].key == "optout.stopped"
+    assert reply.text.params["still"].key == "optout.still_telegram"
