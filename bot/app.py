@@ -164,9 +164,10 @@ async def build(
     clock: Callable[[], datetime],
     telegram: TelegramChannel | None = None,
     tuning: Tuning = Tuning(),
+    profile: SettingProfile | None = None,
 ) -> Keyperson:
-    """Wire a Keyperson from its settings and the channels it sends on."""
-    profile = load_profile(settings.setting_file)
+    """Wire a Keyperson from its settings (and setting file, unless `profile` is given)."""
+    profile = profile or load_profile(settings.setting_file)
     db, setting_id = await open_database(settings, profile, clock, tuning)
     catalogs = Catalogs.load()
     supervisor = Supervisor(give_up_after_s=tuning.give_up_after_s)

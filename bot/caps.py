@@ -3,9 +3,11 @@
 - An inbound budget per sender: beyond it, messages are stored at once (and acknowledged) but
   handled after everyone else's, so one number sending 500 messages in a second does not delay
   another family's message.
-- Automatic answers (an acknowledgement, the unknown-sender reply, "only text is passed on"…)
-  go to one address at most once per window, whatever a flow asks: an auto-responder on the
-  other end gets one answer, not one per message.
+- Automatic answers that no conversation keeps track of (the unknown-sender reply, "only text
+  is passed on"…) go to one address at most once per window, whatever a flow asks: an
+  auto-responder on the other end gets one answer, not one per message. The relay's "it has gone
+  to…" is kept to once per conversation by the relay itself (until staff answer, or a few
+  hours), which knows when a new one is news.
 - Relay loops: a thread on which messages go back and forth too often in a few minutes (two
   auto-responders answering each other) is paused, and the managers are told once.
 """
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +40,6 @@ log = logging.getLogger(__name__)
 # Answers the bot gives by itself rather than because a person asked for something.
 AUTO_ANSWERS = frozenset(
     {
-        "relay.sent",
-        "relay.out_of_hours",
         "unknown.sender",
         "unknown.telegram",
         "notpassed.edited",
@@ -98,9 +99,7 @@ class InboundBudget:
 
     def _prune(self, now: datetime) -> None:
         full = float(self.limits.inbound_burst)
-        self._buckets = {
-            k: v for k, v in self._buckets.items() if self._tokens(k, now) < full
-        }
+        self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < full}
 
 
 class Caps:
@@ -126,8 +125,10 @@ class Caps:
         kept: list[Effect] = []
         for effect in effects:
             if isinstance(effect, Reply) and effect.text.key in AUTO_ANSWERS:
-                key = effect.text.key
-                stranger = key in UNKNOWN_SENDER_ANSWERS
+                # The same answer: the same message with the same words in it. "It has gone to
+                # Anna" after "it has gone to the team" is news; an echo of either is not.
+                key = _fingerprint(effect.text)
+                stranger = effect.text.key in UNKNOWN_SENDER_ANSWERS
                 window = self.limits.stranger_window if stranger else self.limits.answer_window
                 since = iso(now - window)
                 if await repos.caps.answered_since(sender.channel, sender.address, key, since):
@@ -180,6 +181,12 @@ class Caps:
         return [audit, *(NotifyStaff(m, text, priority=Priority.URGENT) for m in managers)]
 
 
+def _fingerprint(text: Text) -> str:
+    """A short, stable name for one message with its parameters."""
+    digest = hashlib.sha256(repr(text).encode("utf-8")).hexdigest()[:12]
+    return f"{text.key}:{digest}"
+
+
 def _without_relays(effects: tuple[Effect, ...], paused: list[OpenThread]) -> tuple[Effect, ...]:
     """The effects less the relays (and their automatic answers) on paused threads."""
     codes = {t.code for t in paused}
@@ -194,7 +201,5 @@ def _without_relays(effects: tuple[Effect, ...], paused: list[OpenThread]) -> tu
             continue
         kept.append(effect)
     for thread in paused:
-        kept.append(
-            RecordAudit("relay.paused", f"child:{thread.child_id}", {"code": thread.code})
-        )
+        kept.append(RecordAudit("relay.paused", f"child:{thread.child_id}", {"code": thread.code}))
     return tuple(kept)

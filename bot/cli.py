@@ -170,6 +170,8 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
     try:
         if args.command == "init":
             print(f"database {settings.database} is ready for {profile.name}")
+            for line in untranslated_notes(profile, settings.setting_file.name):
+                print(line)
             return 0
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
@@ -180,6 +182,24 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
         return await _import(args, db, setting_id, profile, clock)
     finally:
         await db.close()
+
+
+def untranslated_notes(profile: SettingProfile, file: str) -> list[str]:
+    """One note per free text a language offered has no version of in the setting file."""
+    from babel import Locale, UnknownLocaleError
+
+    def named(code: str) -> str:
+        try:
+            return f"{Locale.parse(code).english_name} ({code})"
+        except (ValueError, UnknownLocaleError):
+            return code
+
+    first = named(profile.languages[0])
+    return [
+        f"note: {file} has no {name} in {named(language)}: families reading it get the "
+        f"{first} text; add it under [setting.{language}]"
+        for language, name in profile.untranslated()
+    ]
 
 
 async def _import(

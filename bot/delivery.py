@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.domain import Outbound, PersonKind, SendResult, Text
 from bot.errors import SendError
+from bot.splitting import sms_rows
 from bot.storage.sqlite import Repos, from_iso, iso
 from bot.storage.sqlite_messages import NewOutbox, OutboxRow
 
@@ -137,7 +138,8 @@ async def fall_back(
             rows = await _to_managers(repos, original, tried, root, render)
             action = "outbox.to_managers"
     if rows:
-        await repos.outbox.add(rows, stamp)
+        # A Telegram message can be longer than one SMS body: it goes in marked parts.
+        await repos.outbox.add([part for new in rows for part in sms_rows(new)], stamp)
     else:
         action = "outbox.undeliverable"
     to = sorted({f"{r.person_kind}:{r.person_id}:{r.channel}" for r in rows})

@@ -18,6 +18,7 @@ from bot.config import Settings, load_profile
 from bot.domain import Channel
 from bot.handlers.simulator import SimulatorPage, SimulatorSender
 from bot.importer import import_families, import_staff
+from bot.profile import OutOfHours
 from bot.shipped import shipped
 from bot.web import create_app
 
@@ -54,16 +55,18 @@ async def build_demo(settings: Settings, clock: Clock) -> Keyperson:
         Channel.SMS: SimulatorSender(),
         Channel.TELEGRAM: SimulatorSender(channel=Channel.TELEGRAM),
     }
-    keyperson = await build(settings, senders, clock)
+    # The demo is tried at any hour: families' messages reach the staff phone on the page at
+    # once, rather than waiting for staff hours as the example setting has them do.
+    profile = load_profile(settings.setting_file)
+    at_once = dataclasses.replace(profile, out_of_hours=OutOfHours(messages="at_once"))
+    keyperson = await build(settings, senders, clock, profile=at_once)
     data = resources.files("bot").joinpath("data")
     country = keyperson.profile.country
     now = clock().astimezone(ZoneInfo(keyperson.profile.time_zone))
     with resources.as_file(data.joinpath("demo_staff.csv")) as staff:
         await import_staff(keyperson.db, keyperson.setting_id, staff, country)
     with resources.as_file(data.joinpath("demo_families.csv")) as families:
-        await import_families(
-            keyperson.db, keyperson.setting_id, families, country, now=now
-        )
+        await import_families(keyperson.db, keyperson.setting_id, families, country, now=now)
     return keyperson
 
 

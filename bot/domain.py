@@ -88,6 +88,7 @@ class Inbound:
     display_name: str | None = None
     reply_to: str | None = None  # provider id of the message this one answers (Telegram reply)
     media: str | None = None  # a photo's Telegram file id (the caption is in `text`)
+    language: str | None = None  # the sender's app language (Telegram language_code): a hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +98,25 @@ class RenderedChoice:
     key: str
     label: str
     style: ChoiceStyle = ChoiceStyle.OPTION
+    number: int | None = None  # its SMS number when kept from an earlier asking of the question
 
     def as_dict(self) -> dict[str, str]:
         """The stored JSON form."""
-        return {"key": self.key, "label": self.label, "style": self.style.value}
+        data = {"key": self.key, "label": self.label, "style": self.style.value}
+        if self.number is not None:
+            data["number"] = str(self.number)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, str]) -> RenderedChoice:
         """Back from the stored JSON form (rows from before styles existed are options)."""
-        return cls(data["key"], data["label"], ChoiceStyle(data.get("style", "option")))
+        number = data.get("number")
+        return cls(
+            data["key"],
+            data["label"],
+            ChoiceStyle(data.get("style", "option")),
+            int(number) if number is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.choices import numbered
 from bot.config import SettingProfile
 from bot.domain import Channel, Choice, ChoiceStyle, PersonKind, Priority, RenderedChoice, Text
 from bot.errors import InviteAlreadyUsed
@@ -21,9 +22,11 @@ from bot.flows.base import (
     ShareNews,
     Transition,
 )
+from bot.flows.questions import LEAVE
 from bot.i18n import Catalogs
 from bot.news import NewsDelivery
 from bot.records import Origin, record
+from bot.splitting import sms_rows
 from bot.storage.sqlite import Repos, iso
 from bot.storage.sqlite_messages import NewOutbox
 from bot.storage.sqlite_people import ContactRow
@@ -32,6 +35,8 @@ from bot.timing import quiet_end, spoken_when
 log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "en"
 SMS_HINT = "choice.sms_hint"
+SMS_LEAVE_HINT = "choice.sms_leave_hint"
+NUMBERS = "_numbers"  # state: the SMS numbers a question asked again keeps (see router)
 
 
 class Effects:
@@ -54,6 +59,8 @@ class Effects:
         stamp = iso(now)
         outbox: list[NewOutbox] = []
         offered: list[RenderedChoice] = []
+        state = dict(transition.state)
+        numbers: dict[str, int] | None = state.pop(NUMBERS, None)
         for effect in transition.effects:
             if isinstance(effect, LinkContact):
                 # What follows (the welcome) goes to the newly linked person, as theirs.
@@ -64,13 +71,14 @@ class Effects:
             elif isinstance(effect, NotifyCarer):
                 rows = await self._to_carer(repos, effect, sender, now)
             else:
-                rows = await self._one(repos, sender, effect, stamp)
+                rows = await self._one(repos, sender, effect, stamp, numbers)
             outbox.extend(rows)
             if isinstance(effect, Reply | PreviewNews) and effect.choices and rows:
-                offered = [RenderedChoice.from_dict(c) for c in rows[0].choices]
+                # A long question is sent in parts; its options ride on the last one.
+                asked = next((r.choices for r in reversed(rows) if r.choices), [])
+                offered = [RenderedChoice.from_dict(c) for c in asked]
         if outbox:
             await repos.outbox.add(outbox, stamp)
-        state = dict(transition.state)
         if offered:
             state["_offered"] = [c.as_dict() for c in offered]
         if transition.flow is not None or had_state:
@@ -80,15 +88,26 @@ class Effects:
         return len(outbox)
 
     async def _one(
-        self, repos: Repos, sender: Origin, effect: Effect, stamp: str
+        self,
+        repos: Repos,
+        sender: Origin,
+        effect: Effect,
+        stamp: str,
+        numbers: dict[str, int] | None = None,
     ) -> list[NewOutbox]:
         if isinstance(effect, Reply):
-            message = Message(effect.text, effect.choices, effect.priority)
+            message = Message(effect.text, effect.choices, effect.priority, numbers=numbers)
             language = effect.language or sender.language
-            return [self._reply(sender, language, message, ignore_stop=effect.ignore_stop)]
+            return self._reply(sender, language, message, ignore_stop=effect.ignore_stop)
         if isinstance(effect, NotifyStaff):
+            held = iso(effect.not_before) if effect.not_before is not None else None
             message = Message(
-                effect.text, effect.choices, effect.priority, essential=True, thread=effect.thread
+                effect.text,
+                effect.choices,
+                effect.priority,
+                essential=True,
+                thread=effect.thread,
+                not_before=held,
             )
             return await self.deliver(
                 repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
@@ -103,7 +122,7 @@ class Effects:
         stamp = iso(now)
         if isinstance(effect, PreviewNews):
             text = await self.news.preview(repos, effect, now)
-            return [self._reply(sender, sender.language, Message(text, effect.choices))]
+            return self._reply(sender, sender.language, Message(text, effect.choices))
         rows: list[NewOutbox] = []
         families, told = await self.news.share(repos, effect, sender.actor, sender.setting_id, now)
         for carer_id, text, photo, hold in families:
@@ -113,7 +132,7 @@ class Effects:
                 repos, PersonKind.CARER, carer_id, carer.language, message, sender, stamp
             )
         # The sender hears how many families it reaches and when (quiet hours, summaries).
-        return [*rows, self._reply(sender, sender.language, Message(told))]
+        return [*rows, *self._reply(sender, sender.language, Message(told))]
 
     async def _link(self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str) -> Origin:
         assert sender.setting_id is not None
@@ -130,7 +149,11 @@ class Effects:
             effect.kind, effect.person_id, sender.channel, only_if_unset=True
         )
         contact = await repos.people.contact(sender.channel, sender.address)
-        return dataclasses.replace(sender, contact=contact)
+        # Until now the chat was answered in its app's language; from now on in the person's.
+        language = STAFF_LANGUAGE
+        if effect.kind is PersonKind.CARER:
+            language = (await repos.people.carer(effect.person_id)).language
+        return dataclasses.replace(sender, contact=contact, language=language)
 
     async def _to_carer(
         self, repos: Repos, effect: NotifyCarer, sender: Origin, now: datetime
@@ -170,7 +193,7 @@ class Effects:
             # The sender hears that it went (and when it will arrive), or that it could not.
             if not rows:
                 told = Text("relay.staff_not_reached", effect.confirm.params)
-            rows.append(self._reply(sender, sender.language, Message(told or effect.confirm)))
+            rows.extend(self._reply(sender, sender.language, Message(told or effect.confirm)))
         return rows
 
     def _quiet(self, effect: NotifyCarer, now: datetime) -> tuple[datetime | None, Text | None]:
@@ -215,14 +238,16 @@ class Effects:
             log.warning("no reachable contact for %s %s", kind.value, person_id)
             return []
         return [
-            self._row(c.setting_id, c.channel, c.address, c, language, message) for c in contacts
+            row
+            for c in contacts
+            for row in self._rows(c.setting_id, c.channel, c.address, c, language, message)
         ]
 
     def _reply(
         self, sender: Origin, language: str, message: Message, *, ignore_stop: bool = False
-    ) -> NewOutbox:
+    ) -> list[NewOutbox]:
         """The row answering the sender on the channel they wrote from."""
-        return self._row(
+        return self._rows(
             sender.setting_id,
             sender.channel,
             sender.address,
@@ -232,7 +257,7 @@ class Effects:
             ignore_stop=ignore_stop,
         )
 
-    def _row(
+    def _rows(
         self,
         setting_id: int | None,
         channel: str,
@@ -242,20 +267,28 @@ class Effects:
         message: Message,
         *,
         ignore_stop: bool = False,
-    ) -> NewOutbox:
-        rendered = [
+    ) -> list[NewOutbox]:
+        """The rows for one message to one address: one, or an SMS too long for one in parts."""
+        choices = [
             RenderedChoice(
                 c.key,
                 self.catalogs.render(c.label or Text(f"choice.{c.key}"), language, channel),
                 c.style,
-            ).as_dict()
+                message.numbers.get(c.key) if message.numbers is not None else None,
+            )
             for c in message.choices
         ]
+        if message.numbers is not None:
+            # Asked again: every option keeps its number or takes a new one, never a reused one.
+            fixed = {c.key: n for n, c in numbered(choices)}
+            choices = [dataclasses.replace(c, number=fixed.get(c.key)) for c in choices]
+        rendered = [c.as_dict() for c in choices]
         body = self.catalogs.render(message.text, language, channel)
-        if channel == Channel.SMS and any(c.style is ChoiceStyle.OPTION for c in message.choices):
-            # Buttons explain themselves; numbered lines on SMS need to say how to answer.
-            body = f"{body}\n{self.catalogs.render(Text(SMS_HINT), language)}"
-        return NewOutbox(
+        hint = _sms_hint(message.choices) if channel == Channel.SMS else None
+        if hint is not None:
+            # Buttons explain themselves; on SMS a question says how to answer or leave it.
+            body = f"{body}\n{self.catalogs.render(Text(hint), language, channel)}"
+        row = NewOutbox(
             setting_id=setting_id,
             channel=channel,
             address=address,
@@ -270,6 +303,16 @@ class Effects:
             photo=message.photo,
             not_before=message.not_before,
         )
+        return sms_rows(row)
+
+
+def _sms_hint(choices: tuple[Choice, ...]) -> str | None:
+    """The line an SMS question ends with: how to answer by number, or how to leave it."""
+    if any(c.style is ChoiceStyle.OPTION for c in choices):
+        return SMS_HINT
+    if any(c.key == LEAVE for c in choices):
+        return SMS_LEAVE_HINT
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +326,4 @@ class Message:
     thread: str | None = None
     photo: str | None = None
     not_before: str | None = None
+    numbers: dict[str, int] | None = None  # SMS numbers kept from the question's last asking

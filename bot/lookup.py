@@ -15,7 +15,7 @@ from bot.flows import codes
 from bot.flows.base import Context, Words
 from bot.flows.relay import REPLY_ACTION
 from bot.phones import normalise_phone
-from bot.storage.sqlite import Repos, iso
+from bot.storage.sqlite import Repos, from_iso, iso
 from bot.storage.sqlite_people import ContactRow
 
 # Reply codes avoid letters and digits that are easy to confuse on a small screen.
@@ -66,7 +66,7 @@ class Lookup:
         channel, address = inbound.channel.value, inbound.address
         contact = await repos.people.contact(channel, address)
         if contact is None:
-            language = self.profile.languages[0] if self.profile.languages else "en"
+            language = self._first_language(inbound.language)
             return Origin(channel, address, self.setting_id, None, language), Context(self.profile)
         if contact.person_kind is PersonKind.CARER:
             # Carers who share this phone are all named: staff cannot tell who is writing.
@@ -76,6 +76,12 @@ class Lookup:
         staff = await repos.people.staff_member(contact.person_id)
         sender = Origin(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
         return sender, await self._staff_context(repos, contact, staff, inbound, now)
+
+    def _first_language(self, hint: str | None) -> str:
+        """The language to answer someone not on file in: their app's, if the setting offers it."""
+        offered = self.profile.languages or ("en",)
+        wanted = (hint or "").replace("_", "-").split("-")[0].lower()
+        return wanted if wanted in offered else offered[0]
 
     async def _link_target(
         self, repos: Repos, inbound: Inbound, ctx: Context, now: datetime
@@ -114,12 +120,20 @@ class Lookup:
         fallback: tuple[int, ...] = ()
         if any(child.key_person_id is None for child in carer.children):
             fallback = tuple(await repos.people.staff_with_role(contact.setting_id, "manager"))
+        # A family is told a message reached their key person only when it can reach them.
+        key_people = {c.key_person_id for c in carer.children if c.key_person_id is not None}
+        unreachable = frozenset(
+            [k for k in key_people if not (await repos.links.route(PersonKind.STAFF, k)).contacts]
+        )
+        acknowledged = await repos.threads.acknowledgement(carer.id)
         return Context(
             setting=self.profile,
             carer=carer,
             newly_linked=not contact.linked,
             threads=threads,
             fallback_staff=fallback,
+            unreachable_staff=unreachable,
+            acknowledged=(acknowledged[0], from_iso(acknowledged[1])) if acknowledged else None,
         )
 
     async def _staff_context(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.flows.base import (
+    Acknowledged,
     Effect,
     MarkLinked,
     OpenThread,
@@ -43,7 +44,9 @@ class Origin:
 
 async def record(repos: Repos, sender: Origin, effect: Effect, stamp: str) -> None:
     """Write one effect that changes rows but sends nothing."""
-    if isinstance(effect, OpenThread):
+    if isinstance(effect, Acknowledged):
+        await repos.threads.acknowledge(effect.carer_id, effect.what, stamp)
+    elif isinstance(effect, OpenThread):
         assert sender.setting_id is not None
         await repos.threads.open(
             sender.setting_id, effect.code, effect.carer_id, effect.child_id, stamp

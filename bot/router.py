@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -11,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.caps import DEFAULT_LIMITS, Caps, InboundBudget, Limits
-from bot.choices import match_choice
-from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
-from bot.effects import Effects
+from bot.choices import carrier_word, match_choice, numbered
+from bot.domain import Channel, Inbound, InboundKind, PersonKind, RenderedChoice
+from bot.effects import NUMBERS, Effects
 from bot.flows import start
 from bot.flows.base import (
     ChoiceMade,
@@ -30,7 +31,6 @@ from bot.flows.base import (
     Transition,
 )
 from bot.flows.onboarding import opt_in, opt_out
-from bot.i18n import normalise_answer
 from bot.lookup import Lookup
 from bot.storage.sqlite import Database, Repos, from_iso, is_storage_failure, iso
 from bot.storage.sqlite_messages import InboundRow
@@ -56,6 +56,7 @@ def to_payload(inbound: Inbound) -> dict[str, Any]:
         "display_name": inbound.display_name,
         "reply_to": inbound.reply_to,
         "media": inbound.media,
+        "language": inbound.language,
     }
 
 
@@ -72,6 +73,7 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
         display_name=payload.get("display_name"),
         reply_to=payload.get("reply_to"),
         media=payload.get("media"),
+        language=payload.get("language"),
     )
 
 
@@ -295,19 +297,31 @@ class Router:
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
         # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.
-        restart = normalise_answer(inbound.text) == "yes" and await repos.people.opted_out(
+        restart = carrier_word(inbound.text) == "YES" and await repos.people.opted_out(
             inbound.channel.value, inbound.address
         )
-        return self._keyword(inbound, event, restart) or start.run(flow, state, event, now)
+        still_on: tuple[str, ...] = ()
+        if inbound.kind is InboundKind.OPT_OUT:
+            still_on = await _still_on(repos, inbound, ctx)
+        keyword = self._keyword(inbound, event, restart, flow, state, still_on)
+        transition = keyword or start.run(flow, state, event, now)
+        return _keep_numbers(flow, state, offered, transition)
 
     @staticmethod
-    def _keyword(inbound: Inbound, event: Event, restart: bool) -> Transition | None:
+    def _keyword(
+        inbound: Inbound,
+        event: Event,
+        restart: bool,
+        flow: str | None,
+        state: State,
+        still_on: tuple[str, ...] = (),
+    ) -> Transition | None:
         if inbound.kind is InboundKind.OPT_OUT:
-            return opt_out(event.ctx)
+            return opt_out(event.ctx, still_on)
         if restart or inbound.kind is InboundKind.OPT_IN:
             return opt_in(event.ctx)
         if inbound.kind is InboundKind.HELP:
-            return start.help_and_menu(event)
+            return start.help_and_menu(event, flow, state)
         return None
 
     async def stop(self) -> None:
@@ -315,6 +329,29 @@ class Router:
         if self._flusher is not None:
             with contextlib.suppress(Exception):
                 await self._flusher
+
+
+async def _still_on(repos: Repos, inbound: Inbound, ctx: Context) -> tuple[str, ...]:
+    """The other channels a person sending STOP still gets messages on (STOP stops only the
+    channel it was sent on), so the confirmation can say how to stop those too."""
+    person = ctx.carer or ctx.staff
+    if person is None:
+        return ()
+    kind = PersonKind.CARER if ctx.carer is not None else PersonKind.STAFF
+    route = await repos.links.route(kind, person.id)
+    return tuple(sorted({c.channel for c in route.contacts} - {inbound.channel.value}))
+
+
+def _keep_numbers(
+    flow: str | None, state: State, offered: list[RenderedChoice], transition: Transition
+) -> Transition:
+    """When a question is asked again (same flow and step), its options keep their SMS numbers,
+    so "2" names the same child after another one was picked; effects applies them."""
+    same = transition.flow is not None and transition.flow == flow
+    if not (same and offered and transition.state.get("step") == state.get("step")):
+        return transition
+    numbers = {choice.key: number for number, choice in numbered(offered)}
+    return dataclasses.replace(transition, state={**transition.state, NUMBERS: numbers})
 
 
 def _signal(inbound: Inbound, ctx: Context) -> Signal | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -21,6 +22,9 @@ from bot.handlers.telegram_web import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 EXIT_UNHEALTHY = 75  # EX_TEMPFAIL: a task could not recover; start a fresh process
+# How long /healthz answers 503 before the server stops: long enough for a monitor or load
+# balancer polling every second or two to see why the process is about to go.
+UNHEALTHY_GRACE_S = 3.0
 
 
 def stop_process(code: int) -> None:
@@ -41,11 +45,13 @@ def create_app(
     extra_routes: Callable[[Keyperson], list[BaseRoute]] | None = None,
     on_fatal: Callable[[int], None] = stop_process,
     on_stopped: Callable[[int], None] = exit_process,
+    unhealthy_grace_s: float = UNHEALTHY_GRACE_S,
 ) -> Starlette:
     """A Starlette app whose lifespan builds Keyperson, serves it, and stops it cleanly.
 
-    When a supervised task cannot recover, /healthz answers 503, the server stops as it would
-    on Ctrl-C and, once Keyperson has stopped cleanly, the process exits with EXIT_UNHEALTHY.
+    When a supervised task cannot recover, /healthz answers 503 (for `unhealthy_grace_s`, so
+    monitors see it), then the server stops as it would on Ctrl-C and, once Keyperson has
+    stopped cleanly, the process exits with EXIT_UNHEALTHY.
     """
     holder: dict[str, Keyperson] = {}
     failed: list[str] = []
@@ -61,7 +67,7 @@ def create_app(
     def fatal(task: str) -> None:
         if not failed:
             failed.append(task)
-            on_fatal(EXIT_UNHEALTHY)
+            asyncio.get_running_loop().call_later(unhealthy_grace_s, on_fatal, EXIT_UNHEALTHY)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import SettingProfile, load_profile
 from bot.domain import Carer, ChildLink, StaffMember
+from bot.storage.sqlite import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL = ROOT.parent / "shared" / "external"
@@ -17,6 +20,24 @@ EXTERNAL = ROOT.parent / "shared" / "external"
 def profile() -> SettingProfile:
     """The shipped example setting."""
     return load_profile(ROOT / "setting.example.toml")
+
+
+@pytest.fixture(autouse=True)
+async def _databases_closed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Close every database a test opened, even one that failed before it could: an open
+    aiosqlite connection keeps its thread alive, and pytest would wait for it at exit."""
+    opened: list[Database] = []
+    real_open = Database.open
+
+    async def open_and_remember(self: Database) -> None:
+        opened.append(self)
+        await real_open(self)
+
+    monkeypatch.setattr(Database, "open", open_and_remember)
+    yield
+    for db in opened:
+        with contextlib.suppress(Exception):
+            await db.close()
 
 
 @pytest.fixture(scope="session")

@@ -400,3 +400,21 @@ async def test_demo_started_at_a_moment_runs_its_simulator_at_that_moment(tmp_pa
     assert process.returncode == 0
     assert first["text"] == "Hi" and str(first["at"]).startswith("2026-12-01T07:25")
     assert "the clock starts at 2026-12-01 07:25" in out.decode()
+
+
+def test_init_notes_each_text_a_language_offered_lacks(env, tmp_path, monkeypatch, capsys):
+    example = (ROOT / "setting.example.toml").read_text(encoding="utf-8")
+    assert cli.main(["init"]) == 0
+    assert "note:" not in capsys.readouterr().out  # the example gives both texts in Polish
+    without = example.replace('concern_steps = "Sarah porozmawia', 'x = "', 1)
+    without = "\n".join(line for line in without.splitlines() if not line.startswith("x = "))
+    setting = tmp_path / "setting.toml"
+    setting.write_text(without, encoding="utf-8")
+    monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(setting))
+    assert cli.main(["init"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "note: setting.toml has no concern_steps in Polish (pl): families reading it get the "
+        "English (en) text; add it under [setting.pl]"
+    ) in out
+    assert "important_contact" not in out

@@ -591,3 +591,65 @@ def test_setting_staff_hours_open_and_next_open() -> None:
     staff = load_profile(EXAMPLE).staff
     assert staff.is_open(datetime(2025, 3, 7, 17, 0))
     assert staff.next_open(datetime(2025, 3, 7, 17, 45)) == datetime(2025, 3, 10, 8, 0)
+
+
+def test_out_of_hours_messages_wait_for_staff_hours_by_default(tmp_path: Path) -> None:
+    held = load_profile(write(tmp_path, MINIMAL)).out_of_hours
+    assert (held.messages, held.urgent) == ("staff_hours", "at_once")
+    assert held.holds("messages") and not held.holds("urgent")
+    text = MINIMAL + '\n[out_of_hours]\nmessages = "at_once"\nurgent = "staff_hours"\n'
+    chosen = load_profile(write(tmp_path, text)).out_of_hours
+    assert not chosen.holds("messages") and chosen.holds("urgent")
+    assert load_profile(EXAMPLE).out_of_hours == held
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('messages = "later"', 'out_of_hours.messages: must be "at_once" or "staff_hours"'),
+        ("urgent = true", "out_of_hours.urgent: must be text in quotes"),
+        ('message = "at_once"', "out_of_hours.message: unknown key; expected one of messages"),
+    ],
+)
+def test_out_of_hours_values_are_checked(tmp_path: Path, line: str, expected: str) -> None:
+    message = profile_error(tmp_path, f"{MINIMAL}\n[out_of_hours]\n{line}\n")
+    assert message.startswith(f"setting.toml: {expected}")
+
+
+def test_texts_in_each_language_offered(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "[hours]",
+        'languages = ["en", "pl", "ur"]\n\n[setting.pl]\n'
+        'important_contact = "Jo (kierownictwo)"\n\n[hours]',
+    )
+    profile = load_profile(write(tmp_path, text))
+    assert profile.text("important_contact", "pl") == "Jo (kierownictwo)"
+    assert profile.text("important_contact", "pl-PL") == "Jo (kierownictwo)"
+    assert profile.text("important_contact", "en") == "Jo, our manager"
+    assert profile.text("concern_steps", "pl") == "We will call you back within two days."
+    assert profile.untranslated() == [
+        ("pl", "concern_steps"),
+        ("ur", "important_contact"),
+        ("ur", "concern_steps"),
+    ]
+    assert load_profile(EXAMPLE).untranslated() == []
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('[setting.de]\nimportant_contact = "Jo"', "setting.de: is not one of setting.languages"),
+        ('[setting.pl]\nname = "Przedszkole"', "setting.pl.name: unknown key; expected"),
+        ("[setting.pl]\nconcern_steps = 3", "setting.pl.concern_steps: must be text in quotes"),
+        ('[setting.pl]\nconcern_steps = " "', "setting.pl.concern_steps: must not be empty"),
+    ],
+)
+def test_texts_in_other_languages_are_checked(tmp_path: Path, table: str, expected: str) -> None:
+    text = MINIMAL.replace("[hours]", f'languages = ["en", "pl"]\n\n{table}\n\n[hours]')
+    assert profile_error(tmp_path, text).startswith(f"setting.toml: {expected}")
+
+
+def test_a_value_where_a_language_table_belongs_is_an_unknown_key(tmp_path: Path) -> None:
+    message = profile_error(tmp_path, MINIMAL.replace("[hours]", 'pl = "x"\n[hours]'))
+    assert message.startswith("setting.toml: setting.pl: unknown key;")
+    assert "[setting.LANG]" in message

@@ -100,6 +100,11 @@ async def test_one_update_for_two_children_reaches_each_family_its_own_way(tmp_p
         assert len([m for m in app.twilio.messages if m["To"] == OLU]) == before[OLU] + 1
         assert len([m for m in app.twilio.messages if m["To"] == BEA]) == before[BEA]
 
+        # After 17:30 an answer waits for staff hours (the setting's [out_of_hours] messages).
         await app.say(LAURA_CHAT, "Thank you! She loves pizza.")
+        await asyncio.sleep(0.3)
+        assert len(await app.messages_to(TOM_CHAT, 7)) == 7
+        clock.advance(timedelta(hours=14, minutes=30))  # Wednesday 08:01
+        kp.dispatcher.wake()  # the lane sleeps until the held row is due by the real clock
         relayed = await last_to(app, TOM_CHAT, 8)
         assert "She loves pizza" in relayed["text"] and "Amelia" in relayed["text"]

@@ -23,6 +23,7 @@ from bot.domain import Channel, Text
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import CARER_ACTIONS, STAFF_ACTIONS, TOPICS
 from bot.flows.linking import PREFERENCES
+from bot.handlers.sms import OPT_OUT_WORDS
 from bot.i18n import CHANNEL_MARK, COUNT, DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
 from bot.news import ORDER as NEWS_ROUTES
 from bot.timing import UPDATE_MODES
@@ -249,6 +250,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "settings.done_": UPDATE_MODES,
         "plain.line_": ("jargon", "hurtful"),
         "news.reach_": NEWS_ROUTES,
+        "optout.still_": ("sms", "telegram"),
     }
 
 
@@ -371,4 +373,87 @@ def test_polish_quick_phrases_do_not_guess_a_childs_gender() -> None:
             found = rule.search(text)
             if found:
                 problems.append(f"pl: phrase.{phrase} {text!r}: {found.group(0)!r} guesses")
+    assert not problems, "\n".join(problems)
+
+
+# Carriers (and Twilio) treat these, sent alone by SMS, as an opt-out whatever Keyperson does.
+OPT_OUT = frozenset(OPT_OUT_WORDS)
+# Messages whose job is to say how to stop: carriers require STOP to be named there.
+STOP_INSTRUCTIONS = frozenset(
+    {
+        "optout.started",
+        "optout.started_telegram",
+        "optout.still_sms",
+        "optout.still_telegram",
+        "help.sms",
+    }
+)
+INSTRUCTION = re.compile(
+    r"\b(?:reply|send|text|type|write|say|press|tap|choose|odpisa\w*|odpisz\w*|wy\w*lij\w*|"
+    r"napisa\w*|napisz\w*|wpisa\w*|wpisz\w*|wybra\w*|wybierz\w*)\b\W{0,3}(\w+)",
+    re.IGNORECASE,
+)
+LABEL_KEY = re.compile(r"(^|\.)choice[._]|^label\.|^plain\.(use|keep)$|^settings\.mode_|^phrase\.")
+
+
+def _text_keys(node: ast.expr | None) -> list[str]:
+    """The keys a Text(...) expression can name (none for anything else)."""
+    if not (isinstance(node, ast.Call) and _called(node) == "Text"):
+        return []
+    key = _first_argument(node, "key")
+    return (_expand(key, _dynamic_keys()) or []) if key is not None else []
+
+
+def _label_keys() -> set[str]:
+    """Every catalog key used as a choice's label: in Choice(key, label) and the labels passed
+    to wording.question, the unlabelled choice.<key>, and keys named as labels."""
+    keys = {f"choice.{key}" for key in _unlabelled_choice_keys()}
+    for name in ("Choice", "question"):
+        for node, _ in _calls(name):
+            arguments = [*node.args[1:], *(k.value for k in node.keywords if k.arg != "key")]
+            for argument in arguments:
+                keys.update(_text_keys(argument))
+    keys.update(key for key in ENGLISH if LABEL_KEY.search(key))
+    return keys
+
+
+def opt_out_problems(key: str, template: str, label: bool) -> list[str]:
+    """What in one message invites a word that unsubscribes, if anything."""
+    text = _literal_text(template)
+    problems = []
+    if label:
+        words = {w.upper() for w in re.findall(r"[^\W_]+", text)}
+        problems += [
+            f"label {key!r} is or holds the opt-out word {w}" for w in sorted(words & OPT_OUT)
+        ]
+    for match in INSTRUCTION.finditer(text):
+        word = match.group(1).upper()
+        if word in OPT_OUT and not (word == "STOP" and key in STOP_INSTRUCTIONS):
+            problems.append(f"{key!r} tells the reader to send {word}: {match.group(0)!r}")
+    return problems
+
+
+def test_the_label_scan_finds_labels_from_code_and_from_wording() -> None:
+    labels = _label_keys()
+    assert {"update.choice_cancel", "relay.choice_all", "info.choice.hours", "plain.keep"} <= labels
+    assert "relay.choice_edit" in labels  # passed to wording.question, not to Choice
+
+
+def test_the_opt_out_check_catches_labels_and_instructions() -> None:
+    assert opt_out_problems("x.choice_cancel", "Cancel", label=True)
+    assert opt_out_problems("x.choice_end", "End the update", label=True)
+    assert opt_out_problems("x.msg", "To leave this, reply CANCEL.", label=False)
+    assert opt_out_problems("x.msg", 'Aby wyjsc, prosimy odpisac "END".', label=False)
+    assert opt_out_problems("x.msg", "Reply STOP to stop.", label=False)
+    assert not opt_out_problems("help.sms", "Reply STOP to stop messages.", label=False)
+    assert not opt_out_problems("x.msg", "We close at the end of the day.", label=False)
+    assert not opt_out_problems("x.choice_back", "Not now", label=True)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_label_or_instruction_invites_an_sms_opt_out_word(lang: str) -> None:
+    labels = _label_keys()
+    problems = []
+    for key, entry in sorted(CATALOGS[lang].items()):
+        problems += [f"{lang}: {p}" for p in opt_out_problems(key, entry.string, key in labels)]
     assert not problems, "\n".join(problems)

@@ -235,7 +235,7 @@ async def test_info_menu_by_number_and_by_word(tmp_path):
     kp = await make_keyperson(tmp_path)
     await say(kp, LAURA, "Hi")
     (menu,) = await say(kp, LAURA, "INFO")
-    assert len(menu.choices) == 7  # five topics, then good news and settings
+    assert len(menu.choices) == 8  # five topics, good news, settings, then Not now
     (answer,) = await say(kp, LAURA, "1")
     assert "Tom Baker" in answer.body
     await say(kp, LAURA, "info")
@@ -243,7 +243,7 @@ async def test_info_menu_by_number_and_by_word(tmp_path):
     assert "Monday to Friday" in hours.body and "08:00-18:00" in hours.body
     await say(kp, LAURA, "info")
     (settings,) = await say(kp, LAURA, "7")
-    assert "updates" in settings.body and len(settings.choices) == 4
+    assert "updates" in settings.body and len(settings.choices) == 5
     await kp.stop()
 
 
@@ -318,3 +318,158 @@ async def test_logs_hold_ids_not_numbers_or_words(tmp_path, caplog):
     assert caplog.records  # something was logged
     for secret in (LAURA, TOM, LAURA[1:], "rash", "Thank you for telling us", "Amelia"):
         assert secret not in caplog.text
+
+
+async def test_odd_digits_while_a_question_is_open_are_text_not_errors(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, MAREK, "Hi")
+    await say(kp, MAREK, "Jan has a cough")  # which child?
+    for odd in ("²", "①", "9" * 5000):
+        rows = await say(kp, MAREK, odd)
+        assert rows and all(r.address == MAREK for r in rows)  # asked again, nothing relayed
+    assert await count(kp, "SELECT COUNT(*) FROM inbound WHERE error IS NOT NULL") == 0
+    await kp.stop()
+
+
+async def test_stop_in_odd_forms_stops_and_yes_with_an_emoji_restarts(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    (confirmation,) = await say(kp, LAURA, "ＳＴＯＰ 🛑")
+    assert "START" in confirmation.body
+    async with kp.db.reading() as repos:
+        assert await repos.people.opted_out("sms", LAURA)
+    await say(kp, LAURA, "Yes 👍")
+    async with kp.db.reading() as repos:
+        assert not await repos.people.opted_out("sms", LAURA)
+    await kp.stop()
+
+
+def sms_text(row) -> str:
+    from bot.domain import RenderedChoice
+    from bot.handlers.sms_send import render_sms
+
+    return render_sms(row.body, [RenderedChoice.from_dict(c) for c in row.choices])
+
+
+async def test_option_numbers_stay_the_same_while_a_question_is_asked_again(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, ANNA, "hi")
+    (picker,) = await say(kp, ANNA, "UPDATE")
+    assert "1 Jan\n2 Zofia\n3 Amelia\n4 All my children\n5 Not now" in sms_text(picker)
+    (again,) = await say(kp, ANNA, "2")  # Zofia
+    assert "1 Jan\n3 Amelia\n5 Not now\n6 Done" in sms_text(again)
+    (last,) = await say(kp, ANNA, "3")  # still Amelia, not what is now third in the list
+    assert "Zofia and Amelia" in last.body and "\n1 Jan\n" in sms_text(last)
+    (compose,) = await say(kp, ANNA, "6")  # Done
+    assert "about Zofia and Amelia" in compose.body
+    assert sms_text(compose).count("\n1 ") == 1  # a new question numbers afresh from 1
+    await kp.stop()
+
+
+async def test_a_question_answered_in_words_says_how_to_leave_it_by_sms(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    (ask,) = await say(kp, LAURA, "WOW")
+    assert "What did Amelia do?" in ask.body and ask.body.endswith("reply NOT NOW.")
+    assert sms_text(ask) == ask.body  # the Not now button has no SMS line of its own
+    (left,) = await say(kp, LAURA, "not now")
+    assert left.address == LAURA and "INFO" in left.body
+    await kp.stop()
+
+
+async def test_info_with_a_question_mark_after_the_good_news_question_opens_the_menu(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    await say(kp, LAURA, "INFO")
+    await say(kp, LAURA, "6")  # share good news
+    (menu,) = await say(kp, LAURA, "info?")
+    assert menu.address == LAURA and len(menu.choices) == 8
+    async with kp.db.reading() as repos:
+        assert await repos.outbox.for_address("sms", TOM) == []
+    await kp.stop()
+
+
+async def test_good_news_from_a_carer_who_may_not_be_told_is_flagged_and_names_nobody(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, DAN, "Hi")
+    (ask,) = await say(kp, DAN, "WOW")
+    assert "Amelia" not in ask.body
+    rows = await say(kp, DAN, "She counted to ten at home!")
+    (to_tom,) = [r for r in rows if r.address == TOM]
+    (thanks,) = [r for r in rows if r.address == DAN]
+    assert "NOT" in to_tom.body and "#" not in to_tom.body and to_tom.choices == []
+    assert "Amelia" not in thanks.body and "Tom" not in thanks.body
+    (menu,) = await say(kp, DAN, "SETTINGS")
+    assert "updates" not in menu.body and all("update" not in c["label"] for c in menu.choices)
+    await kp.stop()
+
+
+async def test_a_long_message_reaches_the_key_person_whole_in_marked_parts(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    words = " ".join(f"word{n}" for n in range(300))  # 1,789 characters, more than one SMS body
+    rows = await say(kp, LAURA, words)
+    to_tom = [r for r in rows if r.address == TOM]
+    assert len(to_tom) == 2
+    assert [r.body[:6] for r in to_tom] == ["(1/2) ", "(2/2) "]
+    assert all(len(sms_text(r)) <= 1600 for r in to_tom)
+    joined = " ".join(r.body[6:] for r in to_tom)
+    assert all(f"word{n}" in joined.split() for n in range(300))
+    await kp.stop()
+
+
+async def test_the_family_is_told_it_reached_the_key_person_only_when_it_can(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, MAREK, "Hi")
+    await say(kp, MAREK, "Leo is tired today")
+    rows = await say(kp, MAREK, "2")  # Leo: key person Grace has no phone; the manager gets it
+    (receipt,) = [r for r in rows if r.address == MAREK]
+    assert "Grace" not in receipt.body and "nasz zespół" in receipt.body
+    await say(kp, MAREK, "Both had a cough")
+    rows = await say(kp, MAREK, "3")  # all of them
+    (receipt,) = [r for r in rows if r.address == MAREK]
+    assert "Anna Kowalska" in receipt.body and "Grace" not in receipt.body
+    await kp.stop()
+
+
+async def test_several_messages_in_a_row_are_acknowledged_once_until_staff_answer(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, LAURA, "Hi")
+    first = await say(kp, LAURA, "Amelia was up in the night")
+    assert [r.address for r in first] == [TOM, LAURA]
+    for more in ("She may be tired", "She had Calpol at 6"):
+        assert [r.address for r in await say(kp, LAURA, more)] == [TOM]  # passed on, no receipt
+    code = next(w for w in first[0].body.split() if w.startswith("#"))
+    await say(kp, TOM, "hi")
+    await say(kp, TOM, f"{code} Thank you, we will keep an eye on her")
+    again = await say(kp, LAURA, "Thanks Tom")
+    assert [r.address for r in again] == [TOM, LAURA]
+    await kp.stop()
+
+
+async def test_out_of_hours_messages_reach_staff_phones_when_staff_hours_start(tmp_path):
+    clock = Clock(datetime(2026, 11, 27, 19, 30, tzinfo=UTC))  # Friday evening
+    kp = await make_keyperson(tmp_path, clock)
+    await say(kp, LAURA, "Hi")
+    _, note = await say(kp, LAURA, "Amelia has chickenpox")
+    assert "Monday" in note.body
+    assert [r.address for r in await say(kp, LAURA, "So she will be off")] == [TOM]  # told once
+    async with kp.db.reading() as repos:
+        rows = await repos.conn.execute_fetchall(
+            "SELECT next_attempt_at FROM outbox WHERE address = ?", (TOM,)
+        )
+    assert {r[0] for r in rows} == {"2026-11-30T08:00:00.000000Z"}
+    await kp.stop()
+
+
+async def test_info_about_concerns_gives_the_settings_steps_in_the_familys_language(tmp_path):
+    kp = await make_keyperson(tmp_path)
+    await say(kp, KASIA, "Dzień dobry")
+    await say(kp, KASIA, "INFO")
+    (answer,) = await say(kp, KASIA, "4")
+    assert "Sarah porozmawia z Państwem" in answer.body and "48" in answer.body
+    await say(kp, LAURA, "Hi")
+    await say(kp, LAURA, "INFO")
+    (answer,) = await say(kp, LAURA, "4")
+    assert "Sarah will talk with you" in answer.body
+    await kp.stop()

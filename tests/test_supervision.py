@@ -179,7 +179,7 @@ async def test_the_sms_webhook_answers_503_when_it_cannot_store(tmp_path):
 async def test_healthz_reports_tasks_and_ages_and_fails_when_a_task_is_dead(tmp_path):
     stopped: list[int] = []
     public, sock, holder, app = await _serve_sms(
-        tmp_path, on_fatal=stopped.append, on_stopped=stopped.append
+        tmp_path, on_fatal=stopped.append, on_stopped=stopped.append, unhealthy_grace_s=0.2
     )
     async with serve_app(app, lifespan="on", sock=sock), httpx.AsyncClient(base_url=public) as http:
         kp = holder["kp"]
@@ -195,7 +195,9 @@ async def test_healthz_reports_tasks_and_ages_and_fails_when_a_task_is_dead(tmp_
         kp.supervisor.die("router", "a test says so")
         dead = await http.get("/healthz")
         assert dead.status_code == 503 and dead.json()["status"] == "unhealthy"
-        assert stopped == [75]  # the server is asked to stop…
+        assert stopped == []  # monitors get a moment to see the 503…
+        await asyncio.sleep(0.5)  # past the grace given in this test (0.2 s)
+        assert stopped == [75]  # …then the server is asked to stop…
     assert stopped == [75, 75]  # …and, once stopped cleanly, to exit with 75
 
 

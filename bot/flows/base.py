@@ -59,6 +59,8 @@ class Context:
     recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
     covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
     fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person
+    unreachable_staff: frozenset[int] = frozenset()  # key persons with no phone or chat to reach
+    acknowledged: tuple[str, datetime] | None = None  # the carer's last "it has gone to …"
     channel: str = "sms"  # the channel the sender wrote on
     link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
     invite_id: int | None = None  # the valid invite that named them, if that is how
@@ -147,6 +149,7 @@ class NotifyStaff:
     priority: Priority = Priority.REPLY
     choices: tuple[Choice, ...] = ()
     thread: str | None = None  # the relay thread's code, so a channel's own reply finds it
+    not_before: datetime | None = None  # held until then (the start of staff hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,14 @@ class OpenThread:
     carer_id: int
     child_id: int
     code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """Record the acknowledgement a carer was sent (`what`), or that staff answered (None)."""
+
+    carer_id: int
+    what: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +286,8 @@ class SetUpdateMode:
 
 
 Effect = (
-    Reply
+    Acknowledged
+    | Reply
     | NotifyStaff
     | NotifyCarer
     | OpenThread

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import ChildLink, Choice, Text
+from bot.domain import ChildLink, Text
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -28,6 +28,15 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.flows.questions import (
+    OTHER,
+    answers_nothing,
+    child_choices,
+    leave_button,
+    leave_option,
+    which_children,
+)
+from bot.flows.receipts import held_until, reached
 from bot.flows.relay import from_carer_params, reply_button
 from bot.timing import after_staff_day
 
@@ -38,12 +47,11 @@ THANKS = "wow_thanks"  # the timer for the setting's thank-you
 def begin(ctx: Context) -> Transition:
     """Ask which child the good news is about (when there are several), then for the news."""
     assert ctx.carer is not None
-    children = ctx.carer.children
-    if len(children) == 1:
-        return _ask(children[0])
-    choices = tuple(
-        Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children
-    )
+    answers = which_children(ctx.carer.children)
+    if len(answers) == 1:
+        ((key, children),) = answers.items()
+        return _ask(_stored(key), children)
+    choices = (*child_choices(ctx.carer.children), leave_option())
     return Transition(NAME, {"step": "child"}, (Reply(Text("wow.which_child"), choices),))
 
 
@@ -52,16 +60,25 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     if ctx.carer is None:
         return Transition(None, {}, passthrough=True)
-    by_id = {str(c.child_id): c for c in ctx.carer.children}
+    answers = which_children(ctx.carer.children)
     if state.get("step") == "child":
-        if isinstance(event, ChoiceMade) and event.key in by_id:
-            return _ask(by_id[event.key])
+        if isinstance(event, ChoiceMade) and event.key in answers:
+            return _ask(_stored(event.key), answers[event.key])
         return Transition(None, {}, passthrough=True)
-    if state.get("step") == "write" and isinstance(event, TextReceived) and event.text.strip():
-        child = by_id.get(str(state.get("child")))
-        if child is not None:
-            return end(*_share(event.text.strip(), child, ctx), *_thank_later(child, ctx, now))
+    if state.get("step") == "write" and isinstance(event, TextReceived):
+        children = answers.get(str(state.get("child")))
+        if children and answers_nothing(event.text):
+            # "ok", "?" or a bare number is not good news: ask again rather than pass it on.
+            return Transition(NAME, state, (Reply(Text("wow.ask_again"), (leave_button(),)),))
+        if children:
+            news = event.text.strip()
+            return end(*_share(news, children, ctx, now), *_thank_later(children[0], ctx, now))
     return Transition(None, {}, passthrough=True)
+
+
+def _stored(key: str) -> int | str:
+    """How the chosen answer is kept in the state: a child's id, or OTHER."""
+    return key if key == OTHER else int(key)
 
 
 def _thank_later(child: ChildLink, ctx: Context, now: datetime) -> tuple[Effect, ...]:
@@ -79,27 +96,50 @@ def _thank_later(child: ChildLink, ctx: Context, now: datetime) -> tuple[Effect,
     return (SetTimer(THANKS, due, "next staff morning unless answered", payload),)
 
 
-def _ask(child: ChildLink) -> Transition:
-    text = Text("wow.ask", {"child": child.first_name})
-    return Transition(NAME, {"step": "write", "child": child.child_id}, (Reply(text),))
+def _ask(chosen: int | str, children: tuple[ChildLink, ...]) -> Transition:
+    """Ask for the news; a child the carer may not be told about is never named to them."""
+    child = children[0]
+    named = len(children) == 1 and child.receives_information
+    text = Text("wow.ask", {"child": child.first_name}) if named else Text("wow.ask_plain")
+    question = Reply(text, (leave_button(),))
+    return Transition(NAME, {"step": "write", "child": chosen}, (question,))
 
 
-def _share(message: str, child: ChildLink, ctx: Context) -> tuple[Effect, ...]:
+def _share(
+    message: str, children: tuple[ChildLink, ...], ctx: Context, now: datetime
+) -> tuple[Effect, ...]:
     carer = ctx.carer
     assert carer is not None
-    code = ctx.threads[child.child_id]
-    params = from_carer_params(child, carer, code, message)
-    recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
-    to_staff = [
-        NotifyStaff(staff, Text("wow.to_staff", params), choices=(reply_button(code),), thread=code)
-        for staff in recipients
-    ]
-    who = child.key_person_name if child.receives_information and child.key_person_name else None
-    thanks = Text("wow.thanks", {"child": child.first_name, "key_person": who or ""})
-    return (
-        OpenThread(carer.id, child.child_id, code),
-        RecordNews(child.child_id, "home", message),
-        *to_staff,
-        Reply(thanks if who else Text("wow.thanks_team", {"child": child.first_name})),
-        RecordAudit("wow.from_home", f"child:{child.child_id}", {"code": code}),
-    )
+    effects: list[Effect] = []
+    hold = held_until(ctx, now)
+    for child in children:
+        code = ctx.threads[child.child_id]
+        params = from_carer_params(child, carer, code, message)
+        informed = child.receives_information
+        # The same flag as every other message from this carer, and no Reply button where
+        # nothing about the child may be sent back to them.
+        key = "wow.to_staff" if informed else "wow.to_staff_no_info"
+        answer = (reply_button(code),) if informed else ()
+        recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
+        effects += [
+            OpenThread(carer.id, child.child_id, code),
+            RecordNews(child.child_id, "home", message),
+            *(
+                NotifyStaff(s, Text(key, params), choices=answer, thread=code, not_before=hold)
+                for s in recipients
+            ),
+            RecordAudit("wow.from_home", f"child:{child.child_id}", {"code": code}),
+        ]
+    return (*effects, Reply(_thanks(children, ctx)))
+
+
+def _thanks(children: tuple[ChildLink, ...], ctx: Context) -> Text:
+    """The thank-you, naming the child and their key person only to a carer told about them,
+    and the key person only when the news truly reaches them."""
+    child = children[0]
+    if len(children) > 1 or not child.receives_information:
+        return Text("wow.thanks_plain")
+    key_person = reached(child, ctx)
+    if key_person:
+        return Text("wow.thanks", {"child": child.first_name, "key_person": key_person})
+    return Text("wow.thanks_team", {"child": child.first_name})

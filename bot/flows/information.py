@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.domain import ChildLink, Choice, Text, Weekdays
 from bot.flows import celebration, daily_update, preferences
 from bot.flows.base import ChoiceMade, Context, Event, Reply, State, Transition
+from bot.flows.questions import leave_option
 
 NAME = "information"
 TOPICS = ("key_person", "important", "policies", "concerns", "hours")
@@ -23,9 +24,14 @@ STAFF_ACTIONS = ("update",)
 
 def menu(ctx: Context) -> Transition:
     """Offer the information topics, and what the reader can start from here."""
-    actions = STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
+    actions: tuple[str, ...] = (
+        STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
+    )
+    if not gets_updates(ctx):
+        # Update settings are for carers who get updates, never for one who may not be told.
+        actions = tuple(a for a in actions if a != "settings")
     choices = tuple(Choice(key, Text(f"info.choice.{key}")) for key in (*TOPICS, *actions))
-    return Transition(NAME, {}, (Reply(Text("info.menu"), choices),))
+    return Transition(NAME, {}, (Reply(Text("info.menu"), (*choices, leave_option())),))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
@@ -35,7 +41,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     if event.key == "wow" and ctx.carer is not None:
         return celebration.begin(ctx)
-    if event.key == "settings" and ctx.carer is not None:
+    if event.key == "settings" and gets_updates(ctx):
         return preferences.begin(ctx)
     if event.key == "update" and ctx.staff is not None:
         return daily_update.begin("update", ctx)
@@ -44,23 +50,28 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     return Transition(None, {}, (Reply(answer(event.key, ctx)),))
 
 
+def gets_updates(ctx: Context) -> bool:
+    """Whether the sender is a carer told about at least one child (and so gets updates)."""
+    return ctx.carer is not None and any(c.receives_information for c in ctx.carer.children)
+
+
 def answer(topic: str, ctx: Context) -> Text:
     """The answer to one topic, from setting.toml and the sender's children."""
     setting = ctx.setting
     assert setting is not None
     if topic == "key_person":
         return _key_people(ctx)
+    # The setting's own words, in the reader's language where setting.toml gives them.
+    language = ctx.carer.language if ctx.carer is not None else None
+    contact = setting.text("important_contact", language)
     if topic == "important":
-        return Text(
-            "info.important", {"contact": setting.important_contact, "phone": setting.phone}
-        )
+        return Text("info.important", {"contact": contact, "phone": setting.phone})
     if topic == "policies":
         return Text("info.policies", {"url": setting.policies_url})
     if topic == "concerns":
-        return Text(
-            "info.concerns",
-            {"hours": setting.concern_ack_hours, "contact": setting.important_contact},
-        )
+        steps = setting.text("concern_steps", language)
+        params = {"hours": setting.concern_ack_hours, "steps": steps, "contact": contact}
+        return Text("info.concerns", params)
     return Text(
         "info.hours",
         {

@@ -31,6 +31,7 @@ from bot.flows.base import (
     State,
     Transition,
 )
+from bot.flows.questions import leave_option
 
 NAME = "linking"
 SHARE_PHONE = onboarding.SHARE_PHONE
@@ -108,7 +109,7 @@ def _link(ctx: Context, method: str) -> Transition:
     if person.phone is None:
         return Transition(None, {}, effects)
     language = person.language if isinstance(person, Carer) else None
-    choices = tuple(Choice(p, Text(f"choice.on_{p}")) for p in PREFERENCES)
+    choices = (*(Choice(p, Text(f"choice.on_{p}")) for p in PREFERENCES), leave_option())
     question = Reply(Text("link.where"), choices, language=language)
     return Transition(NAME, {}, (*effects, question))
 

@@ -26,6 +26,7 @@ from bot.flows.base import (
 from bot.flows.information import key_person_lines
 
 TELEGRAM = "telegram"
+SMS = "sms"
 # Defined here rather than in linking.py, which imports this module.
 SHARE_PHONE = Choice("share_phone", Text("choice.share_phone"), ChoiceStyle.CONTACT)
 
@@ -88,18 +89,27 @@ def not_passed_on(flow: str | None, state: State, event: NotPassedOn) -> Transit
     return Transition(flow, state, (reply, RecordAudit(f"not_passed_on.{event.what}")))
 
 
-def opt_out(ctx: Context) -> Transition:
-    """Honour STOP: record it and send only the confirmation."""
-    text = Text("optout.stopped", {"setting": _setting_name(ctx)})
-    return Transition(
-        None, {}, (SetOptOut(True), Reply(text, ignore_stop=True), RecordAudit("sms.stop"))
-    )
+def opt_out(ctx: Context, still_on: tuple[str, ...] = ()) -> Transition:
+    """Honour STOP on the channel it came on: record it and send only the confirmation, which
+    says which channel stopped and how to stop any other channel the person still gets."""
+    telegram = ctx.channel == TELEGRAM
+    text = Text("optout.stopped_telegram" if telegram else "optout.stopped", _names(ctx))
+    other = SMS if telegram else TELEGRAM
+    if other in still_on:
+        text = Text("optout.also", {"stopped": text, "still": Text(f"optout.still_{other}")})
+    audit = RecordAudit(f"{ctx.channel}.stop")
+    return Transition(None, {}, (SetOptOut(True), Reply(text, ignore_stop=True), audit))
 
 
 def opt_in(ctx: Context) -> Transition:
-    """Honour START: messages may flow again."""
-    text = Text("optout.started", {"setting": _setting_name(ctx)})
-    return Transition(None, {}, (SetOptOut(False), Reply(text), RecordAudit("sms.start")))
+    """Honour START: messages may flow again on the channel it came on."""
+    key = "optout.started_telegram" if ctx.channel == TELEGRAM else "optout.started"
+    audit = RecordAudit(f"{ctx.channel}.start")
+    return Transition(None, {}, (SetOptOut(False), Reply(Text(key, _names(ctx))), audit))
+
+
+def _names(ctx: Context) -> dict[str, str]:
+    return {"setting": _setting_name(ctx)}
 
 
 def sms_help(ctx: Context) -> Transition:

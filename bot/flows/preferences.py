@@ -24,6 +24,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.flows.questions import leave_option
 from bot.times import read_time
 from bot.timing import UPDATE_MODES
 
@@ -35,7 +36,8 @@ WEEKLY_DAY = 4  # Friday
 def begin(ctx: Context) -> Transition:
     """Offer the update modes."""
     choices = tuple(Choice(mode, Text(f"settings.mode_{mode}")) for mode in UPDATE_MODES)
-    return Transition(NAME, {"step": "mode"}, (Reply(Text("settings.menu"), choices),))
+    question = Reply(Text("settings.menu"), (*choices, leave_option()))
+    return Transition(NAME, {"step": "mode"}, (question,))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
@@ -63,7 +65,7 @@ def _time(state: State, event: Event) -> Transition:
         return Transition(None, {}, passthrough=True)
     if found is not None and found.either is not None:
         morning, evening = found.either
-        choices = tuple(Choice(f"{t:%H:%M}", _label(t)) for t in (morning, evening))
+        choices = (*(Choice(f"{t:%H:%M}", _label(t)) for t in (morning, evening)), leave_option())
         params = {"morning": LocalTime(morning), "evening": LocalTime(evening)}
         return Transition(NAME, state, (Reply(Text("settings.which_time", params), choices),))
     if found is not None and found.impossible:
@@ -73,7 +75,7 @@ def _time(state: State, event: Event) -> Transition:
 
 
 def _times() -> tuple[Choice, ...]:
-    return tuple(Choice(t, Text("label.raw", {"text": t})) for t in TIMES)
+    return (*(Choice(t, Text("label.raw", {"text": t})) for t in TIMES), leave_option())
 
 
 def _label(at: time) -> Text:

@@ -6,18 +6,19 @@
     staff text, no code ──► which_thread (recent threads) ──choice──► carer gets it
     Reply button / /reply ──► compose (or which_thread first) ──text──► carer gets it
 A Telegram reply to a relayed message names its thread as a typed code does.
-Out of staff hours the carer is told when to expect a reply and whom to call if it is urgent.
+Out of staff hours the carer is told when to expect a reply and whom to call if it is urgent,
+and the message waits for staff hours when the setting says so (receipts.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, LocalTime, Priority, Text, ThreadInfo
+from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, Priority, Text, ThreadInfo
 from bot.flows import codes, wording
 from bot.flows.base import (
+    Acknowledged,
     ChoiceMade,
     Context,
     Effect,
@@ -32,6 +33,14 @@ from bot.flows.base import (
     Transition,
     end,
 )
+from bot.flows.questions import (
+    answers_nothing,
+    child_choices,
+    leave_button,
+    leave_option,
+    which_children,
+)
+from bot.flows.receipts import acknowledgement, held_until, told_already
 from bot.i18n import normalise_answer
 
 NAME = "relay"
@@ -52,7 +61,7 @@ def compose(ctx: Context) -> Transition:
     return Transition(
         NAME,
         {"step": "compose", "thread": asdict(thread)},
-        (Reply(Text("relay.staff_compose", _thread_params(thread))),),
+        (Reply(Text("relay.staff_compose", _thread_params(thread)), (leave_button(),)),),
     )
 
 
@@ -60,7 +69,7 @@ def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
     """Relay a carer's free text, asking first which child it is about when that matters."""
     assert ctx.carer is not None
     children = ctx.carer.children
-    if len({c.key_person_id for c in children}) > 1:
+    if len({c.key_person_id for c in children}) > 1 and len(which_children(children)) > 1:
         return _ask_which_child(text, children)
     return end(*_deliver(text, children, ctx, now))
 
@@ -77,8 +86,10 @@ def from_staff(text: str, ctx: Context) -> Transition:
         return _checked(body, ctx.named_thread, ctx)
     if not ctx.recent_threads:
         return end(Reply(Text("relay.staff_no_threads")))
-    choices = tuple(
-        Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in ctx.recent_threads
+    threads = ctx.recent_threads
+    choices = (
+        *(Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in threads),
+        leave_option(),
     )
     state = {
         "step": "which_thread",
@@ -93,10 +104,13 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     if state.get("step") == "which_child" and ctx.carer is not None:
         if isinstance(event, ChoiceMade):
-            chosen = [c for c in ctx.carer.children if event.key in ("all", str(c.child_id))]
+            children = ctx.carer.children
+            chosen = children if event.key == "all" else which_children(children).get(event.key)
             if chosen:
-                return end(*_deliver(state["text"], tuple(chosen), ctx, now))
+                return end(*_deliver(state["text"], chosen, ctx, now))
         extra = event.text if isinstance(event, TextReceived) else ""
+        if answers_nothing(extra):
+            extra = ""  # "ok" or "?" answers nothing: the question is asked again, unchanged
         return _ask_which_child(f"{state['text']}\n{extra}".strip(), ctx.carer.children)
     if state.get("step") == "which_thread" and ctx.staff is not None:
         if isinstance(event, ChoiceMade):
@@ -152,8 +166,9 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
 
 
 def _ask_which_child(text: str, children: tuple[ChildLink, ...]) -> Transition:
-    choices = [Choice(str(c.child_id), Text("label.raw", {"text": c.first_name})) for c in children]
+    choices = child_choices(children)
     choices.append(Choice("all", Text("relay.choice_all")))
+    choices.append(leave_option())
     return Transition(
         NAME,
         {"step": "which_child", "text": text},
@@ -167,14 +182,18 @@ def _deliver(
     carer = ctx.carer
     assert carer is not None
     effects: list[Effect] = []
+    hold = held_until(ctx, now)
     for child in children:
         code = ctx.threads[child.child_id]
         params = from_carer_params(child, carer, code, text)
-        key = "relay.to_staff" if child.receives_information else "relay.to_staff_no_info"
+        informed = child.receives_information
+        key = "relay.to_staff" if informed else "relay.to_staff_no_info"
+        # No Reply button where no answer about the child may be sent to this carer.
+        answer = (reply_button(code),) if informed else ()
         recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
         effects.append(OpenThread(carer.id, child.child_id, code))
         effects.extend(
-            NotifyStaff(staff_id, Text(key, params), choices=(reply_button(code),), thread=code)
+            NotifyStaff(staff_id, Text(key, params), choices=answer, thread=code, not_before=hold)
             for staff_id in recipients
         )
         effects.append(
@@ -182,39 +201,10 @@ def _deliver(
                 "relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)}
             )
         )
-    effects.append(Reply(_receipt(children, ctx, now)))
+    receipt, what = acknowledgement(children, ctx, now)
+    if not told_already(what, ctx, now):
+        effects += [Reply(receipt), Acknowledged(carer.id, what)]
     return tuple(effects)
-
-
-def _receipt(children: tuple[ChildLink, ...], ctx: Context, now: datetime) -> Text:
-    names = sorted(
-        {c.key_person_name for c in children if c.key_person_name and c.receives_information}
-    )
-    to = Text("relay.to_names", {"names": tuple(names)}) if names else Text("relay.to_team")
-    setting = ctx.setting
-    if setting is None:
-        return Text("relay.sent", {"to": to})
-    local = now.astimezone(ZoneInfo(setting.time_zone))
-    if setting.staff.is_open(local):
-        return Text("relay.sent", {"to": to})
-    return Text(
-        "relay.out_of_hours",
-        {
-            "to": to,
-            "when": _when(setting.staff.next_open(local), local),
-            "phone": setting.phone,
-        },
-    )
-
-
-def _when(moment: datetime, local_now: datetime) -> Text:
-    """'today at 08:00', 'tomorrow at 08:00' or 'Monday 08:00', as a parent would say it."""
-    days = (moment.date() - local_now.date()).days
-    if days == 0:
-        return Text("when.today", {"time": LocalTime(moment.time())})
-    if days == 1:
-        return Text("when.tomorrow", {"time": LocalTime(moment.time())})
-    return Text("when.day", {"moment": LocalTime(moment, with_day=True)})
 
 
 def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
@@ -242,6 +232,8 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             confirm=Text("relay.staff_sent", params),
         ),
         OpenThread(thread.carer_id, thread.child_id, thread.code),
+        # Staff have answered: the family's next message is acknowledged afresh.
+        Acknowledged(thread.carer_id, None),
         RecordAudit("relay.to_carer", f"child:{thread.child_id}", {"code": thread.code}),
     )
 

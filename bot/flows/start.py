@@ -1,5 +1,8 @@
 """Where a message goes when no conversation is open, and how an open one continues.
 
+open question ──Not now / BACK──► left: said what was not sent, nothing else changes
+              ──INFO, HELP, WOW, SETTINGS, UPDATE, REPLY, WHAT IS X──► that, as if none were open
+              ──anything else──► the open flow's step (which may let it pass: a new message)
 unknown sender ──► generic answer
 INFO / MENU ──► information menu          (after the welcome, if this links them)
 greeting from a newly linked number ──► welcome only
@@ -22,17 +25,20 @@ from bot.flows import (
     linking,
     onboarding,
     preferences,
+    questions,
     relay,
 )
 from bot.flows.base import (
     ChoiceMade,
     ContactShared,
     Context,
+    Effect,
     Event,
     LinkAsked,
     NotPassedOn,
     PhotoShared,
     ReachChanged,
+    RecordAudit,
     Reply,
     Signal,
     State,
@@ -72,12 +78,58 @@ GREETINGS = frozenset(
 
 
 def run(flow: str | None, state: State, event: Event, now: datetime) -> Transition:
-    """Step the open conversation, or begin afresh when there is none or it let the event pass."""
+    """Step the open conversation, or begin afresh when there is none or it let the event pass.
+
+    Not now leaves any question, and a keyword is obeyed whatever question is open.
+    """
     if flow in STEPS:
+        if questions.leaving(event):
+            return left(flow, state, event.ctx)
+        if isinstance(event, TextReceived) and interrupts(event.text, event.ctx):
+            fresh = begin(event, now)
+            dropped = _dropped(flow, state, event.ctx)
+            return Transition(fresh.flow, fresh.state, dropped + fresh.effects)
         transition = STEPS[flow](state, event, now)
         if not transition.passthrough:
             return transition
     return begin(event, now)
+
+
+def interrupts(text: str, ctx: Context) -> bool:
+    """Whether a text is a keyword the sender may use at any step, rather than an answer."""
+    word = normalise_answer(text)
+    if word in INFO_WORDS or word in WOW_WORDS:
+        return True
+    if ctx.staff is not None and (word in REPLY_WORDS or word in UPDATE_WORDS):
+        return True
+    if ctx.carer is not None and word in SETTINGS_WORDS:
+        return True
+    return ctx.glossary is not None and ctx.glossary.lookup(text) is not None
+
+
+def left(flow: str | None, state: State, ctx: Context) -> Transition:
+    """Not now: end the open question, saying what was not sent or that nothing changed."""
+    note = _dropped(flow, state, ctx)
+    if not note:
+        if ctx.staff is not None:
+            key = "update.cancelled"
+        elif flow in (preferences.NAME, linking.NAME):
+            key = "left.unchanged"
+        else:
+            key = "left.menu"
+        note = (Reply(Text(key)),)
+    return Transition(None, {}, (*note, RecordAudit("question.left", None, {"flow": flow})))
+
+
+def _dropped(flow: str | None, state: State, ctx: Context) -> tuple[Effect, ...]:
+    """What to say when an open question is left with something written and not yet sent."""
+    step = state.get("step")
+    if flow == relay.NAME and step == "which_child":
+        return (Reply(Text("left.not_sent")),)
+    staff_text = step in ("compose", "plain") or (step == "which_thread" and state.get("text"))
+    if flow == daily_update.NAME or (flow == relay.NAME and staff_text):
+        return (Reply(Text("update.cancelled")),)
+    return ()
 
 
 def begin(event: Event, now: datetime) -> Transition:
@@ -101,9 +153,10 @@ def begin(event: Event, now: datetime) -> Transition:
         chosen = daily_update.begin("celebration", ctx)
     elif word in WOW_WORDS and ctx.carer is not None:
         chosen = celebration.begin(ctx)
-    elif word in SETTINGS_WORDS and ctx.carer is not None:
+    elif word in SETTINGS_WORDS and information.gets_updates(ctx):
         chosen = preferences.begin(ctx)
-    elif word in INFO_WORDS:
+    elif word in INFO_WORDS or (word in SETTINGS_WORDS and ctx.carer is not None):
+        # A carer who gets no updates has no update settings: the menu answers instead.
         chosen = information.menu(ctx)
     elif greeting and (not word or word in GREETINGS):
         return Transition(None, {}, greeting)
@@ -114,15 +167,17 @@ def begin(event: Event, now: datetime) -> Transition:
     return Transition(chosen.flow, chosen.state, greeting + chosen.effects)
 
 
-def help_and_menu(event: Event) -> Transition:
+def help_and_menu(event: Event, flow: str | None = None, state: State | None = None) -> Transition:
     """HELP: the carrier-style help text, then the information menu for people on file."""
     ctx = event.ctx
     help_text = onboarding.sms_help(ctx)
     if ctx.carer is None and ctx.staff is None:
         return help_text
     greeting = onboarding.welcome(ctx) if ctx.newly_linked else ()
+    dropped = _dropped(flow, state or {}, ctx)
     menu = information.menu(ctx)
-    return Transition(menu.flow, menu.state, greeting + help_text.effects + menu.effects)
+    effects = greeting + dropped + help_text.effects + menu.effects
+    return Transition(menu.flow, menu.state, effects)
 
 
 def is_action(key: str) -> bool:

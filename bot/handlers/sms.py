@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from urllib.parse import parse_qsl
@@ -13,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from twilio.request_validator import RequestValidator
 
+from bot.choices import carrier_word
 from bot.domain import Channel, Inbound, InboundKind
 from bot.handlers.http import read_body
 from bot.handlers.sms_send import TwilioSender, render_sms
@@ -55,11 +55,12 @@ def webhook_url(public_url: str, path: str, query: str) -> str:
 
 
 def keyword_kind(text: str) -> InboundKind:
-    """Opt-out, opt-in or help when the whole message is one of the keywords, else a message."""
-    word = text.strip()
-    while word and (unicodedata.category(word[-1]).startswith("P") or word[-1].isspace()):
-        word = word[:-1]
-    word = word.upper()
+    """Opt-out, opt-in or help when the whole message is one of the keywords, else a message.
+
+    Read as carriers read it: "STOP 🛑", '"stop"', "ＳＴＯＰ" and STOP with a zero-width space
+    are all STOP (see bot.choices.carrier_word).
+    """
+    word = carrier_word(text)
     if word in OPT_OUT_WORDS:
         return InboundKind.OPT_OUT
     if word in OPT_IN_WORDS:

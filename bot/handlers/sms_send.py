@@ -21,7 +21,8 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from bot.domain import Channel, ChoiceStyle, Outbound, RenderedChoice, SendResult
+from bot.choices import sms_lines
+from bot.domain import Channel, Outbound, RenderedChoice, SendResult
 from bot.errors import SendError
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,9 @@ def render_sms(body: str, choices: Sequence[RenderedChoice]) -> str:
 
     Button-only choices (a Reply button, a phone-number request) have no SMS form and are left out.
     """
-    typed = [c for c in choices if c.style is ChoiceStyle.OPTION]
-    if not typed:
+    lines = sms_lines(choices)
+    if not lines:
         return body
-    lines = "\n".join(f"{number} {choice.label}" for number, choice in enumerate(typed, 1))
     return f"{body}\n\n{lines}" if body else lines
 
 

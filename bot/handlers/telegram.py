@@ -23,8 +23,9 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.choices import carrier_word
 from bot.domain import Channel, ChoiceStyle, Inbound, InboundKind, RenderedChoice
-from bot.handlers.sms import keyword_kind
+from bot.splitting import split_at_breaks
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,6 @@ ReplyMarkup: TypeAlias = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeybo
 
 # "/name", "/name@SomeBot", then arguments; Telegram's command names are letters, digits and "_".
 COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?", re.DOTALL)
-# A sentence end: the punctuation (Latin, Arabic, Urdu, Devanagari/Bengali, CJK), closing quotes
-# or brackets, then whitespace. Polish, Romanian, Spanish… use the same ". ", "! ", "? ".
-SENTENCE_END = re.compile(r"[.!?…؟۔।。！？][\"'”’»)\]]*(?=\s)")
 # What a malformed update raises inside PTB's parsing: a date of 10**20 overflows, deep
 # nesting recurses too far.
 MALFORMED = (TypeError, KeyError, ValueError, AttributeError, OverflowError, RecursionError)
@@ -121,6 +119,8 @@ def _inbound(
         external_id=external_id,
         received_at=now,
         display_name=user.first_name if user is not None else None,
+        # The language of the person's Telegram app, so a first answer can be in it.
+        language=user.language_code if user is not None else None,
         **fields,
     )
 
@@ -158,10 +158,28 @@ def _message_kind(message: Message) -> tuple[InboundKind, str] | None:
         phone = message.contact.phone_number.strip()
         return InboundKind.CONTACT, phone if phone.startswith("+") else "+" + phone
     if message.text is not None:
-        return _command(message.text) or (keyword_kind(message.text), message.text.strip())
+        return _command(message.text) or (_typed_kind(message.text), message.text.strip())
     if message.effective_attachment is not None:
         return InboundKind.UNSUPPORTED, (message.caption or "").strip()
     return None
+
+
+# On Telegram only a plain request to stop is an opt-out: "cancel", "end" or "quit" typed in
+# a chat mean "not this", and Telegram has no carrier that blocks the chat on those words.
+TELEGRAM_OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE"})
+TELEGRAM_OPT_IN_WORDS = frozenset({"START", "UNSTOP"})
+
+
+def _typed_kind(text: str) -> InboundKind:
+    """Opt-out, opt-in or help when a typed message is only that word, else a message."""
+    word = carrier_word(text)
+    if word in TELEGRAM_OPT_OUT_WORDS:
+        return InboundKind.OPT_OUT
+    if word in TELEGRAM_OPT_IN_WORDS:
+        return InboundKind.OPT_IN
+    if word == "HELP":
+        return InboundKind.HELP
+    return InboundKind.MESSAGE
 
 
 def _command(text: str) -> tuple[InboundKind, str] | None:
@@ -230,46 +248,7 @@ def _from_membership(change: ChatMemberUpdated, external_id: str, now: datetime)
 
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Split text into parts of at most `limit` characters at the most natural break available."""
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        if not rest[:limit].strip():
-            rest = rest.lstrip()  # a run of blanks longer than a message: nothing to send
-            continue
-        end, start = _cut(rest, limit)
-        parts.append(rest[:end].rstrip())
-        rest = rest[start:].lstrip()
-    if rest.strip():
-        parts.append(rest)
-    return parts
-
-
-def _cut(text: str, limit: int) -> tuple[int, int]:
-    """Where the first part ends and the rest begins: the text between is only whitespace."""
-    # A break in the first half of the window would leave a stub of a message, so each kind of
-    # break is first looked for in the second half; only then anywhere.
-    for earliest in (limit // 2, 1):
-        found = _break(text, limit, max(1, earliest))
-        if found is not None:
-            return found
-    return limit, limit  # one unbroken word longer than a message
-
-
-def _break(text: str, limit: int, earliest: int) -> tuple[int, int] | None:
-    """The last paragraph, line, sentence or word break ending a part of `earliest`..`limit`."""
-    for separator in ("\n\n", "\n"):
-        at = text.rfind(separator, earliest, limit + len(separator))
-        if at >= earliest and text[:at].strip():
-            return at, at + len(separator)
-    ends = [m.end() for m in SENTENCE_END.finditer(text, earliest - 1, limit + 1)]
-    if ends:
-        return ends[-1], ends[-1]
-    for at in range(limit, earliest - 1, -1):
-        if text[at].isspace() and text[:at].strip():
-            return at, at
-    return None
+    return split_at_breaks(text, limit)
 
 
 def render_telegram(body: str, choices: Sequence[RenderedChoice]) -> list[tuple[str, ReplyMarkup]]:

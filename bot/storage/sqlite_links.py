@@ -34,7 +34,7 @@ class Route:
     """Where one person's messages may go: their channel choice and reachable addresses."""
 
     preference: str | None
-    contacts: tuple[ContactRow, ...]  # reachable ones only, oldest first
+    contacts: tuple[ContactRow, ...]  # reachable and not stopped, oldest first
 
     def chosen(self, essential: bool) -> tuple[ContactRow, ...]:
         """The contacts a message goes to: the chosen channel's, or any if it cannot be reached
@@ -163,7 +163,11 @@ class SqliteLinks:
 
     async def route(self, kind: PersonKind, person_id: int) -> Route:
         """A person's channel choice and reachable contacts, in one query. A carer who shares a
-        phone is reached through it, with the phone's choice; a carer who left has none."""
+        phone is reached through it, with the phone's choice; a carer who left has none.
+
+        A contact is reachable when its channel can reach it and it has not sent STOP: a
+        stopped channel is never chosen, not even as a fallback for an essential message.
+        """
         if kind is PersonKind.CARER:
             people, where = "carer_reach r JOIN carers p ON p.id = r.reached_as", "r.carer_id"
         else:
@@ -172,6 +176,8 @@ class SqliteLinks:
             self.conn,
             f"SELECT p.channel_pref AS preference, c.* FROM {people} LEFT JOIN contacts c "
             "ON c.person_kind = ? AND c.person_id = p.id AND c.unreachable = 0 "
+            "AND NOT EXISTS (SELECT 1 FROM opt_outs o "
+            "WHERE o.channel = c.channel AND o.address = c.address) "
             f"WHERE {where} = ? ORDER BY c.id",
             (kind.value, person_id),
         )

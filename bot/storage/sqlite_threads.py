@@ -109,6 +109,24 @@ class SqliteThreads:
             (setting_id, code.upper(), carer_id, child_id, now),
         )
 
+    async def acknowledgement(self, carer_id: int) -> tuple[str, str] | None:
+        """(what, when) of the last acknowledgement a carer was sent, if it still stands."""
+        row = await fetch_one(
+            self.conn, "SELECT what, at FROM acknowledgements WHERE carer_id = ?", (carer_id,)
+        )
+        return (str(row[0]), str(row[1])) if row else None
+
+    async def acknowledge(self, carer_id: int, what: str | None, now: str) -> None:
+        """Record the acknowledgement a carer was sent, or (None) that staff have answered."""
+        if what is None:
+            await self.conn.execute("DELETE FROM acknowledgements WHERE carer_id = ?", (carer_id,))
+            return
+        await self.conn.execute(
+            "INSERT INTO acknowledgements (carer_id, what, at) VALUES (?, ?, ?) "
+            "ON CONFLICT (carer_id) DO UPDATE SET what = excluded.what, at = excluded.at",
+            (carer_id, what, now),
+        )
+
     async def describe(self, setting_id: int, code: str) -> ThreadInfo | None:
         """A thread by its code, with the names a message about it needs."""
         found = await self._described("t.setting_id = ? AND t.code = ?", (setting_id, code.upper()))

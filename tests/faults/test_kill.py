@@ -31,9 +31,7 @@ SEED = int(os.environ.get("KEYPERSON_FAULT_SEED", "20261124"))
 class Server:
     """The server process: started, killed with SIGKILL, started again on the same files."""
 
-    def __init__(
-        self, db: Path, twilio: FakeTwilio, clock: RunningClock, *waits: float
-    ) -> None:
+    def __init__(self, db: Path, twilio: FakeTwilio, clock: RunningClock, *waits: float) -> None:
         self.waits = [str(w) for w in waits]
         self.db = db
         self.twilio = twilio
@@ -233,4 +231,3 @@ def _queue_broadcast(db: Path, now: datetime, count: int) -> None:
                 for n in range(count)
             ],
         )  # fmt: skip
-

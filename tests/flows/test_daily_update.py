@@ -218,7 +218,7 @@ def test_good_news_with_two_children_asks_which(profile):
 def test_a_carer_chooses_each_update_mode(profile, answers, effect):
     ctx = Context(profile, carer=carer())
     t = start.run(None, {}, TextReceived("SETTINGS", ctx), NOW)
-    assert offered(t) == ["instant", "evening", "weekly", "essentials"]
+    assert offered(t) == ["instant", "evening", "weekly", "essentials", "not_now"]
     for answer in answers:
         event = (
             ChoiceMade(answer, ctx)
@@ -256,7 +256,7 @@ def test_a_typed_time_is_read_as_people_write_it(profile, typed, at):
 def test_an_hour_alone_asks_morning_or_evening(profile):
     ctx = Context(profile, carer=carer())
     t = preferences.step({"step": "time", "mode": "weekly"}, TextReceived("6", ctx), NOW)
-    assert keys(t) == ["settings.which_time"] and offered(t) == ["06:00", "18:00"]
+    assert keys(t) == ["settings.which_time"] and offered(t) == ["06:00", "18:00", "not_now"]
     t = preferences.step(t.state, ChoiceMade("18:00", ctx), NOW)
     assert SetUpdateMode("weekly", "18:00", 4) in t.effects
 
@@ -273,7 +273,7 @@ def test_nonsense_gets_a_clear_answer_and_the_times_again(profile, typed, key):
     ctx = Context(profile, carer=carer())
     t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
     assert keys(t) == [key] and t.state == {"step": "time", "mode": "evening"}
-    assert offered(t) == list(preferences.TIMES) and not any(
+    assert offered(t) == [*preferences.TIMES, "not_now"] and not any(
         isinstance(e, SetUpdateMode) for e in t.effects
     )
 

@@ -87,7 +87,7 @@ def test_two_children_with_different_key_persons_asks_which_child(profile):
     assert (t.flow, t.state) == ("relay", {"step": "which_child", "text": "He has a cough"})
     (question,) = t.effects
     assert isinstance(question, Reply)
-    assert [c.key for c in question.choices] == ["1", "2", "all"]
+    assert [c.key for c in question.choices] == ["1", "2", "all", "not_now"]
 
     chosen = relay.step(t.state, ChoiceMade("2", ctx), IN_HOURS)
     assert chosen.flow is None
@@ -127,7 +127,7 @@ def test_child_without_key_person_goes_to_managers(profile):
 def test_staff_reply_with_code_goes_to_carer(profile):
     ctx = Context(profile, staff=staff(), named_code="k7q", named_thread=thread())
     t = start.run(None, {}, TextReceived("#k7q Yes, she ate it all!", ctx), IN_HOURS)
-    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "RecordAudit"]
+    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "Acknowledged", "RecordAudit"]
     to_carer = t.effects[0]
     assert isinstance(to_carer, NotifyCarer)
     assert to_carer.about_child == 1
@@ -176,7 +176,7 @@ def test_staff_text_without_code_asks_which_conversation_then_sends(profile):
     t = start.run(None, {}, TextReceived("She had a lovely day", ctx), IN_HOURS)
     assert t.flow == "relay" and t.state["step"] == "which_thread"
     (question,) = t.effects
-    assert [c.key for c in question.choices] == ["K7Q", "B2C"]
+    assert [c.key for c in question.choices] == ["K7Q", "B2C", "not_now"]
     assert question.choices[0] == Choice(
         "K7Q",
         Text(
@@ -201,3 +201,24 @@ def test_audit_entries_name_ids_only(profile):
     t = relay.from_carer("private words", ctx, IN_HOURS)
     audit = [e for e in t.effects if isinstance(e, RecordAudit)]
     assert audit and all("private" not in str(a) for a in audit)
+
+
+def test_the_receipt_names_a_key_person_only_when_the_message_can_reach_them(profile):
+    ctx = Context(profile, carer=carer(), threads={1: "K7Q"}, unreachable_staff=frozenset({10}))
+    t = relay.from_carer("Is she asleep?", ctx, IN_HOURS)
+    receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
+    assert receipt.text.params["to"] == Text("relay.to_team")
+    kids = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))
+    both = Context(profile, carer=carer(*kids), threads={1: "A", 2: "B"}, unreachable_staff={11})
+    t = relay.step({"step": "which_child", "text": "Hi"}, ChoiceMade("all", both), IN_HOURS)
+    receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
+    assert receipt.text.params["to"] == Text(
+        "relay.to_names", {"names": ("Anna", Text("relay.to_team"))}
+    )
+
+
+def test_good_news_thanks_name_the_key_person_only_when_it_reaches_them(profile):
+    ctx = Context(profile, carer=carer(), threads={1: "K7Q"}, unreachable_staff=frozenset({10}))
+    asked = start.run(None, {}, TextReceived("WOW", ctx), IN_HOURS)
+    done = start.run(asked.flow, asked.state, TextReceived("She hopped!", ctx), IN_HOURS)
+    assert [e.text.key for e in done.effects if isinstance(e, Reply)] == ["wow.thanks_team"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from bot.flows import information, onboarding, start
@@ -72,7 +73,7 @@ def test_info_menu_then_each_answer(profile):
     menu = start.run(None, {}, TextReceived("info", ctx), NOW)
     assert menu.flow == information.NAME
     keys = [c.key for c in menu.effects[0].choices]
-    assert keys == [*information.TOPICS, *information.CARER_ACTIONS]
+    assert keys == [*information.TOPICS, *information.CARER_ACTIONS, "not_now"]
     expected = {
         "key_person": "info.lines",
         "important": "info.important",
@@ -101,3 +102,29 @@ def test_stop_start_help(profile):
     helped = start.help_and_menu(TextReceived("HELP", ctx))
     assert replies(helped) == ["help.sms", "info.menu"]
     assert replies(start.help_and_menu(TextReceived("HELP", Context(profile)))) == ["help.sms"]
+
+
+def test_what_happens_after_a_concern_uses_the_settings_words_in_the_readers_language(profile):
+    polish = Context(profile, carer=dataclasses.replace(carer(), language="pl"))
+    answer = information.answer("concerns", polish)
+    assert answer.params["steps"] == profile.translations["pl"]["concern_steps"]
+    assert answer.params["contact"] == profile.translations["pl"]["important_contact"]
+    english = information.answer("concerns", Context(profile, carer=carer()))
+    assert english.params["steps"] == profile.concern_steps
+    important = information.answer("important", polish)
+    assert important.params["contact"].startswith("Sarah Jones (kierownictwo")
+
+
+def test_stop_confirms_the_channel_stopped_and_how_to_stop_the_other(profile):
+    on_telegram = Context(profile, carer=carer(), channel="telegram")
+    plain = onboarding.opt_out(on_telegram)
+    (reply,) = [e for e in plain.effects if isinstance(e, Reply)]
+    assert reply.text.key == "optout.stopped_telegram" and reply.ignore_stop
+    both = onboarding.opt_out(on_telegram, ("sms",))
+    (reply,) = [e for e in both.effects if isinstance(e, Reply)]
+    assert reply.text.key == "optout.also"
+    assert reply.text.params["still"].key == "optout.still_sms"
+    by_sms = onboarding.opt_out(Context(profile, carer=carer()), ("telegram",))
+    (reply,) = [e for e in by_sms.effects if isinstance(e, Reply)]
+    assert reply.text.params["stopped"].key == "optout.stopped"
+    assert reply.text.params["still"].key == "optout.still_telegram"

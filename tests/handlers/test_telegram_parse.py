@@ -124,6 +124,7 @@ def test_button_press_on_a_message() -> None:
         text="",
         choice="*",
         display_name="Name",
+        language="en",
     )
     # "*" is on several buttons: the first one in the keyboard names the press.
     assert parsed.press == Press(
@@ -222,6 +223,11 @@ def test_document_is_unsupported() -> None:
         ("start", InboundKind.OPT_IN, "start"),
         ("Help?", InboundKind.HELP, "Help?"),
         ("please stop", InboundKind.MESSAGE, "please stop"),
+        ("Unsubscribe", InboundKind.OPT_OUT, "Unsubscribe"),
+        # Words that are opt-outs only on SMS: on Telegram a parent typing them means "not this".
+        ("cancel", InboundKind.MESSAGE, "cancel"),
+        ("End", InboundKind.MESSAGE, "End"),
+        ("QUIT", InboundKind.MESSAGE, "QUIT"),
         ("/path/to/file", InboundKind.MESSAGE, "/path/to/file"),
         ("  Running late  ", InboundKind.MESSAGE, "Running late"),
     ],
@@ -423,3 +429,13 @@ def test_chosen_text_stays_within_the_limit() -> None:
     assert len(edited) <= TELEGRAM_LIMIT
     assert edited.endswith("…\n\n✓ Yes")
     assert len(chosen_text("x" * TELEGRAM_LIMIT, "y" * TELEGRAM_LIMIT)) <= TELEGRAM_LIMIT
+
+
+def test_the_senders_app_language_is_carried_as_a_hint() -> None:
+    assert inbound_of(fixture("message_text_private_captured")).language == "en"
+    start = fixture("derived-message_start_plain")
+    start["message"]["from"]["language_code"] = "pl"
+    assert inbound_of(start).language == "pl"
+    assert inbound_of(fixture("message_text_private")).language is None  # not always sent
+    press = inbound_of(fixture("callback_query_with_message"))
+    assert press.language == "en"
