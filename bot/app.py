@@ -11,19 +11,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.caps import Limits
-from bot.config import SettingProfile, Settings, load_profile
-from bot.delivery import Timing
-from bot.domain import Channel, Text
-from bot.effects import STAFF_LANGUAGE, Effects
+from bot.config import Settings
+from bot.domain.messages import Channel, Text
+from bot.domain.setting import SettingProfile, load_profile
+from bot.engine.caps import Limits
+from bot.engine.delivery import Timing
+from bot.engine.effects import STAFF_LANGUAGE, Effects
+from bot.engine.lookup import Lookup
+from bot.engine.outbox import Backoff, Dispatcher
+from bot.engine.router import Router
+from bot.engine.scheduler import Scheduler
+from bot.engine.supervisor import GIVE_UP_AFTER_S, Supervisor
 from bot.handlers.base import Sender
-from bot.i18n import Catalogs
-from bot.lookup import Lookup
-from bot.outbox import Backoff, Dispatcher
-from bot.plain import Glossary
-from bot.router import Router
-from bot.scheduler import Scheduler
-from bot.storage.sqlite import (
+from bot.language.catalogs import Catalogs
+from bot.language.plain import Glossary
+from bot.storage.sqlite.database import (
     BUSY_TIMEOUT_S,
     BUSY_WAIT_S,
     Database,
@@ -31,10 +33,9 @@ from bot.storage.sqlite import (
     from_iso,
     iso,
 )
-from bot.supervisor import GIVE_UP_AFTER_S, Supervisor
 
 if TYPE_CHECKING:
-    from bot.handlers.telegram_web import TelegramChannel
+    from bot.handlers.telegram.web import TelegramChannel
 
 log = logging.getLogger(__name__)
 # The command menus Telegram shows: families see these, staff also get /reply in their chats.
@@ -215,7 +216,7 @@ async def build(
 
 def production_senders(settings: Settings) -> dict[Channel, Sender]:
     """The real channel adapters the settings configure."""
-    from bot.handlers.sms_send import TwilioSender
+    from bot.handlers.sms.send import TwilioSender
 
     senders: dict[Channel, Sender] = {}
     if settings.sms_enabled:
@@ -236,8 +237,8 @@ def production_telegram(settings: Settings) -> TelegramChannel | None:
     """The Telegram channel the settings configure (webhook with a public URL, else polling)."""
     if settings.telegram_bot_token is None:
         return None
-    from bot.handlers.telegram_send import TelegramSender
-    from bot.handlers.telegram_web import TelegramChannel, build_application
+    from bot.handlers.telegram.send import TelegramSender
+    from bot.handlers.telegram.web import TelegramChannel, build_application
 
     profile = load_profile(settings.setting_file)
     catalogs = Catalogs.load()

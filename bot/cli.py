@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock, SystemClock, parse_local
-from bot.config import SettingProfile, Settings, load_profile, load_settings
-from bot.errors import ConfigError, ImportProblems, KeypersonError
+from bot.config import Settings, load_settings
+from bot.domain.clock import Clock, SystemClock, parse_local
+from bot.domain.errors import ConfigError, ImportProblems, KeypersonError
+from bot.domain.setting import SettingProfile, load_profile
 from bot.logs import configured, secrets_of
 
 if TYPE_CHECKING:
-    from bot.leavers import Missing
-    from bot.storage.sqlite import Database
+    from bot.admin.leavers import Missing
+    from bot.storage.sqlite.database import Database
 
 log = logging.getLogger("keyperson")
 
@@ -205,8 +206,8 @@ def untranslated_notes(profile: SettingProfile, file: str) -> list[str]:
 async def _import(
     args: argparse.Namespace, db: Database, setting_id: int, profile: SettingProfile, clock: Clock
 ) -> int:
-    from bot.csvfile import DELIMITER_NAMES
-    from bot.importer import NotConfirmed, import_families, import_staff
+    from bot.admin.csvfile import DELIMITER_NAMES
+    from bot.admin.importer import NotConfirmed, import_families, import_staff
 
     if args.kind == "staff":
         if args.remove_missing:
@@ -282,8 +283,8 @@ async def _invite(
     zone: str,
     clock: Clock,
 ) -> int:
-    from bot.domain import PersonKind
-    from bot.invites import create_invite, deep_link
+    from bot.admin.invites import create_invite, deep_link
+    from bot.domain.people import PersonKind
 
     kind = PersonKind.CARER if args.carer else PersonKind.STAFF
     ref = args.carer or args.staff
@@ -310,7 +311,7 @@ async def _invite(
 
 async def _uninformed_warning(db: Database, setting_id: int, ref: str) -> list[str]:
     """A warning for a carer on file with receives_information = no for any child."""
-    from bot.domain import PersonKind
+    from bot.domain.people import PersonKind
 
     async with db.reading() as repos:
         found = await repos.links.by_ref(setting_id, PersonKind.CARER, ref)
@@ -346,8 +347,8 @@ async def _bot_username(settings: Settings) -> tuple[str | None, str]:
 async def _report(
     name: str, db: Database, setting_id: int, profile: SettingProfile, clock: Clock
 ) -> int:
-    from bot import reports
-    from bot.scheduler import engagement
+    from bot.admin import reports
+    from bot.engine.scheduler import engagement
 
     local = clock().astimezone(ZoneInfo(profile.time_zone))
     async with db.reading() as repos:
@@ -362,7 +363,7 @@ async def _report(
 
 
 async def _report_delivery(db: Database, profile: SettingProfile, days: int, clock: Clock) -> int:
-    from bot.delivery_report import delivery_report
+    from bot.admin.delivery_report import delivery_report
 
     for line in await delivery_report(db, profile.name, profile.time_zone, clock(), days):
         print(line)

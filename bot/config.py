@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
-from bot.errors import ConfigError
+from bot.domain.errors import ConfigError, show_value
 
 # --- the environment ---------------------------------------------------------------------------
 
@@ -186,11 +186,6 @@ def _invalid(key: str, rule: str, value: str) -> ConfigError:
     return ConfigError(f"{key}: {rule}{shown}")
 
 
-def show_value(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:56]}...{text[-1]}"
-
-
 def _matching(values: Mapping[str, str], key: str) -> str | None:
     value = values.get(key)
     pattern, rule = _PATTERNS[key]
@@ -278,18 +273,3 @@ def _check_channels(settings: Settings) -> None:
             "TELEGRAM_WEBHOOK_SECRET: required for the Telegram webhook when "
             "KEYPERSON_PUBLIC_URL is set (or leave KEYPERSON_PUBLIC_URL unset to poll Telegram)"
         )
-
-
-# The setting file lives in bot/profile.py; it is configuration too, so it is named here.
-from bot.profile import DAY_NAMES, Hours, SettingProfile, TimeRange, load_profile  # noqa: E402
-
-__all__ = [
-    "DAY_NAMES",
-    "Hours",
-    "SettingProfile",
-    "Settings",
-    "TimeRange",
-    "load_profile",
-    "load_settings",
-    "read_env_file",
-]

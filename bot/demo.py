@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from bot.admin.importer import import_families, import_staff
 from bot.app import Keyperson, build
-from bot.clock import Clock, StartedClock, SystemClock, at_zone
-from bot.config import Settings, load_profile
-from bot.domain import Channel
-from bot.handlers.simulator import SimulatorPage, SimulatorSender
-from bot.importer import import_families, import_staff
-from bot.profile import OutOfHours
+from bot.config import Settings
+from bot.domain.clock import Clock, StartedClock, SystemClock, at_zone
+from bot.domain.messages import Channel
+from bot.domain.setting import OutOfHours, load_profile
+from bot.handlers.simulator.page import SimulatorPage, SimulatorSender
 from bot.shipped import shipped
 from bot.web import create_app
 

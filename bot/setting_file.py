@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from bot.config import show_value
-from bot.errors import ConfigError
-from bot.hours import CLOCK, DAY_NAMES, RANGE, TimeRange
+from bot.domain.errors import ConfigError, show_value
+from bot.domain.hours import CLOCK, DAY_NAMES, RANGE, TimeRange
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}", re.ASCII)
 _MISSING: Any = object()

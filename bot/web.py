@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot import __version__
 from bot.app import Keyperson
-from bot.handlers.sms import SmsWebhook
-from bot.handlers.telegram_web import WEBHOOK_PATH
+from bot.handlers.sms.webhook import SmsWebhook
+from bot.handlers.telegram.web import WEBHOOK_PATH
 
 log = logging.getLogger(__name__)
 EXIT_UNHEALTHY = 75  # EX_TEMPFAIL: a task could not recover; start a fresh process

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingProfile, load_profile
-from bot.domain import Carer, ChildLink, StaffMember
-from bot.storage.sqlite import Database
+from bot.domain.people import Carer, ChildLink, StaffMember
+from bot.domain.setting import SettingProfile, load_profile
+from bot.storage.sqlite.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL = ROOT.parent / "shared" / "external"

@@ -8,14 +8,15 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from bot.admin.importer import import_families, import_staff
 from bot.app import Keyperson, build
-from bot.clock import StartedClock
 from bot.config import Settings
-from bot.domain import Channel, Inbound, InboundKind, Outbound, SendResult
-from bot.errors import SendError
-from bot.importer import import_families, import_staff
-from bot.storage.sqlite_messages import OutboxRow
+from bot.domain.clock import StartedClock
+from bot.domain.errors import SendError
+from bot.domain.messages import Channel, Inbound, InboundKind, Outbound, SendResult
+from bot.storage.sqlite.messages import OutboxRow
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -55,7 +56,7 @@ def pause(seconds: float) -> None:
     threading.Event().wait(seconds)
 
 
-def ended(process: subprocess.Popen[bytes], timeout_s: float) -> bool:
+def ended(process: subprocess.Popen[Any], timeout_s: float) -> bool:
     """Whether the process ends within `timeout_s` (Popen.wait(timeout) uses time.sleep)."""
     deadline = time.monotonic() + timeout_s
     while process.poll() is None:
@@ -138,7 +139,7 @@ async def queued_since(keyperson: Keyperson, last_id: int) -> list[OutboxRow]:
 
 
 def _kind(text: str) -> InboundKind:
-    from bot.handlers.sms import parse_inbound
+    from bot.handlers.sms.webhook import parse_inbound
 
     parsed = parse_inbound({"MessageSid": "SMx", "From": "+1", "Body": text}, TUESDAY_10AM)
     assert parsed is not None

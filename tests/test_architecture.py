@@ -12,7 +12,15 @@ EDGE_ONLY = ("telegram", "twilio")
 NO_HTTP = ("starlette", "uvicorn", "httpx", "aiohttp")
 CORE = ("flows", "router.py", "storage", "domain.py")
 # Flows are pure: no I/O, no clock, no database.
-NOT_IN_FLOWS = ("asyncio", "aiosqlite", "sqlite3", "bot.storage", "bot.effects", "time", "random")
+NOT_IN_FLOWS = (
+    "asyncio",
+    "aiosqlite",
+    "sqlite3",
+    "bot.storage",
+    "bot.engine.effects",
+    "time",
+    "random",
+)
 
 
 def imported(path: Path) -> set[str]:

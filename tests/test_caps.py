@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.storage.sqlite import iso
-from bot.storage.sqlite_messages import NewOutbox
+from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.messages import NewOutbox
 from tests.harness import KASIA, LAURA, SARAH, STRANGER, TOM, Clock, make_keyperson, say, sms
 
 

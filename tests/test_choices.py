@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.choices import carrier_word, match_choice, sms_lines
-from bot.domain import ChoiceStyle, RenderedChoice
+from bot.domain.messages import ChoiceStyle, RenderedChoice
+from bot.language.choices import carrier_word, match_choice, sms_lines
 
 YES_NO = [RenderedChoice("yes", "Yes"), RenderedChoice("no", "No")]
 POLISH = [RenderedChoice("yes", "Tak"), RenderedChoice("no", "Nie")]

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from bot import cli
-from bot.backoff import waits
 from bot.config import Settings
 from bot.demo import demo_clock
+from bot.engine.backoff import waits
 from bot.handlers.startup import Channels, check_channels, describe
 from tests.fakes.telegram_api import TOKEN, fake_telegram, serve_fake_telegram
 from tests.fakes.twilio_api import (

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.domain import Channel, PersonKind
-from bot.importer import FAMILY_COLUMNS, import_families
-from bot.reports import CONTACT_COLUMNS
+from bot.admin.importer import FAMILY_COLUMNS, import_families
+from bot.admin.reports import CONTACT_COLUMNS
+from bot.domain.messages import Channel
+from bot.domain.people import PersonKind
 from tests import test_cli
 from tests.harness import DAN, DATA, KASIA, LAURA, TOM, FakeSender, make_keyperson, say
 from tests.test_leavers import ROWS

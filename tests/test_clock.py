@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import StartedClock, SystemClock, at_zone, parse_local
+from bot.domain.clock import StartedClock, SystemClock, at_zone, parse_local
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 READERS = {
@@ -96,6 +96,6 @@ def test_a_local_moment_is_placed_in_the_settings_zone() -> None:
 def test_twilios_retry_after_date_is_measured_from_its_own_date_header(
     retry_after: str, date: str | None, wait: float | None
 ) -> None:
-    from bot.handlers.sms_send import _retry_after
+    from bot.handlers.sms.send import _retry_after
 
     assert _retry_after(retry_after, date) == wait

@@ -9,16 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import (
-    Hours,
-    SettingProfile,
-    Settings,
-    TimeRange,
-    load_profile,
-    load_settings,
-    read_env_file,
-)
-from bot.errors import ConfigError
+from bot.config import Settings, load_settings, read_env_file
+from bot.domain.errors import ConfigError
+from bot.domain.setting import Hours, SettingProfile, TimeRange, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "setting.example.toml"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from bot.domain import Channel, Outbound, SendResult
-from bot.errors import SendError
-from bot.outbox import _message
-from bot.storage.sqlite import iso
-from bot.storage.sqlite_messages import NewOutbox
+from bot.domain.errors import SendError
+from bot.domain.messages import Channel, Outbound, SendResult
+from bot.engine.outbox import _message
+from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.messages import NewOutbox
 from tests.faults.inject import write_lock_held
 from tests.harness import LAURA, SARAH, TOM, Clock, FakeSender, make_keyperson, say
 

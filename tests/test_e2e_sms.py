@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 from twilio.request_validator import RequestValidator
 
+from bot.admin.importer import import_families, import_staff
 from bot.app import build, production_senders
-from bot.importer import import_families, import_staff
 from bot.web import create_app
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,

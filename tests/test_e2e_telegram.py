@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
+from bot.admin.importer import import_families, import_staff
+from bot.admin.invites import create_invite
 from bot.app import Keyperson, build, production_senders, production_telegram
-from bot.domain import PersonKind
+from bot.domain.people import PersonKind
 from bot.flows.base import NotifyCarer, Transition
-from bot.importer import import_families, import_staff
-from bot.invites import create_invite
 from bot.web import create_app
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, fake_telegram, serve_fake_telegram
 from tests.fakes.twilio_api import (
@@ -367,13 +367,13 @@ async def test_polling_stores_before_confirming(tmp_path):
 
 
 def _text(key: str):
-    from bot.domain import Text
+    from bot.domain.messages import Text
 
     return Text(key, {"setting": "Little Acorns"})
 
 
 async def _apply(kp: Keyperson, transition: Transition) -> None:
-    from bot.effects import Origin
+    from bot.engine.effects import Origin
 
     origin = Origin("sms", "system", kp.setting_id, None, "en")
     async with kp.db.transaction() as repos:

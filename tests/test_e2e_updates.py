@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import PersonKind
-from bot.invites import create_invite
+from bot.admin.invites import create_invite
+from bot.domain.people import PersonKind
 from tests.harness import RunningClock
 from tests.test_e2e_sms import inbound_form, signed
 from tests.test_e2e_telegram import (

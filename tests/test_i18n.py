@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import Text
-from bot.i18n import Catalogs, LanguageName
+from bot.domain.messages import Text
+from bot.language.catalogs import Catalogs, LanguageName
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ImportProblems
-from bot.importer import (
+from bot.admin.importer import (
     FAMILY_COLUMNS,
     STAFF_COLUMNS,
     import_families,
@@ -17,8 +16,9 @@ from bot.importer import (
     read_families,
     read_staff,
 )
-from bot.phones import normalise_phone
-from bot.storage.sqlite import Database
+from bot.domain.errors import ImportProblems
+from bot.domain.phones import normalise_phone
+from bot.storage.sqlite.database import Database
 
 DATA = Path(__file__).parent / "data"
 STAFF = DATA / "staff.csv"

@@ -58,7 +58,7 @@ def test_the_built_package_holds_the_catalogs_and_the_example_setting(built: Pat
     assert (package / "setting.example.toml").read_text() == (
         ROOT / "setting.example.toml"
     ).read_text()
-    assert (package / "storage" / "migrations").is_dir() and (package / "data").is_dir()
+    assert (package / "storage" / "sqlite" / "migrations").is_dir() and (package / "data").is_dir()
 
 
 def test_the_demo_starts_from_the_built_package_alone(built: Path, tmp_path: Path) -> None:
@@ -80,14 +80,21 @@ def test_the_demo_starts_from_the_built_package_alone(built: Path, tmp_path: Pat
     try:
         assert _healthy(f"http://127.0.0.1:{port}/healthz", demo), log.read_text()
         where = subprocess.run(
-            [sys.executable, "-c", "import bot.i18n as i; print(i.__file__, i.LOCALES_DIR)"],
+            [
+                sys.executable,
+                "-c",
+                "import bot.language.catalogs as i; print(i.__file__, i.LOCALES_DIR)",
+            ],
             cwd=tmp_path,
             env=env,
             check=True,
             capture_output=True,
             text=True,
         ).stdout.split()
-        assert where == [str(built / "bot" / "i18n.py"), str(built / "bot" / "locales")]
+        assert where == [
+            str(built / "bot" / "language" / "catalogs.py"),
+            str(built / "bot" / "locales"),
+        ]
     finally:
         demo.send_signal(signal.SIGINT)
         if not ended(demo, 30):

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Channel, Inbound, InboundKind, PersonKind, Text
-from bot.effects import Origin
-from bot.errors import SendError
+from bot.admin.importer import FAMILY_COLUMNS, import_families
+from bot.admin.invites import InviteError, create_invite
+from bot.domain.errors import SendError
+from bot.domain.messages import Channel, Inbound, InboundKind, Text
+from bot.domain.people import PersonKind
+from bot.engine.effects import Origin
 from bot.flows.base import News, NotifyCarer, ShareNews, Transition
-from bot.importer import FAMILY_COLUMNS, import_families
-from bot.invites import InviteError, create_invite
 from tests.harness import (
     ANNA,
     DATA,

@@ -19,14 +19,21 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.app import CARER_COMMANDS, STAFF_COMMANDS
-from bot.domain import Channel, Text
+from bot.domain.messages import Channel, Text
+from bot.domain.time import UPDATE_MODES
+from bot.engine.news import ORDER as NEWS_ROUTES
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import CARER_ACTIONS, STAFF_ACTIONS, TOPICS
 from bot.flows.linking import PREFERENCES
-from bot.handlers.sms import OPT_OUT_WORDS
-from bot.i18n import CHANNEL_MARK, COUNT, DEFAULT_LANGUAGE, LOCALES_DIR, Catalogs, placeholders
-from bot.news import ORDER as NEWS_ROUTES
-from bot.timing import UPDATE_MODES
+from bot.handlers.sms.webhook import OPT_OUT_WORDS
+from bot.language.catalogs import (
+    CHANNEL_MARK,
+    COUNT,
+    DEFAULT_LANGUAGE,
+    LOCALES_DIR,
+    Catalogs,
+    placeholders,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "bot"

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.admin.importer import import_families, import_staff
 from bot.app import build, production_senders, production_telegram
-from bot.domain import Address, Channel, Outbound
-from bot.effects import Effects
+from bot.domain.messages import Address, Channel, Outbound
+from bot.engine.effects import Effects
+from bot.engine.scheduler import Scheduler
 from bot.handlers.startup import check_channels
-from bot.i18n import Catalogs
-from bot.importer import import_families, import_staff
+from bot.language.catalogs import Catalogs
 from bot.logs import CHATTY, FORMAT, Redactor, Secrets, configured, secrets_of
-from bot.scheduler import Scheduler
 from tests.fakes.telegram_api import TOKEN, fake_telegram, serve_fake_telegram
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, running_fake_twilio
 from tests.harness import DATA, LAURA, RunningClock, make_keyperson, settings_for, sms
@@ -235,7 +235,7 @@ def test_other_libraries_payloads_are_shown_by_type_only():
     assert line.endswith("Calling Bot API endpoint `sendMessage` with parameters `<dict>`")
     statement = record("aiosqlite", "executing %s", ("INSERT INTO outbox", SMS_BODY))
     assert statement.endswith("executing <tuple>")
-    assert record("bot.router", "inbound %s handled", 42).endswith("inbound 42 handled")
+    assert record("bot.engine.router", "inbound %s handled", 42).endswith("inbound 42 handled")
 
 
 def test_configured_puts_logging_back_as_it_was():
@@ -288,7 +288,7 @@ async def test_the_scheduler_is_quiet_at_info_when_it_has_nothing_to_do(tmp_path
     noisy = [
         r
         for r in caplog.records
-        if r.name.startswith(("apscheduler", "bot.scheduler")) and r.levelno <= logging.INFO
+        if r.name.startswith(("apscheduler", "bot.engine.scheduler")) and r.levelno <= logging.INFO
     ]
     assert noisy == []
 

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_profile
+from bot.domain.setting import load_profile
+from bot.domain.time import after_staff_day, next_summary, quiet_end
+from bot.engine.news import sms_cost
 from bot.flows.base import News, ShareNews, Transition
-from bot.i18n import Catalogs
-from bot.news import sms_cost
-from bot.timing import after_staff_day, next_summary, quiet_end
+from bot.language.catalogs import Catalogs
 from tests.harness import ANNA, KASIA, MAREK, ROOT, Clock, make_keyperson, say
 
 LONDON = ZoneInfo("Europe/London")
@@ -194,7 +194,7 @@ async def test_a_photo_goes_only_where_there_is_consent(tmp_path):
     async with kp.db.transaction() as repos:
         await repos.conn.execute("UPDATE children SET photo_consent = 1 WHERE first_name = 'Zofia'")
         ids = dict(await repos.conn.execute_fetchall("SELECT first_name, id FROM children"))
-        from bot.effects import Origin
+        from bot.engine.effects import Origin
 
         news = News("celebration", (ids["Zofia"], ids["Jan"]), "Anna", (), "Sandcastles!", "PHOTO1")
         origin = Origin("sms", ANNA, kp.setting_id, None, "en")

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import Channel
-from bot.errors import SendError
-from bot.outbox import Backoff, Dispatcher
-from bot.storage.sqlite import iso
-from bot.storage.sqlite_messages import NewOutbox
+from bot.domain.errors import SendError
+from bot.domain.messages import Channel
+from bot.engine.outbox import Backoff, Dispatcher
+from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.messages import NewOutbox
 from tests.harness import LAURA, TOM, Clock, FakeSender, make_keyperson
 
 

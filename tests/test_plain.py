@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.plain import HURTFUL, JARGON, Flag, Glossary
-from bot.plain_data import read_glossary
-from bot.sms_segments import gsm7_only
+from bot.language.plain import HURTFUL, JARGON, Flag, Glossary
+from bot.language.plain_data import read_glossary
+from bot.language.segments import gsm7_only
 
 GLOSSARY = Glossary.load()
 DATA = read_glossary()

@@ -19,13 +19,13 @@ import phonenumbers
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.domain import Inbound, InboundKind
-from bot.errors import ImportProblems
-from bot.handlers.sms import keyword_kind, parse_form, parse_inbound, parse_status
-from bot.handlers.telegram import MalformedUpdate, Parsed, parse_update
-from bot.handlers.telegram_web import parse_json
-from bot.importer import FAMILY_COLUMNS, STAFF_COLUMNS, read_families, read_staff
-from bot.phones import normalise_phone
+from bot.admin.importer import FAMILY_COLUMNS, STAFF_COLUMNS, read_families, read_staff
+from bot.domain.errors import ImportProblems
+from bot.domain.messages import Inbound, InboundKind
+from bot.domain.phones import normalise_phone
+from bot.handlers.sms.webhook import keyword_kind, parse_form, parse_inbound, parse_status
+from bot.handlers.telegram.parse import MalformedUpdate, Parsed, parse_update
+from bot.handlers.telegram.web import parse_json
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 UPDATES = Path(__file__).resolve().parents[2] / "shared" / "external" / "telegram" / "updates"

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from bot import cli
 from bot.app import open_database
-from bot.clock import SystemClock
-from bot.config import load_profile, load_settings
-from bot.storage.sqlite import iso
-from bot.storage.sqlite_messages import NewOutbox
+from bot.config import load_settings
+from bot.domain.clock import SystemClock
+from bot.domain.setting import load_profile
+from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.messages import NewOutbox
 from tests.harness import DATA, LAURA, ROOT, TOM
 from tests.test_cli import env  # noqa: F401 - the fixture
 

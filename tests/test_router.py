@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import build
-from bot.domain import Channel
+from bot.domain.messages import Channel
 from bot.flows.base import NotifyCarer, Transition
-from bot.storage.sqlite import iso
+from bot.storage.sqlite.database import iso
 from tests.harness import (
     ANNA,
     DAN,
@@ -188,8 +188,8 @@ async def test_effects_refuse_information_to_an_uninformed_carer(tmp_path):
         dan = await repos.people.contact("sms", DAN)
         laura = await repos.people.contact("sms", LAURA)
         amelia = (await repos.people.carer(laura.person_id)).children[0]
-    from bot.domain import Text
-    from bot.effects import Origin
+    from bot.domain.messages import Text
+    from bot.engine.effects import Origin
 
     sender = Origin("sms", TOM, kp.setting_id, None, "en")
     leak = Transition(
@@ -345,8 +345,8 @@ async def test_stop_in_odd_forms_stops_and_yes_with_an_emoji_restarts(tmp_path):
 
 
 def sms_text(row) -> str:
-    from bot.domain import RenderedChoice
-    from bot.handlers.sms_send import render_sms
+    from bot.domain.messages import RenderedChoice
+    from bot.handlers.sms.send import render_sms
 
     return render_sms(row.body, [RenderedChoice.from_dict(c) for c in row.choices])
 

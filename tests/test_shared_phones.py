@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Channel, PersonKind, Text
-from bot.effects import Origin
+from bot.admin.importer import FAMILY_COLUMNS, import_families
+from bot.domain.messages import Channel, Text
+from bot.domain.people import PersonKind
+from bot.engine.effects import Origin
 from bot.flows.base import NotifyCarer, Transition
-from bot.importer import FAMILY_COLUMNS, import_families
 from tests.harness import LAURA, TOM, make_keyperson, say
 from tests.test_leavers import ROWS, share_update
 

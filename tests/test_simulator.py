@@ -17,18 +17,18 @@ from starlette.applications import Starlette
 from bot.app import Keyperson
 from bot.config import Settings
 from bot.demo import demo_app
-from bot.domain import Address, Channel, ChoiceStyle, Outbound, RenderedChoice
-from bot.errors import SendError
-from bot.handlers.simulator import (
+from bot.domain.errors import SendError
+from bot.domain.messages import Address, Channel, ChoiceStyle, Outbound, RenderedChoice
+from bot.handlers.simulator.page import (
     BadRequest,
     SimulatorPage,
     SimulatorSender,
     telegram_chat_id,
     text_content,
 )
-from bot.handlers.telegram import chosen_text
-from bot.storage.sqlite import iso
-from bot.storage.sqlite_messages import NewOutbox
+from bot.handlers.telegram.parse import chosen_text
+from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.messages import NewOutbox
 from tests.fakes.twilio_api import serve_app
 from tests.harness import KASIA, LAURA, TOM, Clock, RunningClock, make_keyperson
 

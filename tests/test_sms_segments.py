@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.sms_segments import (
+from bot.language.segments import (
     GSM7,
     PART_BITS,
     UCS2,

@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain import RenderedChoice
-from bot.splitting import SMS_LIMIT, sms_bodies, sms_rows
-from bot.storage.sqlite_messages import NewOutbox
+from bot.domain.messages import RenderedChoice
+from bot.language.splitting import SMS_LIMIT, sms_bodies, sms_rows
+from bot.storage.sqlite.messages import NewOutbox
 
 MARK = re.compile(r"^\((\d+)/(\d+)\) ")
 

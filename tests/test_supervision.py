@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.app import Tuning, build
-from bot.domain import Channel
-from bot.supervisor import Supervisor, TaskDied
+from bot.domain.messages import Channel
+from bot.engine.supervisor import Supervisor, TaskDied
 from bot.web import create_app
 from tests.fakes.twilio_api import serve_app
 from tests.faults.inject import disk_full, write_lock_held
@@ -85,7 +85,7 @@ async def test_the_worker_waits_out_a_lock_and_the_dispatcher_still_sends(tmp_pa
     sender = FakeSender()
     kp = await build(settings_for(tmp_path), {Channel.SMS: sender}, Clock(), tuning=FAST)
     kp.supervisor.backoff_base_s = 0.01
-    from bot.importer import import_families, import_staff
+    from bot.admin.importer import import_families, import_staff
     from tests.harness import DATA
 
     await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from bot.admin.importer import import_families, import_staff
+from bot.admin.invites import create_invite
 from bot.app import build
-from bot.domain import Channel, Inbound, InboundKind, PersonKind, Text
-from bot.errors import SendError
+from bot.domain.errors import SendError
+from bot.domain.messages import Channel, Inbound, InboundKind, Text
+from bot.domain.people import PersonKind
 from bot.flows.base import NotifyCarer, Transition
-from bot.importer import import_families, import_staff
-from bot.invites import create_invite
-from bot.storage.sqlite_messages import OutboxRow
+from bot.storage.sqlite.messages import OutboxRow
 from tests.harness import DATA, LAURA, TUESDAY_10AM, Clock, FakeSender, queued_since, settings_for
 
 CHAT = "5001"
@@ -91,7 +92,7 @@ async def test_a_button_of_an_answered_question_changes_nothing(tmp_path):
 
 
 async def _notify_laura(kp, essential: bool) -> list[OutboxRow]:
-    from bot.effects import Origin
+    from bot.engine.effects import Origin
 
     async with kp.db.reading() as repos:
         laura = await repos.people.contact("sms", LAURA)
@@ -153,7 +154,7 @@ async def test_numbered_options_say_how_to_answer_on_sms_only(tmp_path):
 
 
 async def test_a_long_telegram_message_falls_back_to_sms_in_marked_parts(tmp_path):
-    from bot.effects import Origin
+    from bot.engine.effects import Origin
 
     kp, _, telegram = await keyperson(tmp_path)
     await tell(kp, LAURA, InboundKind.CONTACT)

@@ -13,7 +13,7 @@ async def test_a_date_of_ten_to_the_twentieth_is_refused_with_400_and_its_id(tmp
     async with running(tmp_path) as app:
         update = message(5001, "Hello")
         update["message"]["date"] = 10**20
-        with caplog.at_level(logging.WARNING, logger="bot.handlers.telegram_web"):
+        with caplog.at_level(logging.WARNING, logger="bot.handlers.telegram.web"):
             response = await app.post(update)
         assert response.status_code == 400
         assert f"telegram update {update['update_id']} refused" in caplog.text
@@ -23,7 +23,7 @@ async def test_a_date_of_ten_to_the_twentieth_is_refused_with_400_and_its_id(tmp
 async def test_json_nested_100000_deep_is_refused_with_400(tmp_path, caplog):
     async with running(tmp_path) as app:
         body = '{"update_id": 424242, "message": ' + "[" * 100_000 + "]" * 100_000 + "}"
-        with caplog.at_level(logging.WARNING, logger="bot.handlers.telegram_web"):
+        with caplog.at_level(logging.WARNING, logger="bot.handlers.telegram.web"):
             response = await app.http.post(
                 "/webhooks/telegram",
                 content=body,

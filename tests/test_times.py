@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from bot.times import TimeAnswer, read_time
+from bot.language.times import TimeAnswer, read_time
 
 
 @pytest.mark.parametrize(

@@ -7,23 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.config import SettingProfile
-from bot.domain import (
-    Carer,
-    Choice,
-    KeyChild,
-    PersonKind,
-    Priority,
-    StaffMember,
-    Text,
-    ThreadInfo,
-)
+from bot.domain.messages import Choice, Priority, Text
+from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
+from bot.domain.setting import SettingProfile
 
 State = dict[str, Any]
 
 
 class Words(Protocol):
-    """The plain-words glossary as flows use it (bot.plain.Glossary); pure, loaded at start."""
+    """The plain-words glossary as flows use it (language.plain.Glossary): pure, loaded at start."""
 
     def check(self, text: str, *, to_many: bool = False) -> Sequence[Any]:
         """Flags for jargon (and, to many families, hurtful wording), by position."""
@@ -65,7 +57,7 @@ class Context:
     link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
     invite_id: int | None = None  # the valid invite that named them, if that is how
     key_children: tuple[KeyChild, ...] = ()  # children a staff member may send updates about
-    glossary: Words | None = None  # the plain-words glossary (bot.plain), loaded once at start
+    glossary: Words | None = None  # the plain-words glossary, loaded once at start
 
 
 @dataclass(frozen=True, slots=True)

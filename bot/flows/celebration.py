@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import ChildLink, Text
+from bot.domain.messages import Text
+from bot.domain.people import ChildLink
+from bot.domain.time import after_staff_day
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -38,7 +40,6 @@ from bot.flows.questions import (
 )
 from bot.flows.receipts import held_until, reached
 from bot.flows.relay import from_carer_params, reply_button
-from bot.timing import after_staff_day
 
 NAME = "celebration"
 THANKS = "wow_thanks"  # the timer for the setting's thank-you

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain import Text
+from bot.domain.messages import Text
 from bot.flows.base import Context, Effect, NotifyStaff, RecordAudit, Reply
 
 LIMIT = 5  # wrong codes in WINDOW before codes are paused

@@ -16,7 +16,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Choice, KeyChild, Text
+from bot.domain.messages import Choice, Text
+from bot.domain.people import KeyChild
 from bot.flows import wording
 from bot.flows.base import (
     ChoiceMade,
@@ -33,7 +34,7 @@ from bot.flows.base import (
     Transition,
     end,
 )
-from bot.i18n import normalise_answer
+from bot.language.catalogs import normalise_answer
 
 NAME = "daily_update"
 PHRASES = ("ate_well", "slept", "played_outside", "enjoyed", "tried_new")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain import ChildLink, Choice, Text, Weekdays
+from bot.domain.messages import Choice, Text, Weekdays
+from bot.domain.people import ChildLink
 from bot.flows import celebration, daily_update, preferences
 from bot.flows.base import ChoiceMade, Context, Event, Reply, State, Transition
 from bot.flows.questions import leave_option

@@ -15,7 +15,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from bot.domain import Carer, Choice, PersonKind, Text
+from bot.domain.messages import Choice, Text
+from bot.domain.people import Carer, PersonKind
 from bot.flows import information, onboarding
 from bot.flows.base import (
     ChoiceMade,

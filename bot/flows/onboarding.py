@@ -9,7 +9,7 @@ an edit, a photo or a file       ──► told politely that only new text mess
 
 from __future__ import annotations
 
-from bot.domain import Choice, ChoiceStyle, Text
+from bot.domain.messages import Choice, ChoiceStyle, Text
 from bot.flows.base import (
     Context,
     Effect,

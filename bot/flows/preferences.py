@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from bot.domain import Choice, LocalTime, Text
+from bot.domain.messages import Choice, LocalTime, Text
+from bot.domain.time import UPDATE_MODES
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -25,8 +26,7 @@ from bot.flows.base import (
     end,
 )
 from bot.flows.questions import leave_option
-from bot.times import read_time
-from bot.timing import UPDATE_MODES
+from bot.language.times import read_time
 
 NAME = "preferences"
 TIMES = ("16:00", "17:30", "19:00")

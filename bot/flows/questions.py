@@ -6,9 +6,10 @@ BACK where the answer is free text), never an SMS opt-out word such as CANCEL or
 
 from __future__ import annotations
 
-from bot.domain import ChildLink, Choice, ChoiceStyle, Text
+from bot.domain.messages import Choice, ChoiceStyle, Text
+from bot.domain.people import ChildLink
 from bot.flows.base import Event, TextReceived
-from bot.i18n import normalise_answer
+from bot.language.catalogs import normalise_answer
 
 LEAVE = "not_now"  # the key of the choice that leaves a question
 OTHER = "other"  # the answer to "which child?" for children a carer may not be told about

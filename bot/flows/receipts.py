@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import ChildLink, LocalTime, Text
+from bot.domain.messages import LocalTime, Text
+from bot.domain.people import ChildLink
 from bot.flows.base import Context
 
 # How long "your message has gone to …" stands: a family writing several messages in a row is

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from bot.domain import Carer, ChildLink, Choice, ChoiceStyle, Priority, Text, ThreadInfo
+from bot.domain.messages import Choice, ChoiceStyle, Priority, Text
+from bot.domain.people import Carer, ChildLink, ThreadInfo
 from bot.flows import codes, wording
 from bot.flows.base import (
     Acknowledged,
@@ -41,7 +42,7 @@ from bot.flows.questions import (
     which_children,
 )
 from bot.flows.receipts import acknowledgement, held_until, told_already
-from bot.i18n import normalise_answer
+from bot.language.catalogs import normalise_answer
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.domain import Text
+from bot.domain.messages import Text
 from bot.flows import (
     celebration,
     daily_update,
@@ -45,7 +45,7 @@ from bot.flows.base import (
     TextReceived,
     Transition,
 )
-from bot.i18n import normalise_answer
+from bot.language.catalogs import normalise_answer
 
 STEPS: dict[str, Callable[[State, Event, datetime], Transition]] = {
     information.NAME: information.step,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import Choice, Text
+from bot.domain.messages import Choice, Text
 from bot.flows.base import Reply
 
 KEEP = "keep"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.domain import Channel, Outbound, SendResult
+from bot.domain.messages import Channel, Outbound, SendResult
 
 
 class Sender(Protocol):

@@ -15,11 +15,11 @@ import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client
 
-from bot.backoff import Unreachable, until_reachable, waits
 from bot.config import DEFAULT_TWILIO_API_URL, Settings
-from bot.errors import ConfigError, KeypersonError
-from bot.handlers.sms_send import _RoutedHttpClient
-from bot.handlers.telegram_web import build_application, reached
+from bot.domain.errors import ConfigError, KeypersonError
+from bot.engine.backoff import Unreachable, until_reachable, waits
+from bot.handlers.sms.send import _RoutedHttpClient
+from bot.handlers.telegram.web import build_application, reached
 
 TIMEOUT_S = 15.0
 

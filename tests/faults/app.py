@@ -14,16 +14,16 @@ from pathlib import Path
 
 import httpx
 
+from bot.admin.importer import import_families, import_staff
 from bot.app import Keyperson, Tuning, build
-from bot.caps import Limits
-from bot.delivery import Timing
-from bot.domain import Channel
+from bot.domain.messages import Channel
+from bot.engine.caps import Limits
+from bot.engine.delivery import Timing
+from bot.engine.outbox import Backoff
 from bot.handlers.base import Sender
-from bot.handlers.sms_send import TwilioSender
-from bot.handlers.telegram_send import TelegramSender
-from bot.handlers.telegram_web import build_application
-from bot.importer import import_families, import_staff
-from bot.outbox import Backoff
+from bot.handlers.sms.send import TwilioSender
+from bot.handlers.telegram.send import TelegramSender
+from bot.handlers.telegram.web import build_application
 from bot.web import create_app
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, serve_fake_telegram
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio

@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.storage.sqlite import Database
+from bot.storage.sqlite.database import Database
+from tests.harness import ended
 
 # Run in a separate process, as a backup or someone at the sqlite3 prompt would be.
 _HOLDER = """
-import sqlite3, sys, time
+import sqlite3, sys, threading
 conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 conn.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+# Not time.sleep: libfaketime breaks its absolute sleep when the wall clock is moved.
+threading.Event().wait(float(sys.argv[2]))
 conn.execute("ROLLBACK")
 """
 
@@ -38,12 +40,12 @@ async def write_lock_held(path: Path, seconds: float) -> AsyncIterator[subproces
     try:
         yield holder
     finally:
-        await asyncio.to_thread(holder.wait, 60)
+        await asyncio.to_thread(ended, holder, 60)
 
 
 async def wait_lock_released(holder: subprocess.Popen[str]) -> None:
     """Until the holder has let go."""
-    await asyncio.to_thread(holder.wait, 60)
+    await asyncio.to_thread(ended, holder, 60)
 
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.domain import RenderedChoice
-from bot.handlers.sms_send import render_sms
+from bot.domain.messages import RenderedChoice
+from bot.handlers.sms.send import render_sms
 
 TOKEN = re.compile(r"\bq\d{4,}\b")  # each inbound test message carries one, e.g. q0042
 LEDGERS: list[Ledger] = []  # printed again at the end of the session
@@ -132,7 +132,7 @@ def count_outbound(
 
 async def count_reported(ledger: Ledger, db: Path) -> None:
     """How many of the failed sends `keyperson report delivery` shows."""
-    from bot.storage.sqlite import Database
+    from bot.storage.sqlite.database import Database
 
     database = Database(db)
     await database.open()

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import uvicorn
 
+from bot.admin.importer import import_families, import_staff
 from bot.app import Keyperson, build
-from bot.domain import Channel
+from bot.domain.messages import Channel
 from bot.handlers.base import Sender
-from bot.handlers.sms_send import TwilioSender
-from bot.importer import import_families, import_staff
+from bot.handlers.sms.send import TwilioSender
 from bot.web import create_app
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 from tests.faults.app import FAULT_TUNING, FROM

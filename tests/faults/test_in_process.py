@@ -7,8 +7,8 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
-from bot.storage.sqlite import iso
-from bot.storage.sqlite_messages import NewOutbox
+from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.messages import NewOutbox
 from tests.faults.app import FAULT_TUNING, FaultApp, fault_app
 from tests.faults.inject import disk_full, write_lock_held
 from tests.faults.ledger import Ledger, count_inbound, count_outbound, count_reported, settled

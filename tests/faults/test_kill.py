@@ -218,7 +218,7 @@ async def test_a_task_that_cannot_recover_fails_healthz_and_the_process_exits_75
 
 def _queue_broadcast(db: Path, now: datetime, count: int) -> None:
     """A broadcast-sized outbox: one message to each of `count` fictional numbers."""
-    from bot.storage.sqlite import iso
+    from bot.storage.sqlite.database import iso
 
     stamp = iso(now)
     with sqlite3.connect(db) as conn:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import ThreadInfo
+from bot.domain.people import ThreadInfo
 from bot.flows import codes, relay, start
 from bot.flows.base import (
     ChoiceMade,

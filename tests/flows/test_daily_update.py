@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import KeyChild
+from bot.domain.people import KeyChild
 from bot.flows import celebration, daily_update, preferences, start
 from bot.flows.base import (
     ChoiceMade,
@@ -279,7 +279,7 @@ def test_nonsense_gets_a_clear_answer_and_the_times_again(profile, typed, key):
 
 
 def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
-    from bot.domain import ThreadInfo
+    from bot.domain.people import ThreadInfo
     from bot.flows.base import NotifyCarer
 
     thread = ThreadInfo("K7Q", 100, "Laura", "mum", 1, "Amelia", 10, True)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import ChoiceStyle, PersonKind, ThreadInfo
+from bot.domain.messages import ChoiceStyle
+from bot.domain.people import PersonKind, ThreadInfo
 from bot.flows import linking, relay, start
 from bot.flows.base import (
     ChoiceMade,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import Choice, Text
+from bot.domain.messages import Choice, Text
 from bot.flows import celebration, information, relay, start
 from bot.flows.base import ChoiceMade, Context, NotifyStaff, RecordNews, Reply, TextReceived
 from bot.flows.questions import LEAVE, OTHER

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import ChoiceStyle, KeyChild, ThreadInfo
+from bot.domain.messages import ChoiceStyle
+from bot.domain.people import KeyChild, ThreadInfo
 from bot.flows import celebration, information, preferences, relay, start
 from bot.flows.base import (
     ChoiceMade,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import ThreadInfo
+from bot.domain.people import ThreadInfo
+from bot.domain.setting import OutOfHours
 from bot.flows import relay, start
 from bot.flows.base import Acknowledged, ChoiceMade, Context, NotifyStaff, Reply, TextReceived
 from bot.flows.receipts import ACKNOWLEDGE_FOR
-from bot.profile import OutOfHours
 from tests.conftest import carer, child, staff
 
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

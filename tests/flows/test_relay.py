@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain import Choice, LocalTime, Text, ThreadInfo
+from bot.domain.messages import Choice, LocalTime, Text
+from bot.domain.people import ThreadInfo
 from bot.flows import relay, start
 from bot.flows.base import (
     ChoiceMade,

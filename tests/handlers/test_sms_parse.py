@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import Channel, Inbound, InboundKind, RenderedChoice
-from bot.handlers.sms import parse_inbound, parse_status, render_sms
+from bot.domain.messages import Channel, Inbound, InboundKind, RenderedChoice
+from bot.handlers.sms.webhook import parse_inbound, parse_status, render_sms
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SID = "SM" + "a" * 32

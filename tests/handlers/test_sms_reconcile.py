@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import Address, Channel, Outbound, RenderedChoice
-from bot.errors import SendError
-from bot.handlers.sms_send import TwilioSender
+from bot.domain.errors import SendError
+from bot.domain.messages import Address, Channel, Outbound, RenderedChoice
+from bot.handlers.sms.send import TwilioSender
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, running_fake_twilio
 
 FROM = "+447700900999"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.domain import Address, Channel, Outbound, RenderedChoice
-from bot.errors import SendError
-from bot.handlers.sms import TwilioSender
+from bot.domain.errors import SendError
+from bot.domain.messages import Address, Channel, Outbound, RenderedChoice
+from bot.handlers.sms.webhook import TwilioSender
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,

@@ -16,8 +16,8 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from bot.domain import Inbound, InboundKind
-from bot.handlers.sms import EMPTY_TWIML, SmsWebhook, signature_valid, webhook_url
+from bot.domain.messages import Inbound, InboundKind
+from bot.handlers.sms.webhook import EMPTY_TWIML, SmsWebhook, signature_valid, webhook_url
 
 EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "external" / "twilio"
 assert EXTERNAL.is_dir(), f"missing {EXTERNAL}: the shared folder must sit beside the repo"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from bot.domain import Channel, ChoiceStyle, Inbound, InboundKind, RenderedChoice
-from bot.handlers.telegram import (
+from bot.domain.messages import Channel, ChoiceStyle, Inbound, InboundKind, RenderedChoice
+from bot.handlers.telegram.parse import (
     ALLOWED_UPDATES,
     TELEGRAM_LIMIT,
     MalformedUpdate,

@@ -14,10 +14,10 @@ import telegram
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.domain import Address, Channel, ChoiceStyle, Outbound, RenderedChoice
-from bot.errors import SendError
-from bot.handlers.telegram import Press
-from bot.handlers.telegram_send import TelegramSender, classify
+from bot.domain.errors import SendError
+from bot.domain.messages import Address, Channel, ChoiceStyle, Outbound, RenderedChoice
+from bot.handlers.telegram.parse import Press
+from bot.handlers.telegram.send import TelegramSender, classify
 from tests.fakes.telegram_api import (
     TOKEN,
     FakeTelegram,

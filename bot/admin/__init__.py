@@ -1,0 +1,1 @@
+"""What a manager runs from the command line: imports, invites, reports."""

@@ -1,0 +1,1 @@
+"""What Keyperson is about: messages, people, the setting, time."""

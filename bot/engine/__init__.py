@@ -1,0 +1,1 @@
+"""The core that runs flows: the router, effects, the outbox dispatcher, the scheduler."""

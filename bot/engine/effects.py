@@ -1,0 +1,330 @@
+"""Applies a flow's Transition inside the caller's transaction: state, outbox, threads, audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.errors import InviteAlreadyUsed
+from bot.domain.messages import Channel, Choice, ChoiceStyle, Priority, RenderedChoice, Text
+from bot.domain.people import PersonKind
+from bot.domain.setting import SettingProfile
+from bot.domain.time import quiet_end, spoken_when
+from bot.engine.news import NewsDelivery
+from bot.engine.records import Origin, record
+from bot.flows.base import (
+    Effect,
+    LinkContact,
+    NotifyCarer,
+    NotifyStaff,
+    PreviewNews,
+    Reply,
+    ShareNews,
+    Transition,
+)
+from bot.flows.questions import LEAVE
+from bot.language.catalogs import Catalogs
+from bot.language.choices import numbered
+from bot.language.splitting import sms_rows
+from bot.storage.sqlite.database import Repos, iso
+from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.sqlite.people import ContactRow
+
+log = logging.getLogger(__name__)
+STAFF_LANGUAGE = "en"
+SMS_HINT = "choice.sms_hint"
+SMS_LEAVE_HINT = "choice.sms_leave_hint"
+NUMBERS = "_numbers"  # state: the SMS numbers a question asked again keeps (see router)
+
+
+class Effects:
+    """Turns effects into rows; the caller owns the transaction around `apply`."""
+
+    def __init__(self, catalogs: Catalogs, profile: SettingProfile | None = None) -> None:
+        self.catalogs = catalogs
+        self.profile = profile
+        self.news = NewsDelivery(catalogs, profile) if profile is not None else None
+
+    async def apply(
+        self,
+        repos: Repos,
+        sender: Origin,
+        transition: Transition,
+        now: datetime,
+        had_state: bool = True,
+    ) -> int:
+        """Write everything a transition asks for; return how many messages were queued."""
+        stamp = iso(now)
+        outbox: list[NewOutbox] = []
+        offered: list[RenderedChoice] = []
+        state = dict(transition.state)
+        numbers: dict[str, int] | None = state.pop(NUMBERS, None)
+        for effect in transition.effects:
+            if isinstance(effect, LinkContact):
+                # What follows (the welcome) goes to the newly linked person, as theirs.
+                sender = await self._link(repos, sender, effect, stamp)
+                continue
+            if isinstance(effect, ShareNews | PreviewNews):
+                rows = await self._news(repos, sender, effect, now)
+            elif isinstance(effect, NotifyCarer):
+                rows = await self._to_carer(repos, effect, sender, now)
+            else:
+                rows = await self._one(repos, sender, effect, stamp, numbers)
+            outbox.extend(rows)
+            if isinstance(effect, Reply | PreviewNews) and effect.choices and rows:
+                # A long question is sent in parts; its options ride on the last one.
+                asked = next((r.choices for r in reversed(rows) if r.choices), [])
+                offered = [RenderedChoice.from_dict(c) for c in asked]
+        if outbox:
+            await repos.outbox.add(outbox, stamp)
+        if offered:
+            state["_offered"] = [c.as_dict() for c in offered]
+        if transition.flow is not None or had_state:
+            await repos.conversations.save(
+                sender.channel, sender.address, sender.setting_id, transition.flow, state, stamp
+            )
+        return len(outbox)
+
+    async def _one(
+        self,
+        repos: Repos,
+        sender: Origin,
+        effect: Effect,
+        stamp: str,
+        numbers: dict[str, int] | None = None,
+    ) -> list[NewOutbox]:
+        if isinstance(effect, Reply):
+            message = Message(effect.text, effect.choices, effect.priority, numbers=numbers)
+            language = effect.language or sender.language
+            return self._reply(sender, language, message, ignore_stop=effect.ignore_stop)
+        if isinstance(effect, NotifyStaff):
+            held = iso(effect.not_before) if effect.not_before is not None else None
+            message = Message(
+                effect.text,
+                effect.choices,
+                effect.priority,
+                essential=True,
+                thread=effect.thread,
+                not_before=held,
+            )
+            return await self.deliver(
+                repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
+            )
+        await record(repos, sender, effect, stamp)
+        return []
+
+    async def _news(
+        self, repos: Repos, sender: Origin, effect: ShareNews | PreviewNews, now: datetime
+    ) -> list[NewOutbox]:
+        assert self.news is not None and sender.setting_id is not None
+        stamp = iso(now)
+        if isinstance(effect, PreviewNews):
+            text = await self.news.preview(repos, effect, now)
+            return self._reply(sender, sender.language, Message(text, effect.choices))
+        rows: list[NewOutbox] = []
+        families, told = await self.news.share(repos, effect, sender.actor, sender.setting_id, now)
+        for carer_id, text, photo, hold in families:
+            carer = await repos.people.carer(carer_id)
+            message = Message(text, (), Priority.NORMAL, photo=photo, not_before=hold)
+            rows += await self.deliver(
+                repos, PersonKind.CARER, carer_id, carer.language, message, sender, stamp
+            )
+        # The sender hears how many families it reaches and when (quiet hours, summaries).
+        return [*rows, *self._reply(sender, sender.language, Message(told))]
+
+    async def _link(self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str) -> Origin:
+        assert sender.setting_id is not None
+        if effect.invite_id is not None and not await repos.invites.use(
+            effect.invite_id, sender.address, stamp
+        ):
+            # Two chats raced for one code: undo this attempt; alone, it reads as a used code.
+            raise InviteAlreadyUsed(effect.invite_id)
+        await repos.links.link(
+            sender.setting_id, sender.channel, sender.address, effect.kind, effect.person_id, stamp
+        )
+        # A person who links a new channel gets messages there, unless they chose already.
+        await repos.links.set_preference(
+            effect.kind, effect.person_id, sender.channel, only_if_unset=True
+        )
+        contact = await repos.people.contact(sender.channel, sender.address)
+        # Until now the chat was answered in its app's language; from now on in the person's.
+        language = STAFF_LANGUAGE
+        if effect.kind is PersonKind.CARER:
+            language = (await repos.people.carer(effect.person_id)).language
+        return dataclasses.replace(sender, contact=contact, language=language)
+
+    async def _to_carer(
+        self, repos: Repos, effect: NotifyCarer, sender: Origin, now: datetime
+    ) -> list[NewOutbox]:
+        stamp = iso(now)
+        carer = await repos.people.carer(effect.carer_id)
+        if effect.about_child is not None and not any(
+            link.child_id == effect.about_child and link.receives_information
+            for link in carer.children
+        ):
+            # The last line of defence: a flow asked to tell this carer about a child they
+            # must not hear about. Nothing is queued; the audit log keeps the refusal.
+            await repos.audit.record(
+                sender.setting_id,
+                sender.actor,
+                "blocked.no_information",
+                f"carer:{carer.id}",
+                {"child": effect.about_child},
+                stamp,
+            )
+            log.warning(
+                "blocked a message about child %s to carer %s", effect.about_child, carer.id
+            )
+            return []
+        held, told = self._quiet(effect, now)
+        message = Message(
+            effect.text,
+            (),
+            effect.priority,
+            essential=effect.essential,
+            not_before=iso(held) if held else None,
+        )
+        rows = await self.deliver(
+            repos, PersonKind.CARER, carer.id, carer.language, message, sender, stamp
+        )
+        if effect.confirm is not None:
+            # The sender hears that it went (and when it will arrive), or that it could not.
+            if not rows:
+                told = Text("relay.staff_not_reached", effect.confirm.params)
+            rows.extend(self._reply(sender, sender.language, Message(told or effect.confirm)))
+        return rows
+
+    def _quiet(self, effect: NotifyCarer, now: datetime) -> tuple[datetime | None, Text | None]:
+        """When a family's quiet hours hold this message until, and the sender's confirmation
+        saying so; urgent messages are never held."""
+        if self.profile is None or effect.priority is Priority.URGENT:
+            return None, None
+        local = now.astimezone(ZoneInfo(self.profile.time_zone))
+        held = quiet_end(self.profile.quiet, local)
+        if held is None or effect.confirm is None:
+            return held, None
+        when = spoken_when(held, local)
+        return held, Text("relay.staff_held", {"sent": effect.confirm, "when": when})
+
+    async def deliver(
+        self,
+        repos: Repos,
+        kind: PersonKind,
+        person_id: int,
+        language: str,
+        message: Message,
+        sender: Origin,
+        stamp: str,
+    ) -> list[NewOutbox]:
+        """Rows for one person on the channels they chose (the managers for unreachable staff)."""
+        route = await repos.links.route(kind, person_id)
+        contacts = list(route.chosen(message.essential))
+        if not route.contacts and kind is PersonKind.STAFF and sender.setting_id is not None:
+            # A staff member we cannot reach: the managers get it, so nothing sent is lost.
+            for manager in await repos.people.staff_with_role(sender.setting_id, "manager"):
+                if manager != person_id:
+                    contacts += (await repos.links.route(kind, manager)).chosen(True)
+        if not contacts:
+            await repos.audit.record(
+                sender.setting_id,
+                sender.actor,
+                "undeliverable",
+                f"{kind.value}:{person_id}",
+                {"key": message.text.key},
+                stamp,
+            )
+            log.warning("no reachable contact for %s %s", kind.value, person_id)
+            return []
+        return [
+            row
+            for c in contacts
+            for row in self._rows(c.setting_id, c.channel, c.address, c, language, message)
+        ]
+
+    def _reply(
+        self, sender: Origin, language: str, message: Message, *, ignore_stop: bool = False
+    ) -> list[NewOutbox]:
+        """The row answering the sender on the channel they wrote from."""
+        return self._rows(
+            sender.setting_id,
+            sender.channel,
+            sender.address,
+            sender.contact,
+            language,
+            message,
+            ignore_stop=ignore_stop,
+        )
+
+    def _rows(
+        self,
+        setting_id: int | None,
+        channel: str,
+        address: str,
+        contact: ContactRow | None,
+        language: str,
+        message: Message,
+        *,
+        ignore_stop: bool = False,
+    ) -> list[NewOutbox]:
+        """The rows for one message to one address: one, or an SMS too long for one in parts."""
+        choices = [
+            RenderedChoice(
+                c.key,
+                self.catalogs.render(c.label or Text(f"choice.{c.key}"), language, channel),
+                c.style,
+                message.numbers.get(c.key) if message.numbers is not None else None,
+            )
+            for c in message.choices
+        ]
+        if message.numbers is not None:
+            # Asked again: every option keeps its number or takes a new one, never a reused one.
+            fixed = {c.key: n for n, c in numbered(choices)}
+            choices = [dataclasses.replace(c, number=fixed.get(c.key)) for c in choices]
+        rendered = [c.as_dict() for c in choices]
+        body = self.catalogs.render(message.text, language, channel)
+        hint = _sms_hint(message.choices) if channel == Channel.SMS else None
+        if hint is not None:
+            # Buttons explain themselves; on SMS a question says how to answer or leave it.
+            body = f"{body}\n{self.catalogs.render(Text(hint), language, channel)}"
+        row = NewOutbox(
+            setting_id=setting_id,
+            channel=channel,
+            address=address,
+            person_kind=contact.person_kind.value if contact else None,
+            person_id=contact.person_id if contact else None,
+            priority=int(message.priority),
+            body=body,
+            choices=rendered,
+            ignore_stop=ignore_stop,
+            essential=message.essential,
+            thread=message.thread,
+            photo=message.photo,
+            not_before=message.not_before,
+        )
+        return sms_rows(row)
+
+
+def _sms_hint(choices: tuple[Choice, ...]) -> str | None:
+    """The line an SMS question ends with: how to answer by number, or how to leave it."""
+    if any(c.style is ChoiceStyle.OPTION for c in choices):
+        return SMS_HINT
+    if any(c.key == LEAVE for c in choices):
+        return SMS_LEAVE_HINT
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What one effect asks to send, before it is rendered for each recipient."""
+
+    text: Text
+    choices: tuple[Choice, ...] = ()
+    priority: Priority = Priority.REPLY
+    essential: bool = False
+    thread: str | None = None
+    photo: str | None = None
+    not_before: str | None = None
+    numbers: dict[str, int] | None = None  # SMS numbers kept from the question's last asking

@@ -1,0 +1,97 @@
+"""Effects that write rows but send nothing: threads, audit, links, opt-outs, timers, news.
+
+Applied inside the caller's transaction, like everything in effects.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.flows.base import (
+    Acknowledged,
+    Effect,
+    MarkLinked,
+    OpenThread,
+    RecordAudit,
+    RecordNews,
+    SetOptOut,
+    SetPreference,
+    SetReachable,
+    SetTimer,
+    SetUpdateMode,
+)
+from bot.storage.sqlite.database import Repos, iso
+from bot.storage.sqlite.people import ContactRow
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an inbound message came from: address, who is on file there, the language they read."""
+
+    channel: str
+    address: str
+    setting_id: int | None
+    contact: ContactRow | None
+    language: str
+
+    @property
+    def actor(self) -> str:
+        """The audit actor for this sender."""
+        if self.contact is None:
+            return "system" if self.channel == "system" else "unknown"
+        return f"{self.contact.person_kind.value}:{self.contact.person_id}"
+
+
+async def record(repos: Repos, sender: Origin, effect: Effect, stamp: str) -> None:
+    """Write one effect that changes rows but sends nothing."""
+    if isinstance(effect, Acknowledged):
+        await repos.threads.acknowledge(effect.carer_id, effect.what, stamp)
+    elif isinstance(effect, OpenThread):
+        assert sender.setting_id is not None
+        await repos.threads.open(
+            sender.setting_id, effect.code, effect.carer_id, effect.child_id, stamp
+        )
+    elif isinstance(effect, RecordAudit):
+        await repos.audit.record(
+            sender.setting_id,
+            sender.actor,
+            effect.action,
+            effect.subject,
+            dict(effect.details),
+            stamp,
+        )
+    elif isinstance(effect, MarkLinked) and sender.contact is not None:
+        await repos.people.mark_linked(sender.contact.id, stamp)
+    elif isinstance(effect, SetOptOut):
+        await repos.people.set_opted_out(sender.channel, sender.address, effect.opted_out, stamp)
+    elif isinstance(effect, SetReachable):
+        await repos.links.set_reachable(sender.channel, sender.address, effect.reachable)
+    elif isinstance(effect, SetTimer) and sender.setting_id is not None:
+        await repos.reminders.add(
+            sender.setting_id,
+            sender.channel,
+            sender.address,
+            effect.flow,
+            iso(effect.due),
+            effect.rule,
+            dict(effect.payload),
+        )
+    elif isinstance(effect, RecordNews) and sender.setting_id is not None:
+        await repos.news.add(
+            sender.setting_id,
+            effect.child_id,
+            effect.kind,
+            sender.actor,
+            effect.text,
+            None,
+            stamp,
+        )
+    elif isinstance(effect, SetUpdateMode) and sender.contact is not None:
+        await repos.news.set_update_mode(
+            sender.contact.person_id, effect.mode, effect.at, effect.day
+        )
+    elif isinstance(effect, SetPreference) and sender.contact is not None:
+        contact = sender.contact
+        await repos.links.set_preference(
+            contact.person_kind, contact.person_id, effect.preference, effect.only_if_unset
+        )

@@ -1,0 +1,1 @@
+"""The demo's simulator page: two phones on the real parsers, flows and outbox."""

@@ -1,0 +1,1 @@
+"""The SMS edge: Twilio webhooks in, Twilio messages out."""

@@ -1,0 +1,1 @@
+"""The SQLite backend: the only code that speaks SQL."""

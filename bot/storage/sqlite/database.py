@@ -1,0 +1,205 @@
+"""The aiosqlite database: one write connection, WAL, synchronous=FULL, BEGIN IMMEDIATE."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
+from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
+from bot.storage.sqlite.messages import SqliteAudit, SqliteInbox, SqliteOutbox
+from bot.storage.sqlite.news import SqliteNews
+from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
+from bot.storage.sqlite.reports import SqliteReports
+from bot.storage.sqlite.roster import SqliteRoster
+from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_S = 5.0  # SQLite's own wait for another process's write lock, per statement
+BUSY_WAIT_S = 12.0  # how long a transaction keeps asking for the lock (webhooks wait 15 s)
+BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_storage_failure(error: BaseException) -> bool:
+    """Whether an error is the storage's (locked, full, I/O), not the data's: retry, never blame
+    the row being handled."""
+    return isinstance(error, sqlite3.OperationalError)
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether an error says another connection holds the write lock."""
+    return isinstance(error, sqlite3.OperationalError) and any(b in str(error) for b in BUSY)
+
+
+def iso(moment: datetime) -> str:
+    """Format an aware datetime as a sortable UTC string for storage."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    """Parse a stored UTC string back into an aware datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered SQL migrations shipped with the package, in order."""
+    folder = resources.files("bot.storage.sqlite").joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Repos:
+    """Every repository bound to one connection, so a transaction spans all of them."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.settings = SqliteSettings(conn)
+        self.people = SqlitePeople(conn)
+        self.conversations = SqliteConversations(conn)
+        self.threads = SqliteThreads(conn)
+        self.inbox = SqliteInbox(conn)
+        self.outbox = SqliteOutbox(conn)
+        self.reminders = SqliteReminders(conn)
+        self.audit = SqliteAudit(conn)
+        self.links = SqliteLinks(conn)
+        self.invites = SqliteInvites(conn)
+        self.news = SqliteNews(conn)
+        self.roster = SqliteRoster(conn)
+        self.reports = SqliteReports(conn)
+        self.delivery = SqliteDelivery(conn)
+        self.caps = SqliteCaps(conn)
+
+
+class Database:
+    """Owns the write connection; every change goes through `transaction()`."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+        busy_wait_s: float = BUSY_WAIT_S,
+    ) -> None:
+        self.path = str(path)
+        # Resolved now: the health connection must open the same file whatever the cwd.
+        self._uri = f"file:{Path(self.path).absolute()}?mode=ro"
+        self.busy_timeout_s = busy_timeout_s
+        self.busy_wait_s = busy_wait_s
+        self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Connect, set the durability pragmas and apply pending migrations."""
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+        self._conn = conn
+        await self._migrate()
+
+    async def close(self) -> None:
+        """Close the connections; safe to call twice."""
+        if self._reader is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await self._reader.close()
+            self._reader = None
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def snapshot(self) -> aiosqlite.Connection:
+        """A second, read-only connection for health checks: in WAL it reads while the write
+        connection waits for a lock or a long transaction, so /healthz never queues behind it."""
+        if self._reader is None:
+            reader = await aiosqlite.connect(self._uri, uri=True, isolation_level=None)
+            await reader.execute("PRAGMA busy_timeout=1000")
+            self._reader = reader
+        return self._reader
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The open connection."""
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def _migrate(self) -> None:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for number, sql in migrations():
+            if number <= current:
+                continue
+            async with self._lock:
+                try:
+                    await self.conn.executescript(_as_one_transaction(sql, number))
+                except BaseException:
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    raise
+            log.info("applied migration %04d", number)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repos]:
+        """One BEGIN IMMEDIATE transaction on the write connection, committed on success."""
+        async with self._lock:
+            conn = self.conn
+            await self._begin(conn)
+            try:
+                yield Repos(conn)
+                await conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (a full disk does); a failed COMMIT leaves
+                # the transaction open. Either way nothing of it may stay.
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await conn.execute("ROLLBACK")
+                raise
+
+    async def _begin(self, conn: aiosqlite.Connection) -> None:
+        """BEGIN IMMEDIATE, asking again while another process holds the write lock (a backup,
+        someone at the sqlite3 prompt) until `busy_wait_s` has passed."""
+        deadline = time.monotonic() + self.busy_wait_s
+        pause = 0.05
+        while True:
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if not is_busy(error) or time.monotonic() + pause >= deadline:
+                    raise
+                log.warning("database busy: waiting for the write lock")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Repos]:
+        """Repositories for reads that need no transaction of their own."""
+        async with self._lock:
+            yield Repos(self.conn)
+
+
+def _as_one_transaction(sql: str, number: int) -> str:
+    # Schema and user_version move together, or not at all.
+    return f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;"

@@ -1,0 +1,247 @@
+"""SQLite repositories for conversation state, relay threads and reminders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.people import ThreadInfo
+from bot.storage.sqlite.sql import fetch_all, fetch_one
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A relay thread: one carer writing about one child, answered with `#code`."""
+
+    id: int
+    setting_id: int
+    code: str
+    carer_id: int
+    child_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRow:
+    """A timer stored as a row: due in UTC, with the local rule that made it."""
+
+    id: int
+    setting_id: int
+    channel: str
+    address: str
+    flow: str
+    due_at: str
+    rule: str
+    payload: dict[str, Any]
+
+
+class SqliteConversations:
+    """Flow state keyed by channel address, so a restart resumes every conversation."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def load(self, channel: str, address: str) -> tuple[str, dict[str, Any]] | None:
+        """The (flow name, state) of a conversation, or None when none is open."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT flow, state FROM conversations WHERE channel = ? AND address = ?",
+            (channel, address),
+        )
+        return (str(row[0]), json.loads(row[1])) if row else None
+
+    async def save(
+        self,
+        channel: str,
+        address: str,
+        setting_id: int | None,
+        flow: str | None,
+        state: dict[str, Any],
+        now: str,
+    ) -> None:
+        """Store a conversation's state, or forget it when `flow` is None."""
+        if flow is None:
+            await self.conn.execute(
+                "DELETE FROM conversations WHERE channel = ? AND address = ?", (channel, address)
+            )
+            return
+        await self.conn.execute(
+            "INSERT INTO conversations (channel, address, setting_id, flow, state, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
+            "setting_id=excluded.setting_id, flow=excluded.flow, state=excluded.state, "
+            "updated_at=excluded.updated_at",
+            (channel, address, setting_id, flow, json.dumps(state), now),
+        )
+
+
+class SqliteThreads:
+    """Relay threads and their reply codes."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def by_code(self, setting_id: int, code: str) -> Thread | None:
+        """The thread a reply code names."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT * FROM threads WHERE setting_id = ? AND code = ?",
+            (setting_id, code.upper()),
+        )
+        return _thread(row) if row else None
+
+    async def codes_of(self, carer_id: int) -> dict[int, str]:
+        """The reply code of each of a carer's threads, by child id."""
+        rows = await fetch_all(
+            self.conn, "SELECT child_id, code FROM threads WHERE carer_id = ?", (carer_id,)
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def open(
+        self, setting_id: int, code: str, carer_id: int, child_id: int, now: str
+    ) -> None:
+        """Open the thread for a carer and child (keeping its code if it exists) and touch it."""
+        await self.conn.execute(
+            "INSERT INTO threads (setting_id, code, carer_id, child_id, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (carer_id, child_id) DO UPDATE SET "
+            "updated_at=excluded.updated_at",
+            (setting_id, code.upper(), carer_id, child_id, now),
+        )
+
+    async def acknowledgement(self, carer_id: int) -> tuple[str, str] | None:
+        """(what, when) of the last acknowledgement a carer was sent, if it still stands."""
+        row = await fetch_one(
+            self.conn, "SELECT what, at FROM acknowledgements WHERE carer_id = ?", (carer_id,)
+        )
+        return (str(row[0]), str(row[1])) if row else None
+
+    async def acknowledge(self, carer_id: int, what: str | None, now: str) -> None:
+        """Record the acknowledgement a carer was sent, or (None) that staff have answered."""
+        if what is None:
+            await self.conn.execute("DELETE FROM acknowledgements WHERE carer_id = ?", (carer_id,))
+            return
+        await self.conn.execute(
+            "INSERT INTO acknowledgements (carer_id, what, at) VALUES (?, ?, ?) "
+            "ON CONFLICT (carer_id) DO UPDATE SET what = excluded.what, at = excluded.at",
+            (carer_id, what, now),
+        )
+
+    async def describe(self, setting_id: int, code: str) -> ThreadInfo | None:
+        """A thread by its code, with the names a message about it needs."""
+        found = await self._described("t.setting_id = ? AND t.code = ?", (setting_id, code.upper()))
+        return found[0] if found else None
+
+    async def recent(
+        self, setting_id: int, key_person_ids: list[int] | None, limit: int = 5
+    ) -> list[ThreadInfo]:
+        """The most recently active threads, of these key persons' children or (None) of all."""
+        if key_person_ids is None:
+            return await self._described("t.setting_id = ?", (setting_id,), limit)
+        if not key_person_ids:
+            return []
+        marks = ",".join("?" * len(key_person_ids))
+        return await self._described(
+            f"t.setting_id = ? AND kp.id IN ({marks})", (setting_id, *key_person_ids), limit
+        )
+
+    async def _described(
+        self, where: str, params: tuple[object, ...], limit: int = 1
+    ) -> list[ThreadInfo]:
+        rows = await fetch_all(
+            self.conn,
+            "SELECT t.code, t.carer_id, ca.name AS carer_name, cc.relationship, t.child_id, "
+            "ch.first_name, kp.id AS kp_id, cc.receives_information FROM threads t "
+            "JOIN carers ca ON ca.id = t.carer_id JOIN children ch ON ch.id = t.child_id "
+            "JOIN child_carers cc ON cc.carer_id = t.carer_id AND cc.child_id = t.child_id "
+            "LEFT JOIN staff kp ON kp.setting_id = ch.setting_id AND kp.ref = ch.key_person_ref "
+            f"WHERE {where} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [
+            ThreadInfo(
+                code=r[0],
+                carer_id=r[1],
+                carer_name=r[2],
+                relationship=r[3],
+                child_id=r[4],
+                child_name=r[5],
+                key_person_id=r[6],
+                receives_information=bool(r[7]),
+            )
+            for r in rows
+        ]
+
+
+class SqliteReminders:
+    """Timers as rows: added with a flow transition, fired by the scheduler."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        setting_id: int,
+        channel: str,
+        address: str,
+        flow: str,
+        due_at: str,
+        rule: str,
+        payload: dict[str, Any],
+    ) -> None:
+        """Set a timer."""
+        await self.conn.execute(
+            "INSERT INTO reminders (setting_id, channel, address, flow, due_at, rule, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (setting_id, channel, address, flow, due_at, rule, json.dumps(payload)),
+        )
+
+    async def due(self, now: str, limit: int = 500) -> list[ReminderRow]:
+        """Timers due by `now` that have neither fired nor been cancelled."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT * FROM reminders WHERE fired_at IS NULL AND cancelled_at IS NULL "
+            "AND due_at <= ? ORDER BY due_at LIMIT ?",
+            (now, limit),
+        )
+        return [
+            ReminderRow(
+                r["id"],
+                r["setting_id"],
+                r["channel"],
+                r["address"],
+                r["flow"],
+                r["due_at"],
+                r["rule"],
+                json.loads(r["payload"]),
+            )
+            for r in rows
+        ]
+
+    async def mark_fired(self, reminder_id: int, now: str) -> None:
+        """Record that a timer fired, so it never fires twice."""
+        await self.conn.execute(
+            "UPDATE reminders SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
+            (now, reminder_id),
+        )
+
+    async def claim_period(self, name: str, period: str, now: str) -> bool:
+        """Claim periodic work for one period (a week, say); False if it was done already."""
+        cur = await self.conn.execute(
+            "INSERT INTO scheduled_runs (name, period, ran_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, period) DO NOTHING",
+            (name, period, now),
+        )
+        return cur.rowcount == 1
+
+    async def cancel(self, channel: str, address: str, flow: str, now: str) -> None:
+        """Cancel a conversation's pending timers of one flow."""
+        await self.conn.execute(
+            "UPDATE reminders SET cancelled_at = ? WHERE channel = ? AND address = ? AND flow = ? "
+            "AND fired_at IS NULL AND cancelled_at IS NULL",
+            (now, channel, address, flow),
+        )
+
+
+def _thread(row: aiosqlite.Row) -> Thread:
+    return Thread(row["id"], row["setting_id"], row["code"], row["carer_id"], row["child_id"])
