@@ -19,11 +19,14 @@ from bot.engine.delivery import Timing
 from bot.engine.effects import STAFF_LANGUAGE, Effects
 from bot.engine.lookup import Lookup
 from bot.engine.outbox import Backoff, Dispatcher
+from bot.engine.registry import Registry
 from bot.engine.router import Router
 from bot.engine.scheduler import Scheduler
 from bot.engine.supervisor import GIVE_UP_AFTER_S, Supervisor
+from bot.flows import specs
 from bot.handlers.base import Sender
 from bot.language.catalogs import Catalogs
+from bot.language.keywords import Keywords
 from bot.language.plain import Glossary
 from bot.storage.sqlite.database import (
     BUSY_TIMEOUT_S,
@@ -38,9 +41,6 @@ if TYPE_CHECKING:
     from bot.handlers.telegram.web import TelegramChannel
 
 log = logging.getLogger(__name__)
-# The command menus Telegram shows: families see these, staff also get /reply in their chats.
-CARER_COMMANDS = ("start", "info", "wow", "settings", "help")
-STAFF_COMMANDS = ("update", "wow", "reply", "info", "help", "start")
 STALE_INBOUND_S = 300.0  # a message waiting this long to be handled: something is stuck
 
 
@@ -186,7 +186,7 @@ async def build(
     effects = Effects(catalogs, profile)
     router = Router(
         db,
-        Lookup(profile, setting_id, Glossary.load()),
+        Lookup(profile, setting_id, Glossary.load(), flow_registry(catalogs)),
         effects,
         clock,
         on_queued=dispatcher.wake,
@@ -243,13 +243,17 @@ def production_telegram(settings: Settings) -> TelegramChannel | None:
     profile = load_profile(settings.setting_file)
     catalogs = Catalogs.load()
     application = build_application(settings.telegram_bot_token, settings.telegram_api_url)
-    staff = command_menu(catalogs, STAFF_COMMANDS, STAFF_LANGUAGE)
+    # The command menus Telegram shows, from what the flows declare: families see theirs,
+    # staff get their own in their chats.
+    registry = flow_registry(catalogs)
+    carer_commands, staff_commands = registry.commands("carer"), registry.commands("staff")
+    staff = command_menu(catalogs, staff_commands, STAFF_LANGUAGE)
     sender = TelegramSender(application.bot, staff_commands=staff)
     menus: dict[str | None, list[tuple[str, str]]] = {
-        None: command_menu(catalogs, CARER_COMMANDS, profile.languages[0])
+        None: command_menu(catalogs, carer_commands, profile.languages[0])
     }
     for language in profile.languages[1:]:
-        menus[language] = command_menu(catalogs, CARER_COMMANDS, language)
+        menus[language] = command_menu(catalogs, carer_commands, language)
     return TelegramChannel(
         application,
         sender,
@@ -257,6 +261,11 @@ def production_telegram(settings: Settings) -> TelegramChannel | None:
         secret=settings.telegram_webhook_secret,
         commands=menus,
     )
+
+
+def flow_registry(catalogs: Catalogs) -> Registry:
+    """Every flow the package holds, with the trigger words of every catalog."""
+    return Registry(specs(), Keywords.from_catalogs(catalogs))
 
 
 def command_menu(

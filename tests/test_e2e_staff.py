@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.flows import codes
+from bot.flows.steps import codes
 from tests.harness import ANNA, KASIA, MAREK, SARAH, Clock, make_keyperson, say
 
 MEERA = "+447400200005"  # Isla's grandmother; Isla's key person is Priya, whom Anna does not cover

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.app import CARER_COMMANDS, STAFF_COMMANDS
+from bot.app import flow_registry
 from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
 from bot.flows.daily_update import PHRASES
-from bot.flows.information import CARER_ACTIONS, STAFF_ACTIONS, TOPICS
+from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
 from bot.handlers.sms.webhook import OPT_OUT_WORDS
 from bot.language.catalogs import (
@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "bot"
 CATALOG_FILES = sorted(LOCALES_DIR.glob("*/LC_MESSAGES/bot.po"))
 LANGUAGES = [po.parent.parent.name for po in CATALOG_FILES]
+REGISTRY = flow_registry(Catalogs.load())
 
 # GSM 03.38 default alphabet (basic set, without the ESC code that introduces the extension).
 GSM7_BASIC = (
@@ -246,12 +247,12 @@ def _unlabelled_choice_keys() -> tuple[str, ...]:
 def _dynamic_keys() -> dict[str, tuple[str, ...]]:
     """Each f-string key prefix the code builds, and the values its one field can take."""
     return {
-        "info.choice.": (*TOPICS, *CARER_ACTIONS, *STAFF_ACTIONS),
+        "info.choice.": (*TOPICS, *(entry.key for entry in REGISTRY.entries)),
         "choice.": _unlabelled_choice_keys(),
         "choice.on_": PREFERENCES,
         "link.where_": PREFERENCES,
         "notpassed.": ("edited", "unsupported"),
-        "command.": (*CARER_COMMANDS, *STAFF_COMMANDS),
+        "command.": (*REGISTRY.commands("carer"), *REGISTRY.commands("staff")),
         "phrase.": PHRASES,
         "settings.mode_": UPDATE_MODES,
         "settings.done_": UPDATE_MODES,

@@ -25,7 +25,7 @@ from bot.flows.base import (
     ShareNews,
     Transition,
 )
-from bot.flows.questions import LEAVE
+from bot.flows.steps.questions import LEAVE
 from bot.language.catalogs import Catalogs
 from bot.language.choices import numbered
 from bot.language.splitting import sms_rows

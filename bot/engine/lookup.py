@@ -13,16 +13,19 @@ from bot.domain.people import Carer, PersonKind, StaffMember
 from bot.domain.phones import normalise_phone
 from bot.domain.setting import SettingProfile
 from bot.engine.effects import STAFF_LANGUAGE, Origin
-from bot.flows import codes
+from bot.engine.registry import Registry
+from bot.flows import specs
 from bot.flows.base import Context, Words
-from bot.flows.relay import REPLY_ACTION
+from bot.flows.steps import codes
+from bot.flows.steps.people import REPLY_ACTION
+from bot.language.keywords import shipped_keywords
 from bot.storage.sqlite.database import Repos, from_iso, iso
 from bot.storage.sqlite.people import ContactRow
 
 # Reply codes avoid letters and digits that are easy to confuse on a small screen.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 # Five characters: 31**5 = 28.6 million codes, so guessing one is hopeless with the limit on
-# wrong codes (bot.flows.codes); threads opened with three-character codes keep them.
+# wrong codes (bot.flows.steps.codes); threads opened with three-character codes keep them.
 CODE_LENGTH = 5
 CODE_AT_START = re.compile(r"^\s*#([A-Za-z0-9]{2,8})\b")
 ANSWER_ALL_ROLES = frozenset({"manager", "senco", "dsl"})
@@ -31,7 +34,7 @@ ANSWER_ALL_ROLES = frozenset({"manager", "senco", "dsl"})
 @dataclass(frozen=True, slots=True)
 class CodeGuard:
     """A staff member's recent wrong reply codes, whether their codes are paused, and whom to
-    tell when they reach the limit (bot.flows.codes)."""
+    tell when they reach the limit (bot.flows.steps.codes)."""
 
     wrong_codes: int = 0
     paused: bool = False
@@ -47,11 +50,16 @@ class Lookup:
     """Builds the Context and the Origin for one inbound message."""
 
     def __init__(
-        self, profile: SettingProfile, setting_id: int, glossary: Words | None = None
+        self,
+        profile: SettingProfile,
+        setting_id: int,
+        glossary: Words | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.profile = profile
         self.setting_id = setting_id
         self.glossary = glossary
+        self.registry = registry or Registry(specs(), shipped_keywords())
 
     async def sender(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         """Who wrote, and what their flow may know: the thread a staff answer names, and whom
@@ -59,9 +67,10 @@ class Lookup:
         origin, ctx = await self._who(repos, inbound, now)
         if inbound.kind in (InboundKind.START, InboundKind.CONTACT) and inbound.text:
             ctx = await self._link_target(repos, inbound, ctx, now)
-        return origin, dataclasses.replace(
-            ctx, channel=inbound.channel.value, glossary=self.glossary
+        ctx = dataclasses.replace(
+            ctx, channel=inbound.channel.value, glossary=self.glossary, words=self.registry.words
         )
+        return origin, dataclasses.replace(ctx, offers=self.registry.offers(ctx))
 
     async def _who(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         channel, address = inbound.channel.value, inbound.address

@@ -17,7 +17,6 @@ from bot.engine.caps import DEFAULT_LIMITS, Caps, InboundBudget, Limits
 from bot.engine.effects import NUMBERS, Effects
 from bot.engine.lookup import Lookup
 from bot.engine.supervisor import Supervisor
-from bot.flows import start
 from bot.flows.base import (
     ChoiceMade,
     ContactShared,
@@ -32,7 +31,6 @@ from bot.flows.base import (
     TextReceived,
     Transition,
 )
-from bot.flows.onboarding import opt_in, opt_out
 from bot.language.choices import carrier_word, match_choice, numbered
 from bot.storage.sqlite.database import Database, Repos, from_iso, is_storage_failure, iso
 from bot.storage.sqlite.messages import InboundRow
@@ -93,6 +91,7 @@ class Router:
     ) -> None:
         self.db = db
         self.lookup = lookup
+        self.registry = lookup.registry
         self.effects = effects
         self.clock = clock
         self.on_queued = on_queued
@@ -286,14 +285,14 @@ class Router:
     ) -> Transition:
         signal = _signal(inbound, ctx)
         if signal is not None:
-            return start.signal(flow, state, signal)
+            return self.registry.signal(flow, state, signal)
         offered_rows = state.pop("_offered", [])
         offered = [RenderedChoice.from_dict(c) for c in offered_rows]
         if inbound.choice is not None and not (
-            inbound.choice in {c.key for c in offered} or start.is_action(inbound.choice)
+            inbound.choice in {c.key for c in offered} or self.registry.is_action(inbound.choice)
         ):
             # A button of a question already answered: nothing moves, the question stays open.
-            return start.stale_choice(flow, {**state, "_offered": offered_rows}, ctx)
+            return self.registry.stale_choice(flow, {**state, "_offered": offered_rows}, ctx)
         choice = inbound.choice or match_choice(inbound.text, offered)
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
@@ -305,11 +304,11 @@ class Router:
         if inbound.kind is InboundKind.OPT_OUT:
             still_on = await _still_on(repos, inbound, ctx)
         keyword = self._keyword(inbound, event, restart, flow, state, still_on)
-        transition = keyword or start.run(flow, state, event, now)
+        transition = keyword or self.registry.run(flow, state, event, now)
         return _keep_numbers(flow, state, offered, transition)
 
-    @staticmethod
     def _keyword(
+        self,
         inbound: Inbound,
         event: Event,
         restart: bool,
@@ -318,11 +317,11 @@ class Router:
         still_on: tuple[str, ...] = (),
     ) -> Transition | None:
         if inbound.kind is InboundKind.OPT_OUT:
-            return opt_out(event.ctx, still_on)
+            return self.registry.opt_out(event.ctx, still_on)
         if restart or inbound.kind is InboundKind.OPT_IN:
-            return opt_in(event.ctx)
+            return self.registry.opt_in(event.ctx)
         if inbound.kind is InboundKind.HELP:
-            return start.help_and_menu(event, flow, state)
+            return self.registry.help_and_menu(event, flow, state)
         return None
 
     async def stop(self) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.domain.messages import Choice, Priority, Text
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
@@ -34,6 +34,34 @@ class Words(Protocol):
         ...
 
 
+class Keywords(Protocol):
+    """The words that mean something wherever they are typed (trigger.* in the catalogs),
+    in every language the catalogs hold; a new language needs no code."""
+
+    def said(self, key: str, text: str) -> bool:
+        """Whether `text`, as a whole answer, is one of the words for `key`."""
+        ...
+
+    def keys(self) -> frozenset[str]:
+        """Every key some catalog gives words for."""
+        ...
+
+
+def _shipped_keywords() -> Keywords:
+    # The catalogs shipped with the program, loaded once; the app passes its own.
+    from bot.language.keywords import shipped_keywords
+
+    return shipped_keywords()
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Something the information menu offers this reader, declared by the flow that owns it."""
+
+    key: str
+    label: Text
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """Everything a flow may know about the sender, gathered by the router before the step."""
@@ -45,7 +73,7 @@ class Context:
     threads: Mapping[int, str] = field(default_factory=dict)  # child id -> reply code
     named_code: str | None = None  # the #code a staff text starts with, as typed
     named_thread: ThreadInfo | None = None  # the thread that code names, if any
-    wrong_codes: int = 0  # wrong reply codes this staff member sent lately (bot.flows.codes)
+    wrong_codes: int = 0  # wrong reply codes this staff member sent lately (bot.flows.steps.codes)
     codes_paused: bool = False  # too many wrong codes: codes were not looked up
     managers: tuple[int, ...] = ()  # staff told when a colleague's codes are paused
     recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
@@ -58,6 +86,9 @@ class Context:
     invite_id: int | None = None  # the valid invite that named them, if that is how
     key_children: tuple[KeyChild, ...] = ()  # children a staff member may send updates about
     glossary: Words | None = None  # the plain-words glossary, loaded once at start
+    words: Keywords = field(default_factory=_shipped_keywords)
+    offers: tuple[Offer, ...] = ()  # what the information menu offers this reader
+    facts: Mapping[str, Any] = field(default_factory=dict)  # facts a flow declared (Fact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +336,9 @@ class Transition:
     state: State
     effects: tuple[Effect, ...] = ()
     passthrough: bool = False  # the flow did not take the event: start afresh with it
+    # Start what a trigger or menu entry of that key starts, after these effects (a menu
+    # choice that belongs to another flow; "already linked, here is the menu").
+    handover: str | None = None
 
 
 def end(*effects: Effect) -> Transition:
@@ -318,3 +352,113 @@ class Flow(Protocol):
     def __call__(self, state: State, event: Event, now: datetime) -> Transition:
         """Take one step."""
         ...
+
+
+Audience = Literal["carer", "staff", "anyone"]
+Start = Callable[[Context], Transition]
+Step = Callable[[State, Event, datetime], Transition]
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """Words that start a flow: the catalogs' `trigger.<key>` lists them, `|`-separated, in
+    each language. `anywhere`: obeyed in the middle of any question, as well as between."""
+
+    key: str
+    start: Start
+    who: Audience = "anyone"
+    when: Callable[[Context], bool] | None = None
+    anywhere: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class MenuEntry:
+    """A choice the information menu offers (label `info.choice.<key>`), starting a flow."""
+
+    key: str
+    start: Start
+    who: Audience
+    when: Callable[[Context], bool] | None = None
+    order: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A Telegram menu command (described by `command.<name>`) at its place in the carers' and
+    the staff's menus (None: not in that menu). Typed, it is read as the word it is."""
+
+    name: str
+    carer: int | None = None
+    staff: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Something a flow needs from storage, loaded only when that flow steps: the router calls
+    `repository.method(*args(ctx))` and the flow reads the answer as `ctx.facts[name]`."""
+
+    name: str
+    repository: str
+    method: str
+    args: Callable[[Context], tuple[Any, ...] | None]  # None: nothing to load for this sender
+    default: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """A timer the flow set (SetTimer) is due: handled like a message, under the person's
+    lock, in one transaction."""
+
+    rule: str
+    payload: Mapping[str, Any]
+    due: datetime
+    ctx: Context
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """Work a capability does on a schedule (a weekly list, a morning reminder). `due` says,
+    from the last run (None: never) and now in the setting's time zone, whether to run; the
+    scheduler runs each job once per due moment per setting, across restarts."""
+
+    name: str
+    due: Callable[[datetime | None, datetime], bool]
+
+
+SignalStep = Callable[[str | None, State, Any], Transition]
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """What a capability declares about itself; the registry builds dispatch, menus, command
+    lists and timers from these. Exactly one spec fills each conversation role (the `on_*`
+    fields and `message`)."""
+
+    name: str
+    step: Step | None = None
+    triggers: tuple[Trigger, ...] = ()
+    menu: tuple[MenuEntry, ...] = ()
+    commands: tuple[Command, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    # Signals (linking, reachability, edits, photos): whoever handles the type, and what the
+    # open flow does with one first (the daily update takes a photo).
+    signals: Mapping[type, SignalStep] = field(default_factory=dict)
+    while_open: Mapping[type, Callable[[State, Any], Transition]] = field(default_factory=dict)
+    # Leaving the question: what was not sent, and the reply when there was nothing.
+    dropped: Callable[[State, Context], tuple[Effect, ...]] | None = None
+    left_key: str = "left.menu"
+    # Button keys (by prefix) that stay valid after their message, and what they start.
+    actions: tuple[str, ...] = ()
+    action: Callable[[str, Context], Transition] | None = None
+    # A free-form recogniser ("WHAT IS EHCP") tried before trigger words.
+    recognise: Callable[[str, Context], Transition | None] | None = None
+    timer: Callable[[State, TimerFired, datetime], Transition] | None = None
+    jobs: tuple[PeriodicJob, ...] = ()
+    # Conversation roles.
+    message: Callable[[str, Context, datetime], Transition] | None = None  # free text
+    on_unknown_sender: Start | None = None
+    on_welcome: Callable[[Context], tuple[Effect, ...]] | None = None
+    on_help: Start | None = None
+    on_menu: Start | None = None
+    on_opt_out: Callable[[Context, tuple[str, ...]], Transition] | None = None
+    on_opt_in: Start | None = None

@@ -16,9 +16,12 @@ from bot.domain.people import ChildLink
 from bot.domain.time import after_staff_day
 from bot.flows.base import (
     ChoiceMade,
+    Command,
     Context,
     Effect,
     Event,
+    FlowSpec,
+    MenuEntry,
     NotifyStaff,
     OpenThread,
     RecordAudit,
@@ -28,9 +31,11 @@ from bot.flows.base import (
     State,
     TextReceived,
     Transition,
+    Trigger,
     end,
 )
-from bot.flows.questions import (
+from bot.flows.steps.people import from_carer_params, reply_button
+from bot.flows.steps.questions import (
     OTHER,
     answers_nothing,
     child_choices,
@@ -38,8 +43,7 @@ from bot.flows.questions import (
     leave_option,
     which_children,
 )
-from bot.flows.receipts import held_until, reached
-from bot.flows.relay import from_carer_params, reply_button
+from bot.flows.steps.receipts import held_until, reached
 
 NAME = "celebration"
 THANKS = "wow_thanks"  # the timer for the setting's thank-you
@@ -68,7 +72,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         return Transition(None, {}, passthrough=True)
     if state.get("step") == "write" and isinstance(event, TextReceived):
         children = answers.get(str(state.get("child")))
-        if children and answers_nothing(event.text):
+        if children and answers_nothing(event.text, event.ctx.words):
             # "ok", "?" or a bare number is not good news: ask again rather than pass it on.
             return Transition(NAME, state, (Reply(Text("wow.ask_again"), (leave_button(),)),))
         if children:
@@ -144,3 +148,12 @@ def _thanks(children: tuple[ChildLink, ...], ctx: Context) -> Text:
     if key_person:
         return Text("wow.thanks", {"child": child.first_name, "key_person": key_person})
     return Text("wow.thanks_team", {"child": child.first_name})
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(Trigger("wow", begin, who="carer"),),
+    menu=(MenuEntry("wow", begin, who="carer", order=10),),
+    commands=(Command("wow", carer=30),),
+)

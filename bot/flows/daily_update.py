@@ -18,11 +18,14 @@ from typing import Any
 
 from bot.domain.messages import Choice, Text
 from bot.domain.people import KeyChild
-from bot.flows import wording
 from bot.flows.base import (
     ChoiceMade,
+    Command,
     Context,
+    Effect,
     Event,
+    FlowSpec,
+    MenuEntry,
     News,
     PhotoShared,
     PreviewNews,
@@ -32,13 +35,13 @@ from bot.flows.base import (
     State,
     TextReceived,
     Transition,
+    Trigger,
     end,
 )
-from bot.language.catalogs import normalise_answer
+from bot.flows.steps import wording
 
 NAME = "daily_update"
 PHRASES = ("ate_well", "slept", "played_outside", "enjoyed", "tried_new")
-CANCEL_WORDS = frozenset({"cancel", "stop", "anuluj"})
 SPLIT = "split"
 # A name followed by up to three letters still names the child: Polish adds endings
 # (Jan, Jana, Janem; Zofia, Zofii, Zofią), English a possessive ("Jan's").
@@ -58,8 +61,8 @@ def begin(kind: str, ctx: Context) -> Transition:
 def step(state: State, event: Event, now: datetime) -> Transition:
     """Continue the update from the step it is at."""
     ctx = event.ctx
-    answer = event.key if isinstance(event, ChoiceMade) else normalise_answer(event.text)
-    if answer in ("cancel", *CANCEL_WORDS):
+    typed = isinstance(event, TextReceived) and ctx.words.said("cancel", event.text)
+    if typed or (isinstance(event, ChoiceMade) and event.key == "cancel"):
         said = "update.cancelled_rest" if state.get("sent_some") else "update.cancelled"
         return end(Reply(Text(said)), RecordAudit("update.cancelled"))
     if ctx.staff is None:
@@ -276,3 +279,32 @@ def _festive(state: State) -> bool:
 
 def _raw(text: str) -> Text:
     return Text("label.raw", {"text": text})
+
+
+def _update(ctx: Context) -> Transition:
+    return begin("update", ctx)
+
+
+def _celebration(ctx: Context) -> Transition:
+    return begin("celebration", ctx)
+
+
+def _photo(state: State, event: PhotoShared) -> Transition:
+    if event.ctx.staff is None:
+        return Transition(None, {}, passthrough=True)
+    return photo(state, event)
+
+
+def _dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
+    return (Reply(Text("update.cancelled")),)
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(Trigger("update", _update, who="staff"), Trigger("wow", _celebration, who="staff")),
+    menu=(MenuEntry("update", _update, who="staff", order=10),),
+    commands=(Command("update", staff=10), Command("wow", staff=20)),
+    while_open={PhotoShared: _photo},
+    dropped=_dropped,
+)

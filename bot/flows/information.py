@@ -1,59 +1,64 @@
 """The information menu: who the key person is, whom to talk to, policies, concerns, hours.
 
 INFO / MENU ──► menu (5 topics) ──choice──► answer, conversation ends
-            and, for carers, "share good news" and "settings"; for staff, "daily update"
-                                 ──those──► the celebration, preferences or daily update flow
+            and what other flows offer this reader (their MenuEntry: good news, settings,
+            the daily update…)   ──those──► handed over to that flow
                                  ──other text──► passthrough (treated as a new message)
+WHAT IS EHCP ──► the glossary's plain explanation
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.messages import Choice, Text, Weekdays
-from bot.domain.people import ChildLink
-from bot.flows import celebration, daily_update, preferences
-from bot.flows.base import ChoiceMade, Context, Event, Reply, State, Transition
-from bot.flows.questions import leave_option
+from bot.flows.base import (
+    ChoiceMade,
+    Command,
+    Context,
+    Event,
+    FlowSpec,
+    Reply,
+    State,
+    Transition,
+    Trigger,
+)
+from bot.flows.steps.people import key_person_lines
+from bot.flows.steps.questions import leave_option
 
 NAME = "information"
 TOPICS = ("key_person", "important", "policies", "concerns", "hours")
-CARER_ACTIONS = ("wow", "settings")
-STAFF_ACTIONS = ("update",)
 
 
 def menu(ctx: Context) -> Transition:
-    """Offer the information topics, and what the reader can start from here."""
-    actions: tuple[str, ...] = (
-        STAFF_ACTIONS if ctx.staff is not None else CARER_ACTIONS if ctx.carer else ()
-    )
-    if not gets_updates(ctx):
-        # Update settings are for carers who get updates, never for one who may not be told.
-        actions = tuple(a for a in actions if a != "settings")
-    choices = tuple(Choice(key, Text(f"info.choice.{key}")) for key in (*TOPICS, *actions))
-    return Transition(NAME, {}, (Reply(Text("info.menu"), (*choices, leave_option())),))
+    """Offer the information topics, and what other flows offer this reader (ctx.offers)."""
+    topics = tuple(Choice(key, Text(f"info.choice.{key}")) for key in TOPICS)
+    offers = tuple(Choice(offer.key, offer.label) for offer in ctx.offers)
+    return Transition(NAME, {}, (Reply(Text("info.menu"), (*topics, *offers, leave_option())),))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
-    """Answer the chosen topic or start the chosen flow; anything else is a new message."""
+    """Answer the chosen topic; an offer starts its own flow; anything else is a new message."""
     if not isinstance(event, ChoiceMade):
         return Transition(None, {}, passthrough=True)
-    ctx = event.ctx
-    if event.key == "wow" and ctx.carer is not None:
-        return celebration.begin(ctx)
-    if event.key == "settings" and gets_updates(ctx):
-        return preferences.begin(ctx)
-    if event.key == "update" and ctx.staff is not None:
-        return daily_update.begin("update", ctx)
+    if any(offer.key == event.key for offer in event.ctx.offers):
+        return Transition(None, {}, handover=event.key)
     if event.key not in TOPICS:
         return Transition(None, {}, passthrough=True)
-    return Transition(None, {}, (Reply(answer(event.key, ctx)),))
+    return Transition(None, {}, (Reply(answer(event.key, event.ctx)),))
 
 
-def gets_updates(ctx: Context) -> bool:
-    """Whether the sender is a carer told about at least one child (and so gets updates)."""
-    return ctx.carer is not None and any(c.receives_information for c in ctx.carer.children)
+def explain(text: str, ctx: Context) -> Transition | None:
+    """WHAT IS EHCP: the glossary's plain explanation, in the reader's language."""
+    if ctx.glossary is None:
+        return None
+    term = ctx.glossary.lookup(text)
+    if term is None:
+        return None
+    language = ctx.carer.language if ctx.carer is not None else "en"
+    explanation = ctx.glossary.explain(term, language)
+    reply = Reply(Text("glossary.answer", {"term": term, "explanation": explanation}))
+    return Transition(None, {}, (reply,))
 
 
 def answer(topic: str, ctx: Context) -> Text:
@@ -97,11 +102,11 @@ def _key_people(ctx: Context) -> Text:
     return Text("info.lines", {"lines": key_person_lines(informed)})
 
 
-def key_person_lines(children: Sequence[ChildLink]) -> tuple[Text, ...]:
-    """One line per child naming their key person."""
-    return tuple(
-        Text("info.key_person", {"child": c.first_name, "key_person": c.key_person_name})
-        if c.key_person_name
-        else Text("info.no_key_person", {"child": c.first_name})
-        for c in children
-    )
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(Trigger("info", menu),),
+    commands=(Command("info", carer=20, staff=40),),
+    recognise=explain,
+    on_menu=menu,
+)

@@ -6,7 +6,7 @@
 own contact, number on file ───────────► LinkContact + welcome + where-to question
 own contact, number not on file ───────► polite answer naming nobody
 someone else's contact ────────────────► refused politely + the share button
-already linked ────────────────────────► told so, then the information menu
+already linked ────────────────────────► told so, then what INFO starts
 where-to question ──choice──► SetPreference (telegram / both / sms)
 """
 
@@ -17,12 +17,13 @@ from datetime import datetime
 
 from bot.domain.messages import Choice, Text
 from bot.domain.people import Carer, PersonKind
-from bot.flows import information, onboarding
 from bot.flows.base import (
     ChoiceMade,
+    Command,
     ContactShared,
     Context,
     Event,
+    FlowSpec,
     LinkAsked,
     LinkContact,
     MarkLinked,
@@ -32,10 +33,10 @@ from bot.flows.base import (
     State,
     Transition,
 )
-from bot.flows.questions import leave_option
+from bot.flows.steps.people import SHARE_PHONE, welcome
+from bot.flows.steps.questions import leave_option
 
 NAME = "linking"
-SHARE_PHONE = onboarding.SHARE_PHONE
 PREFERENCES = ("telegram", "both", "sms")
 
 
@@ -101,7 +102,7 @@ def _link(ctx: Context, method: str) -> Transition:
         else dataclasses.replace(ctx, staff=person, newly_linked=True)
     )
     # The welcome is the same as on SMS; MarkLinked is implied by LinkContact.
-    greeting = tuple(e for e in onboarding.welcome(as_them) if not isinstance(e, MarkLinked))
+    greeting = tuple(e for e in welcome(as_them) if not isinstance(e, MarkLinked))
     effects = (
         LinkContact(kind, person.id, ctx.invite_id),
         *greeting,
@@ -126,8 +127,7 @@ def _already(ctx: Context) -> Transition:
         type(ctx.link_to) is not type(me) or ctx.link_to.id != me.id
     )
     key = "link.already_other" if someone_else else "link.already"
-    menu = information.menu(ctx)
-    return Transition(menu.flow, menu.state, (Reply(Text(key, _names(ctx))), *menu.effects))
+    return Transition(None, {}, (Reply(Text(key, _names(ctx))),), handover="info")
 
 
 def _names(ctx: Context) -> dict[str, str]:
@@ -136,3 +136,15 @@ def _names(ctx: Context) -> dict[str, str]:
         "setting": setting.name if setting else "Keyperson",
         "phone": setting.phone if setting else "",
     }
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    commands=(Command("start", carer=10, staff=60),),
+    signals={
+        LinkAsked: lambda flow, state, event: asked(event),
+        ContactShared: lambda flow, state, event: shared(event),
+    },
+    left_key="left.unchanged",
+)

@@ -9,12 +9,13 @@ an edit, a photo or a file       ──► told politely that only new text mess
 
 from __future__ import annotations
 
-from bot.domain.messages import Choice, ChoiceStyle, Text
+from bot.domain.messages import Text
 from bot.flows.base import (
+    Command,
     Context,
-    Effect,
-    MarkLinked,
+    FlowSpec,
     NotPassedOn,
+    PhotoShared,
     ReachChanged,
     RecordAudit,
     Reply,
@@ -23,49 +24,15 @@ from bot.flows.base import (
     State,
     Transition,
 )
-from bot.flows.information import key_person_lines
+from bot.flows.steps.people import SHARE_PHONE, setting_name, welcome
 
 TELEGRAM = "telegram"
 SMS = "sms"
-# Defined here rather than in linking.py, which imports this module.
-SHARE_PHONE = Choice("share_phone", Text("choice.share_phone"), ChoiceStyle.CONTACT)
-
-
-def _setting_name(ctx: Context) -> str:
-    return ctx.setting.name if ctx.setting else "Keyperson"
-
-
-def welcome(ctx: Context) -> tuple[Effect, ...]:
-    """Link the sender and greet them with what they need to know to start."""
-    setting = _setting_name(ctx)
-    if ctx.staff is not None:
-        key = "welcome.staff_telegram" if ctx.channel == TELEGRAM else "welcome.staff"
-        text = Text(key, {"name": ctx.staff.name, "setting": setting})
-        return (MarkLinked(), Reply(text), RecordAudit("contact.linked", f"staff:{ctx.staff.id}"))
-    assert ctx.carer is not None
-    informed = [c for c in ctx.carer.children if c.receives_information]
-    if not informed:
-        text = Text("welcome.carer_plain", {"name": ctx.carer.name, "setting": setting})
-    else:
-        text = Text(
-            "welcome.carer",
-            {
-                "name": ctx.carer.name,
-                "setting": setting,
-                "children": tuple(c.first_name for c in informed),
-                "key_people": key_person_lines(informed),
-            },
-        )
-    return (
-        MarkLinked(),
-        Reply(text, language=ctx.carer.language),
-        RecordAudit("contact.linked", f"carer:{ctx.carer.id}"),
-    )
 
 
 def unknown_sender(ctx: Context) -> Transition:
     """Answer a number or chat not on file politely, naming nobody."""
-    params = {"setting": _setting_name(ctx), "phone": ctx.setting.phone if ctx.setting else ""}
+    params = {"setting": setting_name(ctx), "phone": ctx.setting.phone if ctx.setting else ""}
     if ctx.channel == TELEGRAM:
         reply = Reply(Text("unknown.telegram", params), (SHARE_PHONE,))
     else:
@@ -84,7 +51,7 @@ def not_passed_on(flow: str | None, state: State, event: NotPassedOn) -> Transit
     ctx = event.ctx
     if ctx.carer is None and ctx.staff is None:
         return unknown_sender(ctx)
-    params = {"setting": _setting_name(ctx)}
+    params = {"setting": setting_name(ctx)}
     reply = Reply(Text(f"notpassed.{event.what}", params))
     return Transition(flow, state, (reply, RecordAudit(f"not_passed_on.{event.what}")))
 
@@ -109,11 +76,32 @@ def opt_in(ctx: Context) -> Transition:
 
 
 def _names(ctx: Context) -> dict[str, str]:
-    return {"setting": _setting_name(ctx)}
+    return {"setting": setting_name(ctx)}
 
 
 def sms_help(ctx: Context) -> Transition:
     """Answer HELP with who we are, how to stop and whom to call."""
     phone = ctx.setting.phone if ctx.setting else ""
-    text = Text("help.sms", {"setting": _setting_name(ctx), "phone": phone})
+    text = Text("help.sms", {"setting": setting_name(ctx), "phone": phone})
     return Transition(None, {}, (Reply(text),))
+
+
+def _photo(flow: str | None, state: State, event: PhotoShared) -> Transition:
+    """A photo where no open flow takes one: not passed on."""
+    return not_passed_on(flow, state, NotPassedOn("unsupported", event.ctx))
+
+
+SPEC = FlowSpec(
+    "onboarding",
+    commands=(Command("help", carer=50, staff=50),),
+    signals={
+        ReachChanged: lambda flow, state, event: reach_changed(event),
+        NotPassedOn: not_passed_on,
+        PhotoShared: _photo,
+    },
+    on_unknown_sender=unknown_sender,
+    on_welcome=welcome,
+    on_help=sms_help,
+    on_opt_out=opt_out,
+    on_opt_in=opt_in,
+)

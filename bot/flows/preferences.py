@@ -16,16 +16,20 @@ from bot.domain.messages import Choice, LocalTime, Text
 from bot.domain.time import UPDATE_MODES
 from bot.flows.base import (
     ChoiceMade,
+    Command,
     Context,
     Event,
+    FlowSpec,
+    MenuEntry,
     RecordAudit,
     Reply,
     SetUpdateMode,
     State,
     Transition,
+    Trigger,
     end,
 )
-from bot.flows.questions import leave_option
+from bot.flows.steps.questions import leave_option
 from bot.language.times import read_time
 
 NAME = "preferences"
@@ -90,3 +94,26 @@ def _done(mode: str, at: str | None) -> Transition:
         Reply(text),
         RecordAudit("preference.updates", None, {"mode": mode}),
     )
+
+
+def gets_updates(ctx: Context) -> bool:
+    """Whether the sender is a carer told about at least one child (and so gets updates)."""
+    return ctx.carer is not None and any(c.receives_information for c in ctx.carer.children)
+
+
+def settings(ctx: Context) -> Transition:
+    """SETTINGS: the update modes; a carer who gets no updates has none, so gets the menu."""
+    if gets_updates(ctx):
+        return begin(ctx)
+    return Transition(None, {}, handover="info")
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(Trigger("settings", settings, who="carer"),),
+    # Update settings are for carers who get updates, never for one who may not be told.
+    menu=(MenuEntry("settings", begin, who="carer", when=gets_updates, order=20),),
+    commands=(Command("settings", carer=40),),
+    left_key="left.unchanged",
+)

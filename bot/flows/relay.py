@@ -15,15 +15,16 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from bot.domain.messages import Choice, ChoiceStyle, Priority, Text
-from bot.domain.people import Carer, ChildLink, ThreadInfo
-from bot.flows import codes, wording
+from bot.domain.messages import Choice, Priority, Text
+from bot.domain.people import ChildLink, ThreadInfo
 from bot.flows.base import (
     Acknowledged,
     ChoiceMade,
+    Command,
     Context,
     Effect,
     Event,
+    FlowSpec,
     NotifyCarer,
     NotifyStaff,
     OpenThread,
@@ -32,26 +33,22 @@ from bot.flows.base import (
     State,
     TextReceived,
     Transition,
+    Trigger,
     end,
 )
-from bot.flows.questions import (
+from bot.flows.steps import codes, wording
+from bot.flows.steps.people import REPLY_ACTION, from_carer_params, reply_button
+from bot.flows.steps.questions import (
     answers_nothing,
     child_choices,
     leave_button,
     leave_option,
     which_children,
 )
-from bot.flows.receipts import acknowledgement, held_until, told_already
-from bot.language.catalogs import normalise_answer
+from bot.flows.steps.receipts import acknowledgement, held_until, told_already
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
-REPLY_ACTION = "reply:"  # a Reply button's key: "reply:" + the thread's code
-
-
-def reply_button(code: str) -> Choice:
-    """The button under a relayed message that starts an answer to its thread."""
-    return Choice(REPLY_ACTION + code, Text("choice.reply"), ChoiceStyle.TAP)
 
 
 def compose(ctx: Context) -> Transition:
@@ -110,7 +107,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             if chosen:
                 return end(*_deliver(state["text"], chosen, ctx, now))
         extra = event.text if isinstance(event, TextReceived) else ""
-        if answers_nothing(extra):
+        if answers_nothing(extra, ctx.words):
             extra = ""  # "ok" or "?" answers nothing: the question is asked again, unchanged
         return _ask_which_child(f"{state['text']}\n{extra}".strip(), ctx.carer.children)
     if state.get("step") == "which_thread" and ctx.staff is not None:
@@ -159,7 +156,7 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
             return compose(replace(ctx, named_thread=thread))
         if event.key == wording.CANCEL:
             return end(Reply(Text("update.cancelled")))
-    if isinstance(event, TextReceived) and normalise_answer(event.text) in ("cancel", "anuluj"):
+    if isinstance(event, TextReceived) and ctx.words.said("cancel", event.text):
         return end(Reply(Text("update.cancelled")))
     if isinstance(event, TextReceived) and event.text.strip():
         return _checked(event.text.strip(), thread, ctx)
@@ -254,17 +251,6 @@ def _allowed(thread: ThreadInfo, ctx: Context) -> bool:
     )
 
 
-def from_carer_params(child: ChildLink, carer: Carer, code: str, message: str) -> dict[str, str]:
-    """What a message from a carer tells staff: whose child, who wrote, the code to answer."""
-    return {
-        "child": child.first_name,
-        "carer": carer.name,
-        "relationship": child.relationship,
-        "code": f"#{code}",
-        "message": message,
-    }
-
-
 def _thread_params(thread: ThreadInfo) -> dict[str, str]:
     return {
         "code": f"#{thread.code}",
@@ -272,3 +258,40 @@ def _thread_params(thread: ThreadInfo) -> dict[str, str]:
         "carer": thread.carer_name,
         "relationship": thread.relationship,
     }
+
+
+def message(text: str, ctx: Context, now: datetime) -> Transition:
+    """Free text nobody else took: a carer's goes to the key person, a staff member's to the
+    family its code names."""
+    if ctx.carer is not None:
+        return from_carer(text, ctx, now)
+    return from_staff(text, ctx)
+
+
+def _reply_pressed(key: str, ctx: Context) -> Transition:
+    """A Reply button under a relayed message: compose the answer (staff only)."""
+    if ctx.staff is None:
+        return Transition(None, {}, (Reply(Text("choice.stale")),))
+    return compose(ctx)
+
+
+def _dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
+    """What leaving says: a family's message not sent, or a staff answer not sent."""
+    step = state.get("step")
+    if step == "which_child":
+        return (Reply(Text("left.not_sent")),)
+    if step in ("compose", "plain") or (step == "which_thread" and state.get("text")):
+        return (Reply(Text("update.cancelled")),)
+    return ()
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(Trigger("reply", lambda ctx: from_staff("", ctx), who="staff"),),
+    commands=(Command("reply", staff=30),),
+    dropped=_dropped,
+    actions=(REPLY_ACTION,),
+    action=_reply_pressed,
+    message=message,
+)

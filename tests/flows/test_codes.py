@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.people import ThreadInfo
-from bot.flows import codes, relay, start
+from bot.flows import relay
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -18,7 +18,10 @@ from bot.flows.base import (
     Reply,
     TextReceived,
 )
+from bot.flows.steps import codes
+from bot.flows.steps.people import REPLY_ACTION
 from tests.conftest import staff
+from tests.flows.dispatch import start
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KASIMIRS = ThreadInfo("K7Q", 100, "Ewa Nowak", "mum", 1, "Kasimir", 99, True)
@@ -36,7 +39,7 @@ def replies(effects) -> list[Reply]:
     "event",
     [
         lambda ctx: TextReceived("#K7Q hi", ctx),
-        lambda ctx: ChoiceMade(relay.REPLY_ACTION + "K7Q", ctx),
+        lambda ctx: ChoiceMade(REPLY_ACTION + "K7Q", ctx),
         lambda ctx: TextReceived("#K7Q", ctx),  # no words: still no names
     ],
 )

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.people import KeyChild
-from bot.flows import celebration, daily_update, preferences, start
+from bot.flows import celebration, daily_update, preferences
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -23,6 +23,7 @@ from bot.flows.base import (
 )
 from bot.flows.daily_update import PHRASES
 from tests.conftest import carer, child, staff
+from tests.flows.dispatch import start
 
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 JAN = KeyChild(1, "Jan", True)

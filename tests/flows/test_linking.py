@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain.messages import ChoiceStyle
 from bot.domain.people import PersonKind, ThreadInfo
-from bot.flows import linking, relay, start
+from bot.flows import linking
 from bot.flows.base import (
     ChoiceMade,
     ContactShared,
@@ -26,7 +26,9 @@ from bot.flows.base import (
     SetReachable,
     TextReceived,
 )
+from bot.flows.steps.people import REPLY_ACTION
 from tests.conftest import carer, child, staff
+from tests.flows.dispatch import start
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 THREAD = ThreadInfo("K7Q", 100, "Laura", "mum", 1, "Amelia", 10, True)
@@ -173,7 +175,7 @@ def test_a_stale_button_changes_nothing(profile):
     ctx = Context(profile, carer=carer())
     t = start.stale_choice("information", {"x": 1}, ctx)
     assert (t.flow, t.state, replies(t)) == ("information", {"x": 1}, ["choice.stale"])
-    assert start.is_action(relay.REPLY_ACTION + "K7Q") and not start.is_action("yes")
+    assert start.is_action(REPLY_ACTION + "K7Q") and not start.is_action("yes")
     stranger = start.stale_choice(None, {}, telegram(profile))
     assert replies(stranger) == ["unknown.telegram"]
 

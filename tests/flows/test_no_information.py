@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.messages import Choice, Text
-from bot.flows import celebration, information, relay, start
+from bot.flows import celebration, information, relay
 from bot.flows.base import ChoiceMade, Context, NotifyStaff, RecordNews, Reply, TextReceived
-from bot.flows.questions import LEAVE, OTHER
+from bot.flows.steps.questions import LEAVE, OTHER
 from tests.conftest import carer, child
+from tests.flows.dispatch import start
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 NOAH = child(7, "Noah", 10, "Tom", relationship="dad", informed=False)
@@ -65,7 +66,7 @@ def play(ctx: Context, said: list[str]):
     """Each step of a conversation; a menu key stands for pressing that menu button."""
     flow, state = None, {}
     for text in said:
-        pressed = text in (*information.TOPICS, *information.CARER_ACTIONS)
+        pressed = text in (*information.TOPICS, *("wow", "settings"))
         event = ChoiceMade(text, ctx) if pressed else TextReceived(text, ctx)
         t = start.run(flow, state, event, NOW)
         flow, state = t.flow, t.state

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.messages import ChoiceStyle
 from bot.domain.people import KeyChild, ThreadInfo
-from bot.flows import celebration, information, preferences, relay, start
+from bot.flows import celebration, information, preferences, relay
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -18,8 +18,9 @@ from bot.flows.base import (
     Reply,
     TextReceived,
 )
-from bot.flows.questions import LEAVE
+from bot.flows.steps.questions import LEAVE
 from tests.conftest import carer, child, staff
+from tests.flows.dispatch import start
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 TWO = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))

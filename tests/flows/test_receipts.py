@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.people import ThreadInfo
 from bot.domain.setting import OutOfHours
-from bot.flows import relay, start
+from bot.flows import relay
 from bot.flows.base import Acknowledged, ChoiceMade, Context, NotifyStaff, Reply, TextReceived
-from bot.flows.receipts import ACKNOWLEDGE_FOR
+from bot.flows.steps.receipts import ACKNOWLEDGE_FOR
 from tests.conftest import carer, child, staff
+from tests.flows.dispatch import start
 
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 FRIDAY_NIGHT = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)

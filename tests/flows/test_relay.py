@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.messages import Choice, LocalTime, Text
 from bot.domain.people import ThreadInfo
-from bot.flows import relay, start
+from bot.flows import relay
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -22,6 +22,7 @@ from bot.flows.base import (
     TextReceived,
 )
 from tests.conftest import carer, child, staff
+from tests.flows.dispatch import start
 
 IN_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday
 EVENING = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from bot.flows import information, onboarding, start
+from bot.flows import information, onboarding
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -16,6 +16,7 @@ from bot.flows.base import (
     TextReceived,
 )
 from tests.conftest import carer, child, staff
+from tests.flows.dispatch import start
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -73,7 +74,7 @@ def test_info_menu_then_each_answer(profile):
     menu = start.run(None, {}, TextReceived("info", ctx), NOW)
     assert menu.flow == information.NAME
     keys = [c.key for c in menu.effects[0].choices]
-    assert keys == [*information.TOPICS, *information.CARER_ACTIONS, "not_now"]
+    assert keys == [*information.TOPICS, *("wow", "settings"), "not_now"]
     expected = {
         "key_person": "info.lines",
         "important": "info.important",

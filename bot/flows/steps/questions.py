@@ -1,46 +1,19 @@
 """What questions share: Not now, answers that say nothing, and "which child?".
 
 Every question offers a way out ("Not now"; on SMS a numbered option, or the words NOT NOW or
-BACK where the answer is free text), never an SMS opt-out word such as CANCEL or STOP.
+BACK where the answer is free text: the catalogs' trigger.leave), never an SMS opt-out word
+such as CANCEL or STOP.
 """
 
 from __future__ import annotations
 
 from bot.domain.messages import Choice, ChoiceStyle, Text
 from bot.domain.people import ChildLink
-from bot.flows.base import Event, TextReceived
+from bot.flows.base import Event, Keywords, TextReceived
 from bot.language.catalogs import normalise_answer
 
 LEAVE = "not_now"  # the key of the choice that leaves a question
 OTHER = "other"  # the answer to "which child?" for children a carer may not be told about
-# Typed words that leave a question, in every language offered (labels match as well).
-LEAVE_WORDS = frozenset(
-    {"not now", "back", "go back", "no thanks", "nie teraz", "wstecz", "cofnij"}
-)
-# Replies that answer no question: never taken as good news, a message body or a concern.
-FILLER = frozenset(
-    {
-        "ok",
-        "okay",
-        "k",
-        "yes",
-        "no",
-        "thanks",
-        "thank you",
-        "thx",
-        "hi",
-        "hello",
-        "hey",
-        "tak",
-        "nie",
-        "dzieki",
-        "dzięki",
-        "dziekuje",
-        "dziękuję",
-        "czesc",
-        "cześć",
-    }
-)
 
 
 def leave_option() -> Choice:
@@ -56,14 +29,15 @@ def leave_button() -> Choice:
 def leaving(event: Event) -> bool:
     """Whether the person chose Not now, or typed words that mean it."""
     if isinstance(event, TextReceived):
-        return normalise_answer(event.text) in LEAVE_WORDS
+        return event.ctx.words.said("leave", event.text)
     return event.key == LEAVE
 
 
-def answers_nothing(text: str) -> bool:
-    """Whether a reply holds nothing to pass on: blank, only digits or marks, or a filler word."""
+def answers_nothing(text: str, words: Keywords) -> bool:
+    """Whether a reply holds nothing to pass on: blank, only digits or marks, or a filler word
+    ("ok", "thanks": the catalogs' trigger.filler)."""
     word = normalise_answer(text)
-    return not word or word in FILLER or not any(c.isalpha() for c in word)
+    return not word or words.said("filler", word) or not any(c.isalpha() for c in word)
 
 
 def which_children(children: tuple[ChildLink, ...]) -> dict[str, tuple[ChildLink, ...]]:
