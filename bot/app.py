@@ -183,10 +183,11 @@ async def build(
         timing=tuning.timing,
         render=catalogs.render,
     )
-    effects = Effects(catalogs, profile)
+    registry = flow_registry(catalogs)
+    effects = Effects(catalogs, profile, registry.writer)
     router = Router(
         db,
-        Lookup(profile, setting_id, Glossary.load(), flow_registry(catalogs)),
+        Lookup(profile, setting_id, Glossary.load(), registry),
         effects,
         clock,
         on_queued=dispatcher.wake,

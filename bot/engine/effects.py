@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -43,9 +44,15 @@ NUMBERS = "_numbers"  # state: the SMS numbers a question asked again keeps (see
 class Effects:
     """Turns effects into rows; the caller owns the transaction around `apply`."""
 
-    def __init__(self, catalogs: Catalogs, profile: SettingProfile | None = None) -> None:
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        profile: SettingProfile | None = None,
+        writer: Callable[[object], tuple[str, str]] | None = None,
+    ) -> None:
         self.catalogs = catalogs
         self.profile = profile
+        self.writer = writer  # where a flow's Write(record) is kept (Registry.writer)
         self.news = NewsDelivery(catalogs, profile) if profile is not None else None
 
     async def apply(
@@ -113,7 +120,7 @@ class Effects:
             return await self.deliver(
                 repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
             )
-        await record(repos, sender, effect, stamp)
+        await record(repos, sender, effect, stamp, self.writer)
         return []
 
     async def _news(

@@ -15,7 +15,7 @@ from bot.domain.setting import SettingProfile
 from bot.engine.effects import STAFF_LANGUAGE, Origin
 from bot.engine.registry import Registry
 from bot.flows import specs
-from bot.flows.base import Context, Words
+from bot.flows.base import Context, FlowSpec, Words
 from bot.flows.steps import codes
 from bot.flows.steps.people import REPLY_ACTION
 from bot.language.keywords import shipped_keywords
@@ -71,6 +71,21 @@ class Lookup:
             ctx, channel=inbound.channel.value, glossary=self.glossary, words=self.registry.words
         )
         return origin, dataclasses.replace(ctx, offers=self.registry.offers(ctx))
+
+    async def facts(self, repos: Repos, specs: tuple[FlowSpec, ...], ctx: Context) -> Context:
+        """The facts these flows declare (Fact), loaded through their repositories."""
+        loaded = dict(ctx.facts)
+        for spec in specs:
+            for fact in spec.facts:
+                if fact.name in loaded:
+                    continue
+                args = fact.args(ctx)
+                if args is None:
+                    loaded[fact.name] = fact.default
+                    continue
+                method = getattr(getattr(repos, fact.repository), fact.method)
+                loaded[fact.name] = await method(*args)
+        return dataclasses.replace(ctx, facts=loaded)
 
     async def _who(self, repos: Repos, inbound: Inbound, now: datetime) -> tuple[Origin, Context]:
         channel, address = inbound.channel.value, inbound.address

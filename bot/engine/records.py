@@ -5,6 +5,7 @@ Applied inside the caller's transaction, like everything in effects.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.flows.base import (
@@ -19,8 +20,9 @@ from bot.flows.base import (
     SetReachable,
     SetTimer,
     SetUpdateMode,
+    Write,
 )
-from bot.storage.sqlite.database import Repos, iso
+from bot.storage.sqlite.database import Repos, from_iso, iso
 from bot.storage.sqlite.people import ContactRow
 
 
@@ -42,7 +44,13 @@ class Origin:
         return f"{self.contact.person_kind.value}:{self.contact.person_id}"
 
 
-async def record(repos: Repos, sender: Origin, effect: Effect, stamp: str) -> None:
+async def record(
+    repos: Repos,
+    sender: Origin,
+    effect: Effect,
+    stamp: str,
+    writer: Callable[[object], tuple[str, str]] | None = None,
+) -> None:
     """Write one effect that changes rows but sends nothing."""
     if isinstance(effect, Acknowledged):
         await repos.threads.acknowledge(effect.carer_id, effect.what, stamp)
@@ -90,6 +98,10 @@ async def record(repos: Repos, sender: Origin, effect: Effect, stamp: str) -> No
         await repos.news.set_update_mode(
             sender.contact.person_id, effect.mode, effect.at, effect.day
         )
+    elif isinstance(effect, Write) and writer is not None:
+        repository, method = writer(effect.record)
+        write = getattr(getattr(repos, repository), method)
+        await write(sender.setting_id, sender.actor, effect.record, from_iso(stamp))
     elif isinstance(effect, SetPreference) and sender.contact is not None:
         contact = sender.contact
         await repos.links.set_preference(

@@ -143,6 +143,41 @@ class Registry:
                 return spec
         return None
 
+    def writer(self, record: object) -> tuple[str, str]:
+        """The (repository, method) a spec names for this record's type."""
+        for spec in self.specs.values():
+            if type(record) in spec.records:
+                return spec.records[type(record)]
+        raise RegistryError(f"no flow says where a {type(record).__name__} is kept")
+
+    def candidates(self, flow: str | None, event: Event | Signal) -> tuple[FlowSpec, ...]:
+        """The flows that may step for this event, whose facts are then loaded: the open one,
+        the one a signal, button, menu choice or trigger word starts, and the one that takes
+        free text when no word does."""
+        ctx = event.ctx
+        found: list[FlowSpec] = []
+        open_spec = self.specs.get(flow or "")
+        if open_spec is not None:
+            found.append(open_spec)
+        if not isinstance(event, TextReceived | ChoiceMade):
+            holder = self.signals.get(type(event))
+            return tuple(dict.fromkeys([*found, *([holder] if holder else [])]))
+        text = event.text if isinstance(event, TextReceived) else event.key
+        if isinstance(event, ChoiceMade):
+            action = self._action_spec(event.key)
+            found += [action] if action is not None else []
+            found += [s for s in self.specs.values() for e in s.menu if e.key == event.key]
+        worded = [
+            s
+            for s in self.specs.values()
+            for t in s.triggers
+            if _for(t.who, ctx) and self.words.said(t.key, text)
+        ]
+        found += worded
+        if not worded:
+            found.append(self.roles["message"])
+        return tuple(dict.fromkeys(found))
+
     # The conversation.
 
     def run(self, flow: str | None, state: State, event: Event, now: datetime) -> Transition:

@@ -285,7 +285,9 @@ class Router:
     ) -> Transition:
         signal = _signal(inbound, ctx)
         if signal is not None:
-            return self.registry.signal(flow, state, signal)
+            specs = self.registry.candidates(flow, signal)
+            ctx = await self.lookup.facts(repos, specs, ctx)
+            return self.registry.signal(flow, state, dataclasses.replace(signal, ctx=ctx))
         offered_rows = state.pop("_offered", [])
         offered = [RenderedChoice.from_dict(c) for c in offered_rows]
         if inbound.choice is not None and not (
@@ -295,6 +297,9 @@ class Router:
             return self.registry.stale_choice(flow, {**state, "_offered": offered_rows}, ctx)
         choice = inbound.choice or match_choice(inbound.text, offered)
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
+        # Only the flows that may step for this message load what they declared they need.
+        ctx = await self.lookup.facts(repos, self.registry.candidates(flow, event), ctx)
+        event = dataclasses.replace(event, ctx=ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
         # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.
         restart = carrier_word(inbound.text) == "YES" and await repos.people.opted_out(

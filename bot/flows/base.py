@@ -300,6 +300,14 @@ class SetTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class Write:
+    """Keep a record a flow made (an absence, say): the repository its spec names for the
+    record's type stores it, with the setting, the writer and the time."""
+
+    record: Any
+
+
+@dataclass(frozen=True, slots=True)
 class SetUpdateMode:
     """Record how the sender (a carer) wants updates: instant, evening, weekly or essentials."""
 
@@ -325,6 +333,7 @@ Effect = (
     | SetUpdateMode
     | RecordNews
     | SetTimer
+    | Write
 )
 
 
@@ -454,6 +463,9 @@ class FlowSpec:
     recognise: Callable[[str, Context], Transition | None] | None = None
     timer: Callable[[State, TimerFired, datetime], Transition] | None = None
     jobs: tuple[PeriodicJob, ...] = ()
+    # Where Write(record) goes, by the record's type: (repository, method); the method takes
+    # (setting_id, actor, record, now).
+    records: Mapping[type, tuple[str, str]] = field(default_factory=dict)
     # Conversation roles.
     message: Callable[[str, Context, datetime], Transition] | None = None  # free text
     on_unknown_sender: Start | None = None
