@@ -437,7 +437,7 @@ class PeriodicJob:
 SignalStep = Callable[[str | None, State, Any], Transition]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per flow
 class FlowSpec:
     """What a capability declares about itself; the registry builds dispatch, menus, command
     lists and timers from these. Exactly one spec fills each conversation role (the `on_*`
