@@ -192,6 +192,10 @@ class Registry:
                 dropped = self._dropped(flow, state, event.ctx)
                 return Transition(fresh.flow, fresh.state, dropped + fresh.effects)
             transition = spec.step(state, event, now)
+            if transition.forward is not None:
+                sent = self._message(transition.forward, event.ctx, now)
+                effects = transition.effects + sent.effects
+                return self.resolve(Transition(sent.flow, sent.state, effects), event.ctx)
             if not transition.passthrough:
                 return self.resolve(transition, event.ctx)
         return self.begin(event, now)

@@ -348,6 +348,9 @@ class Transition:
     # Start what a trigger or menu entry of that key starts, after these effects (a menu
     # choice that belongs to another flow; "already linked, here is the menu").
     handover: str | None = None
+    # Pass these words on as a message after all (to whoever takes free text: the relay), as
+    # when a question asked "is this to say X is off today?" and the answer was no.
+    forward: str | None = None
 
 
 def end(*effects: Effect) -> Transition:
