@@ -197,7 +197,14 @@ async def build(
     if telegram is not None:
         telegram.bind(router.accept, clock, supervisor)
     scheduler = Scheduler(
-        db, effects, profile, setting_id, clock, dispatcher.wake, supervisor=supervisor
+        db,
+        effects,
+        profile,
+        setting_id,
+        clock,
+        dispatcher.wake,
+        supervisor=supervisor,
+        accept=router.accept,
     )
     return Keyperson(
         settings,

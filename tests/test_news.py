@@ -220,7 +220,8 @@ async def test_good_news_from_home_is_thanked_next_morning_unless_answered(tmp_p
     clock.now = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
     assert await kp.scheduler.fire_timers() == 0  # not yet: the next staff morning
     clock.now = datetime(2026, 11, 25, 8, 1, tzinfo=UTC)
-    assert await kp.scheduler.fire_timers() == 1
+    assert await kp.scheduler.fire_timers() == 1  # handed to the router as an event
+    await kp.router.drain()
     async with kp.db.reading() as repos:
         last = (await repos.outbox.for_address("sms", KASIA))[-1]
     assert "Jeszcze raz dziękujemy" in last.body
@@ -238,7 +239,12 @@ async def test_an_answered_wow_gets_no_extra_thank_you(tmp_path):
     await say(kp, ANNA, "hi")
     await say(kp, ANNA, f"{code} That is wonderful, thank you!")
     clock.now = datetime(2026, 11, 25, 8, 1, tzinfo=UTC)
-    assert await kp.scheduler.fire_timers() == 0
+    async with kp.db.reading() as repos:
+        before = len(await repos.outbox.for_address("sms", KASIA))
+    assert await kp.scheduler.fire_timers() == 1
+    await kp.router.drain()
+    async with kp.db.reading() as repos:
+        assert len(await repos.outbox.for_address("sms", KASIA)) == before  # no thank-you
     await kp.db.close()
 
 

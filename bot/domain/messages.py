@@ -39,6 +39,7 @@ class InboundKind(StrEnum):
     UNBLOCKED = "unblocked"  # the person unblocked the bot
     EDITED = "edited"  # an edit of a message sent earlier; edits are not passed on
     UNSUPPORTED = "unsupported"  # a photo, file, sticker…: only text is passed on
+    TIMER = "timer"  # a timer a flow set is due: `timer` says which (never from a channel)
 
 
 class ChoiceStyle(StrEnum):
@@ -89,6 +90,8 @@ class Inbound:
     reply_to: str | None = None  # provider id of the message this one answers (Telegram reply)
     media: str | None = None  # a photo's Telegram file id (the caption is in `text`)
     language: str | None = None  # the sender's app language (Telegram language_code): a hint
+    # A due timer, handed to the router as an event: its id, flow, rule, due and payload.
+    timer: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.flows.base import (
     Acknowledged,
+    CancelTimer,
     Effect,
     MarkLinked,
     OpenThread,
@@ -97,6 +98,10 @@ async def record(
     elif isinstance(effect, SetUpdateMode) and sender.contact is not None:
         await repos.news.set_update_mode(
             sender.contact.person_id, effect.mode, effect.at, effect.day
+        )
+    elif isinstance(effect, CancelTimer):
+        await repos.reminders.cancel(
+            sender.channel, sender.address, effect.flow, stamp, rule=effect.rule
         )
     elif isinstance(effect, Write) and writer is not None:
         repository, method = writer(effect.record)

@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.flows.base import (
     Signal,
     State,
     TextReceived,
+    TimerFired,
     Transition,
 )
 from bot.language.choices import carrier_word, match_choice, numbered
@@ -56,6 +57,7 @@ def to_payload(inbound: Inbound) -> dict[str, Any]:
         "reply_to": inbound.reply_to,
         "media": inbound.media,
         "language": inbound.language,
+        "timer": dict(inbound.timer) if inbound.timer is not None else None,
     }
 
 
@@ -73,6 +75,7 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
         reply_to=payload.get("reply_to"),
         media=payload.get("media"),
         language=payload.get("language"),
+        timer=payload.get("timer"),
     )
 
 
@@ -283,6 +286,8 @@ class Router:
         state: State,
         now: datetime,
     ) -> Transition:
+        if inbound.kind is InboundKind.TIMER and inbound.timer is not None:
+            return await self._timer(repos, inbound.timer, ctx, flow, state, now)
         signal = _signal(inbound, ctx)
         if signal is not None:
             specs = self.registry.candidates(flow, signal)
@@ -311,6 +316,29 @@ class Router:
         keyword = self._keyword(inbound, event, restart, flow, state, still_on)
         transition = keyword or self.registry.run(flow, state, event, now)
         return _keep_numbers(flow, state, offered, transition)
+
+    async def _timer(
+        self,
+        repos: Repos,
+        timer: Mapping[str, Any],
+        ctx: Context,
+        flow: str | None,
+        state: State,
+        now: datetime,
+    ) -> Transition:
+        """A due timer, as an event of the flow that set it, under the person's lock; the
+        conversation open now stays as it is unless the timer belongs to it."""
+        owner = self.registry.specs.get(str(timer["flow"]))
+        if owner is None or owner.timer is None:
+            log.warning("timer %s: no flow %s takes it", timer["id"], timer["flow"])
+            return Transition(flow, state)
+        ctx = dataclasses.replace(ctx, facts={"timer": timer["payload"]})
+        ctx = await self.lookup.facts(repos, (owner,), ctx)
+        fired = TimerFired(str(timer["rule"]), timer["payload"], from_iso(timer["due"]), ctx)
+        taken = owner.timer(state if flow == owner.name else {}, fired, now)
+        if flow == owner.name:
+            return taken
+        return Transition(flow, state, taken.effects)
 
     def _keyword(
         self,

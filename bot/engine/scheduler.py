@@ -12,21 +12,19 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain.messages import Priority, Text
+from bot.domain.messages import Channel, Inbound, InboundKind, Priority, Text
 from bot.domain.people import PersonKind
 from bot.domain.setting import SettingProfile
 from bot.domain.time import at_local
 from bot.engine.effects import STAFF_LANGUAGE, Effects, Message, Origin
 from bot.engine.supervisor import Supervisor, TaskDied
-from bot.flows.celebration import THANKS
 from bot.storage.sqlite.database import Database, Repos, iso
-from bot.storage.sqlite.messages import NewOutbox
 
 log = logging.getLogger(__name__)
 TICK_S = 30.0
@@ -69,7 +67,9 @@ class Scheduler:
         on_queued: Callable[[], None],
         tick_s: float = TICK_S,
         supervisor: Supervisor | None = None,
+        accept: Callable[[Inbound], Awaitable[bool]] | None = None,
     ) -> None:
+        self.accept = accept  # where due timers go: the router, as events
         self.db = db
         self.effects = effects
         self.profile = profile
@@ -154,32 +154,37 @@ class Scheduler:
         return len(rows)
 
     async def fire_timers(self) -> int:
-        """Fire due timer rows, each once; a timer whose moment has passed is dropped."""
+        """Hand each due timer to the router as an event of the flow that set it, to be handled
+        like a message: under the person's lock, through the flow, in one transaction. The
+        event's id is the timer's, so storing it twice (a crash before the timer is marked
+        fired) handles it once. Returns how many timers were handed over."""
+        if self.accept is None:
+            return 0
         now = self.clock()
-        stamp = iso(now)
-        rows = []
-        async with self.db.transaction() as repos:
-            for timer in await repos.reminders.due(stamp):
-                if timer.flow == THANKS:
-                    rows += await self._thank(repos, timer.payload, stamp)
-                await repos.reminders.mark_fired(timer.id, stamp)
-            if rows:
-                await repos.outbox.add(rows, stamp)
-        return len(rows)
-
-    async def _thank(self, repos: Repos, payload: dict[str, object], stamp: str) -> list[NewOutbox]:
-        """The setting's thank-you for good news from home that nobody has answered."""
-        since = iso(datetime.fromisoformat(str(payload["since"])))
-        subject = f"child:{payload['child_id']}"
-        if await repos.audit.happened_since("relay.to_carer", subject, since):
-            return []
-        carer_id = int(str(payload["carer_id"]))
-        carer = await repos.people.carer(carer_id)
-        text = Text("wow.thanks_setting", {"child": payload["child"], "setting": self.profile.name})
-        message = Message(text, (), Priority.NORMAL)
-        return await self.effects.deliver(
-            repos, PersonKind.CARER, carer_id, carer.language, message, self.origin, stamp
-        )
+        async with self.db.reading() as repos:
+            due = await repos.reminders.due(iso(now))
+        for timer in due:
+            await self.accept(
+                Inbound(
+                    channel=Channel(timer.channel),
+                    address=timer.address,
+                    external_id=f"timer:{timer.id}",
+                    received_at=now,
+                    kind=InboundKind.TIMER,
+                    timer={
+                        "id": timer.id,
+                        "flow": timer.flow,
+                        "rule": timer.rule,
+                        "due": timer.due_at,
+                        "payload": timer.payload,
+                    },
+                )
+            )
+        if due:
+            async with self.db.transaction() as repos:
+                for timer in due:
+                    await repos.reminders.mark_fired(timer.id, iso(now))
+        return len(due)
 
     async def keeping_in_touch(self) -> int:
         """Once a week at the set time, tell each key person who has not heard from them."""

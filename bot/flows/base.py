@@ -291,12 +291,21 @@ class RecordNews:
 
 @dataclass(frozen=True, slots=True)
 class SetTimer:
-    """A timer row for the sender's conversation: it fires at `due` unless cancelled first."""
+    """A timer for the sender: at `due`, unless cancelled first, the flow named `flow` (the
+    one setting it) gets a TimerFired with this rule and payload, as an event."""
 
     flow: str
     due: datetime
     rule: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    """Cancel the sender's timers of this flow and rule that have not fired yet."""
+
+    flow: str
+    rule: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +342,7 @@ Effect = (
     | SetUpdateMode
     | RecordNews
     | SetTimer
+    | CancelTimer
     | Write
 )
 
@@ -407,7 +417,8 @@ class Command:
 @dataclass(frozen=True, slots=True)
 class Fact:
     """Something a flow needs from storage, loaded only when that flow steps: the router calls
-    `repository.method(*args(ctx))` and the flow reads the answer as `ctx.facts[name]`."""
+    `repository.method(*args(ctx))` and the flow reads the answer as `ctx.facts[name]`. For a
+    due timer, `ctx.facts["timer"]` holds the timer's payload when `args` runs."""
 
     name: str
     repository: str

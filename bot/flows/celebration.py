@@ -8,10 +8,10 @@ Staff celebrations to families are daily updates of kind "celebration" (daily_up
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.messages import Text
+from bot.domain.messages import Priority, Text
 from bot.domain.people import ChildLink
 from bot.domain.time import after_staff_day
 from bot.flows.base import (
@@ -20,8 +20,10 @@ from bot.flows.base import (
     Context,
     Effect,
     Event,
+    Fact,
     FlowSpec,
     MenuEntry,
+    NotifyCarer,
     NotifyStaff,
     OpenThread,
     RecordAudit,
@@ -30,6 +32,7 @@ from bot.flows.base import (
     SetTimer,
     State,
     TextReceived,
+    TimerFired,
     Transition,
     Trigger,
     end,
@@ -46,7 +49,7 @@ from bot.flows.steps.questions import (
 from bot.flows.steps.receipts import held_until, reached
 
 NAME = "celebration"
-THANKS = "wow_thanks"  # the timer for the setting's thank-you
+THANKS = "wow_thanks"  # the rule of the timer for the setting's thank-you
 
 
 def begin(ctx: Context) -> Transition:
@@ -98,7 +101,30 @@ def _thank_later(child: ChildLink, ctx: Context, now: datetime) -> tuple[Effect,
         "child": child.first_name,
         "since": now.isoformat(),
     }
-    return (SetTimer(THANKS, due, "next staff morning unless answered", payload),)
+    return (SetTimer(NAME, due, THANKS, payload),)
+
+
+def thank(state: State, fired: TimerFired, now: datetime) -> Transition:
+    """The next staff morning: thank the family for good news nobody from the setting has
+    answered (ctx.facts["answered"]), naming their child only if they may be told."""
+    ctx, payload = fired.ctx, fired.payload
+    carer = ctx.carer
+    if ctx.facts.get("answered") or carer is None or ctx.setting is None:
+        return Transition(None, state)
+    child_id = int(payload["child_id"])
+    params = {"child": payload["child"], "setting": ctx.setting.name}
+    text = Text("wow.thanks_setting", params)
+    thanks = NotifyCarer(carer.id, text, about_child=child_id, priority=Priority.NORMAL)
+    return Transition(None, state, (thanks, RecordAudit("wow.thanked", f"child:{child_id}")))
+
+
+def _answered(ctx: Context) -> tuple[str, str, datetime] | None:
+    """Whether staff answered about the child since the good news: the audit's question."""
+    payload = ctx.facts.get("timer")
+    if not payload:
+        return None
+    since = datetime.fromisoformat(str(payload["since"])).astimezone(UTC)
+    return ("relay.to_carer", f"child:{payload['child_id']}", since)
 
 
 def _ask(chosen: int | str, children: tuple[ChildLink, ...]) -> Transition:
@@ -156,4 +182,6 @@ SPEC = FlowSpec(
     triggers=(Trigger("wow", begin, who="carer"),),
     menu=(MenuEntry("wow", begin, who="carer", order=10),),
     commands=(Command("wow", carer=30),),
+    facts=(Fact("answered", "audit", "happened_since", _answered, default=False),),
+    timer=thank,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -375,8 +376,10 @@ class SqliteAudit:
         )
         return int(row[0]) if row else 0
 
-    async def happened_since(self, action: str, subject: str, since: str) -> bool:
+    async def happened_since(self, action: str, subject: str, since: str | datetime) -> bool:
         """Whether an action about a subject was recorded at or after `since`."""
+        if isinstance(since, datetime):
+            since = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         row = await fetch_one(
             self.conn,
             "SELECT 1 FROM audit WHERE action = ? AND subject = ? AND at >= ? LIMIT 1",

@@ -234,12 +234,14 @@ class SqliteReminders:
         )
         return cur.rowcount == 1
 
-    async def cancel(self, channel: str, address: str, flow: str, now: str) -> None:
-        """Cancel a conversation's pending timers of one flow."""
+    async def cancel(
+        self, channel: str, address: str, flow: str, now: str, rule: str | None = None
+    ) -> None:
+        """Cancel a conversation's pending timers of one flow (of one rule, if given)."""
         await self.conn.execute(
             "UPDATE reminders SET cancelled_at = ? WHERE channel = ? AND address = ? AND flow = ? "
-            "AND fired_at IS NULL AND cancelled_at IS NULL",
-            (now, channel, address, flow),
+            "AND (? IS NULL OR rule = ?) AND fired_at IS NULL AND cancelled_at IS NULL",
+            (now, channel, address, flow, rule, rule),
         )
 
 
