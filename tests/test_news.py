@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.messages import Channel, Inbound, InboundKind
 from bot.domain.setting import load_profile
 from bot.domain.time import after_staff_day, next_summary, quiet_end
 from bot.engine.news import sms_cost
 from bot.flows.base import News, ShareNews, Transition
 from bot.language.catalogs import Catalogs
+from bot.storage.sqlite.database import iso
 from tests.harness import ANNA, KASIA, MAREK, ROOT, Clock, make_keyperson, say
 
 LONDON = ZoneInfo("Europe/London")
@@ -308,3 +310,38 @@ def test_sms_cost_is_said_in_plain_words_only_beyond_one_text(body, said):
     cost = sms_cost(body)
     assert (CATALOGS.render(cost, "en") if cost else "") == said
     assert "UCS" not in said and "part(s)" not in said
+
+
+async def test_a_timer_is_an_event_that_leaves_the_open_question_open_and_goes_once(tmp_path):
+    clock = Clock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
+    kp = await make_keyperson(tmp_path, clock)
+    await say(kp, KASIA, "hej")
+    await say(kp, KASIA, "WOW")
+    await say(kp, KASIA, "Zosia powiedziała dziś 'jeszcze'!")
+    asked = await say(kp, KASIA, "USTAWIENIA")  # a question is open when the timer fires
+    assert any(r.address == KASIA and r.choices for r in asked)
+    clock.now = datetime(2026, 11, 25, 8, 1, tzinfo=UTC)
+    async with kp.db.reading() as repos:
+        (timer,) = await repos.reminders.due(iso(clock.now))
+    # Stored twice (as after a crash before the timer was marked fired): handled once.
+    assert await kp.scheduler.fire_timers() == 1
+    await kp.router.accept(
+        Inbound(
+            Channel(timer.channel),
+            timer.address,
+            f"timer:{timer.id}",
+            clock.now,
+            kind=InboundKind.TIMER,
+            timer={"id": timer.id, "flow": timer.flow, "rule": timer.rule,
+                   "due": timer.due_at, "payload": timer.payload},
+        )
+    )  # fmt: skip
+    await kp.router.drain()
+    async with kp.db.reading() as repos:
+        bodies = [r.body for r in await repos.outbox.for_address("sms", KASIA)]
+        state = await repos.conversations.load("sms", KASIA)
+    assert sum("Jeszcze raz dziękujemy" in b for b in bodies) == 1
+    assert state is not None and state[0] == "preferences"  # the question is still open
+    answered = await say(kp, KASIA, "1")
+    assert any(r.address == KASIA for r in answered)
+    await kp.db.close()

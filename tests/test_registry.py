@@ -1,0 +1,108 @@
+"""The flow registry: built from the specs alone, checked when it is built, and open to a new
+capability without a change to the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.domain.messages import Text
+from bot.engine.registry import Registry, RegistryError
+from bot.flows import specs
+from bot.flows.base import (
+    ChoiceMade,
+    Command,
+    Context,
+    Fact,
+    FlowSpec,
+    MenuEntry,
+    Reply,
+    TextReceived,
+    Transition,
+    Trigger,
+)
+from bot.language.catalogs import Catalogs
+from bot.language.keywords import Keywords, shipped_keywords
+from tests.conftest import carer, staff
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def _knock(ctx: Context) -> Transition:
+    return Transition("knock", {"step": "who"}, (Reply(Text("label.raw", {"text": "Who?"})),))
+
+
+def _step(state, event, now) -> Transition:
+    return Transition(None, {}, (Reply(Text("label.raw", {"text": "Done"})),))
+
+
+KNOCK = FlowSpec(
+    "knock",
+    step=_step,
+    triggers=(Trigger("knock", _knock, who="carer"),),
+    menu=(MenuEntry("knock", _knock, who="carer", order=5),),
+    commands=(Command("knock", carer=1),),
+    facts=(Fact("visits", "visits", "count", lambda ctx: (ctx.carer.id,) if ctx.carer else None),),
+)
+
+
+def words_with_knock() -> Keywords:
+    shipped = shipped_keywords()
+    return Keywords({**shipped.words, "knock": frozenset({"knock", "puk puk"})})
+
+
+def test_the_shipped_specs_fill_every_role_once_and_have_words_for_every_trigger() -> None:
+    registry = Registry(specs(), Keywords.from_catalogs(Catalogs.load()))
+    assert registry.commands("carer") == ("start", "info", "wow", "settings", "help")
+    assert registry.commands("staff") == ("update", "wow", "reply", "info", "help", "start")
+
+
+def test_a_new_capability_is_dispatched_offered_and_listed_from_its_spec_alone(profile) -> None:
+    registry = Registry((*specs(), KNOCK), words_with_knock())
+    ctx = Context(profile, carer=carer())
+    ctx = dataclasses.replace(ctx, offers=registry.offers(ctx))
+    assert registry.commands("carer")[0] == "knock"
+    assert ctx.offers[0].key == "knock"
+    typed = registry.run(None, {}, TextReceived("Puk puk!", ctx), NOW)
+    assert typed.flow == "knock"
+    pressed = registry.run(None, {}, ChoiceMade("knock", ctx), NOW)
+    assert pressed.flow == "knock"
+    # Typed in the middle of another question, the trigger word is obeyed.
+    asked = registry.run("preferences", {"step": "mode"}, TextReceived("KNOCK", ctx), NOW)
+    assert asked.flow == "knock"
+    # Only the flows that may step load their facts: the new one for its word, not for text.
+    assert KNOCK in registry.candidates(None, TextReceived("knock", ctx))
+    assert KNOCK not in registry.candidates(None, TextReceived("Jan has a cold", ctx))
+    # Staff are not its audience: the word is an ordinary message from them.
+    staff_ctx = Context(profile, staff=staff())
+    assert registry.run(None, {}, TextReceived("knock", staff_ctx), NOW).flow != "knock"
+
+
+def test_a_trigger_without_words_in_any_catalog_is_refused() -> None:
+    with pytest.raises(RegistryError, match=r"trigger\.knock"):
+        Registry((*specs(), KNOCK), shipped_keywords())
+
+
+def test_a_role_filled_twice_or_a_name_used_twice_is_refused() -> None:
+    shipped = specs()
+    helper = next(s for s in shipped if s.on_help is not None)
+    twice = FlowSpec("second_help", on_help=helper.on_help)
+    with pytest.raises(RegistryError, match="on_help"):
+        Registry((*shipped, twice), shipped_keywords())
+    with pytest.raises(RegistryError, match="two flows"):
+        Registry((*shipped, dataclasses.replace(helper)), shipped_keywords())
+
+
+def test_without_a_flow_for_free_text_the_registry_is_refused() -> None:
+    without = tuple(s for s in specs() if s.message is None)
+    with pytest.raises(RegistryError, match="message"):
+        Registry(without, shipped_keywords())
+
+
+def test_trigger_words_come_from_every_catalog() -> None:
+    words = Keywords.from_catalogs(Catalogs.load())
+    assert words.said("info", "INFO!") and words.said("info", "informacja")
+    assert words.said("leave", "Not now") and words.said("leave", "nie teraz")
+    assert not words.said("info", "information please")  # a whole answer, not a word in it
