@@ -25,6 +25,11 @@ class StaffMember:
     languages: tuple[str, ...]
     cover_ref: str | None = None
 
+    @property
+    def language(self) -> str:
+        """The language they read messages in: the first of their languages in staff.csv."""
+        return self.languages[0] if self.languages else "en"
+
 
 @dataclass(frozen=True, slots=True)
 class ChildLink:

@@ -28,7 +28,6 @@ from bot.storage.sqlite.database import Repos, from_iso, iso
 from bot.storage.sqlite.messages import NewOutbox, OutboxRow
 
 log = logging.getLogger(__name__)
-STAFF_LANGUAGE = "en"
 
 
 @runtime_checkable
@@ -162,11 +161,11 @@ async def _to_managers(
         "delivery.to_managers",
         {"staff": staff.name, "message": Text("label.raw", {"text": original.body})},
     )
-    body = render(text, STAFF_LANGUAGE)
     rows: list[NewOutbox] = []
     for manager in await repos.people.staff_with_role(original.setting_id, "manager"):
         if manager == original.person_id:
             continue
+        body = render(text, (await repos.people.staff_member(manager)).language)
         route = await repos.links.route(PersonKind.STAFF, manager)
         for contact in route.chosen(True):
             if (contact.channel, contact.address) in tried:

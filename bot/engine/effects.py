@@ -117,8 +117,9 @@ class Effects:
                 thread=effect.thread,
                 not_before=held,
             )
+            language = (await repos.people.staff_member(effect.staff_id)).language
             return await self.deliver(
-                repos, PersonKind.STAFF, effect.staff_id, STAFF_LANGUAGE, message, sender, stamp
+                repos, PersonKind.STAFF, effect.staff_id, language, message, sender, stamp
             )
         await record(repos, sender, effect, stamp, self.writer)
         return []
@@ -158,9 +159,10 @@ class Effects:
         )
         contact = await repos.people.contact(sender.channel, sender.address)
         # Until now the chat was answered in its app's language; from now on in the person's.
-        language = STAFF_LANGUAGE
         if effect.kind is PersonKind.CARER:
             language = (await repos.people.carer(effect.person_id)).language
+        else:
+            language = (await repos.people.staff_member(effect.person_id)).language
         return dataclasses.replace(sender, contact=contact, language=language)
 
     async def _to_carer(

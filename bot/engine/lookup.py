@@ -12,7 +12,7 @@ from bot.domain.messages import Inbound, InboundKind
 from bot.domain.people import Carer, PersonKind, StaffMember
 from bot.domain.phones import normalise_phone
 from bot.domain.setting import SettingProfile
-from bot.engine.effects import STAFF_LANGUAGE, Origin
+from bot.engine.effects import Origin
 from bot.engine.registry import Registry
 from bot.flows import specs
 from bot.flows.base import Context, FlowSpec, Words
@@ -99,7 +99,7 @@ class Lookup:
             ctx = await self._carer_context(repos, contact, carer)
             return Origin(channel, address, contact.setting_id, contact, carer.language), ctx
         staff = await repos.people.staff_member(contact.person_id)
-        sender = Origin(channel, address, contact.setting_id, contact, STAFF_LANGUAGE)
+        sender = Origin(channel, address, contact.setting_id, contact, staff.language)
         return sender, await self._staff_context(repos, contact, staff, inbound, now)
 
     def _first_language(self, hint: str | None) -> str:

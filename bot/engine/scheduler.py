@@ -205,8 +205,9 @@ class Scheduler:
             rows = []
             for staff_id, text in (await self.lists(repos, local)).items():
                 message = Message(text, (), Priority.NORMAL)
+                language = (await repos.people.staff_member(staff_id)).language
                 rows += await self.effects.deliver(
-                    repos, PersonKind.STAFF, staff_id, STAFF_LANGUAGE, message, self.origin, stamp
+                    repos, PersonKind.STAFF, staff_id, language, message, self.origin, stamp
                 )
             if rows:
                 await repos.outbox.add(rows, stamp)

@@ -55,7 +55,8 @@ def explain(text: str, ctx: Context) -> Transition | None:
     term = ctx.glossary.lookup(text)
     if term is None:
         return None
-    language = ctx.carer.language if ctx.carer is not None else "en"
+    reader = ctx.carer or ctx.staff
+    language = reader.language if reader is not None else "en"
     explanation = ctx.glossary.explain(term, language)
     reply = Reply(Text("glossary.answer", {"term": term, "explanation": explanation}))
     return Transition(None, {}, (reply,))
@@ -68,7 +69,8 @@ def answer(topic: str, ctx: Context) -> Text:
     if topic == "key_person":
         return _key_people(ctx)
     # The setting's own words, in the reader's language where setting.toml gives them.
-    language = ctx.carer.language if ctx.carer is not None else None
+    reader = ctx.carer or ctx.staff
+    language = reader.language if reader is not None else None
     contact = setting.text("important_contact", language)
     if topic == "important":
         return Text("info.important", {"contact": contact, "phone": setting.phone})
