@@ -6,8 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 from tests.harness import KASIA, LAURA, SARAH, STRANGER, TOM, Clock, make_keyperson, say, sms
 
 
@@ -111,7 +110,7 @@ async def test_a_flood_from_one_number_does_not_hold_back_another_family(tmp_pat
 
 async def test_one_busy_conversation_does_not_hold_back_others_in_the_outbox(tmp_path):
     kp = await make_keyperson(tmp_path)
-    stamp = iso(kp.clock())
+    stamp = kp.clock()
     busy = [NewOutbox(1, "sms", LAURA, "carer", 1, 1, f"reply {n}", []) for n in range(30)]
     other = NewOutbox(1, "sms", TOM, "staff", 4, 1, "for Tom", [])
     async with kp.db.transaction() as repos:

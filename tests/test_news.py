@@ -154,7 +154,7 @@ async def test_an_answer_to_a_family_waits_for_quiet_hours_and_the_sender_is_tol
     rows = await say(kp, ANNA, f"{code} Yes, all of it.")
     (to_kasia,) = [r for r in rows if r.address == KASIA]
     assert "all of it" in to_kasia.body
-    assert to_kasia.next_attempt_at == "2026-11-25T07:30:00.000000Z"
+    assert to_kasia.next_attempt_at == datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
     (to_anna,) = [r for r in rows if r.address == ANNA]
     assert to_anna.body == (
         "Sent to Katarzyna Nowak (mum) about Zofia. "
@@ -163,7 +163,7 @@ async def test_an_answer_to_a_family_waits_for_quiet_hours_and_the_sender_is_tol
     clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # by day it goes at once
     rows = await say(kp, ANNA, f"{code} See you soon.")
     (to_kasia,) = [r for r in rows if r.address == KASIA]
-    assert to_kasia.next_attempt_at == "2026-11-25T09:00:00.000000Z"
+    assert to_kasia.next_attempt_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     (to_anna,) = [r for r in rows if r.address == ANNA]
     assert to_anna.body == "Sent to Katarzyna Nowak (mum) about Zofia."
     await kp.db.close()

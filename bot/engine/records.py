@@ -6,6 +6,7 @@ Applied inside the caller's transaction, like everything in effects.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.flows.base import (
     Acknowledged,
@@ -20,8 +21,8 @@ from bot.flows.base import (
     SetTimer,
     SetUpdateMode,
 )
-from bot.storage.sqlite.database import Repos, iso
-from bot.storage.sqlite.people import ContactRow
+from bot.storage.repos import Repos
+from bot.storage.rows import ContactRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class Origin:
         return f"{self.contact.person_kind.value}:{self.contact.person_id}"
 
 
-async def record(repos: Repos, sender: Origin, effect: Effect, stamp: str) -> None:
+async def record(repos: Repos, sender: Origin, effect: Effect, stamp: datetime) -> None:
     """Write one effect that changes rows but sends nothing."""
     if isinstance(effect, Acknowledged):
         await repos.threads.acknowledge(effect.carer_id, effect.what, stamp)
@@ -72,7 +73,7 @@ async def record(repos: Repos, sender: Origin, effect: Effect, stamp: str) -> No
             sender.channel,
             sender.address,
             effect.flow,
-            iso(effect.due),
+            effect.due,
             effect.rule,
             dict(effect.payload),
         )

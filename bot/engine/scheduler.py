@@ -25,8 +25,8 @@ from bot.domain.time import at_local
 from bot.engine.effects import STAFF_LANGUAGE, Effects, Message, Origin
 from bot.engine.supervisor import Supervisor, TaskDied
 from bot.flows.celebration import THANKS
-from bot.storage.sqlite.database import Database, Repos, iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.repos import Repos, Store
+from bot.storage.rows import NewOutbox
 
 log = logging.getLogger(__name__)
 TICK_S = 30.0
@@ -53,7 +53,7 @@ async def engagement(
     family has had no update for the setting's number of opening days."""
     since = opening_days_ago(profile, local_now, profile.no_update_days)
     window = local_now - timedelta(days=CONCERN_WINDOW_DAYS)
-    return await repos.news.quiet_families(setting_id, iso(since), iso(window))
+    return await repos.news.quiet_families(setting_id, since, window)
 
 
 class Scheduler:
@@ -61,7 +61,7 @@ class Scheduler:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         effects: Effects,
         profile: SettingProfile,
         setting_id: int,
@@ -81,7 +81,7 @@ class Scheduler:
         self.origin = Origin("system", "system", setting_id, None, STAFF_LANGUAGE)
         self._aps: AsyncIOScheduler | None = None
         self._busy = asyncio.Lock()
-        self.supervisor = supervisor or Supervisor()
+        self.supervisor = supervisor or Supervisor(is_storage_error=db.is_error)
 
     def start(self) -> None:
         """Start ticking in the running event loop (the first tick at once)."""
@@ -131,7 +131,7 @@ class Scheduler:
     async def send_summaries(self) -> int:
         """Queue every summary that is due, one message per carer; return messages queued."""
         now = self.clock()
-        stamp = iso(now)
+        stamp = now
         async with self.db.transaction() as repos:
             items = await repos.news.due(stamp)
             by_carer: dict[int, list[str]] = defaultdict(list)
@@ -156,7 +156,7 @@ class Scheduler:
     async def fire_timers(self) -> int:
         """Fire due timer rows, each once; a timer whose moment has passed is dropped."""
         now = self.clock()
-        stamp = iso(now)
+        stamp = now
         rows = []
         async with self.db.transaction() as repos:
             for timer in await repos.reminders.due(stamp):
@@ -167,9 +167,11 @@ class Scheduler:
                 await repos.outbox.add(rows, stamp)
         return len(rows)
 
-    async def _thank(self, repos: Repos, payload: dict[str, object], stamp: str) -> list[NewOutbox]:
+    async def _thank(
+        self, repos: Repos, payload: dict[str, object], stamp: datetime
+    ) -> list[NewOutbox]:
         """The setting's thank-you for good news from home that nobody has answered."""
-        since = iso(datetime.fromisoformat(str(payload["since"])))
+        since = datetime.fromisoformat(str(payload["since"]))
         subject = f"child:{payload['child_id']}"
         if await repos.audit.happened_since("relay.to_carer", subject, since):
             return []
@@ -192,7 +194,7 @@ class Scheduler:
         year, week, _ = local.isocalendar()
         if not due <= local < due + KEEPING_IN_TOUCH_WINDOW:
             return 0  # a list from days ago would be stale: the next one comes next week
-        stamp = iso(self.clock())
+        stamp = self.clock()
         async with self.db.transaction() as repos:
             period = f"{year}-W{week:02d}"
             if not await repos.reminders.claim_period("keeping_in_touch", period, stamp):
