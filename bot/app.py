@@ -28,14 +28,7 @@ from bot.handlers.base import Sender
 from bot.language.catalogs import Catalogs
 from bot.language.keywords import Keywords
 from bot.language.plain import Glossary
-from bot.storage.sqlite.database import (
-    BUSY_TIMEOUT_S,
-    BUSY_WAIT_S,
-    Database,
-    Repos,
-    from_iso,
-    iso,
-)
+from bot.storage.sqlite.database import BUSY_TIMEOUT_S, BUSY_WAIT_S, Database
 
 if TYPE_CHECKING:
     from bot.handlers.telegram.web import TelegramChannel
@@ -112,9 +105,9 @@ class Keyperson:
         read on a second connection so that a locked database cannot hold /healthz up."""
         now = self.clock()
         try:
-            repos = Repos(await self.db.snapshot())
+            repos = await self.db.snapshot()
             inbound = await repos.inbox.oldest_unhandled()
-            outbox = await repos.outbox.oldest_due(iso(now))
+            outbox = await repos.outbox.oldest_due(now)
         except Exception as error:
             return {"storage": type(error).__name__}
         return {
@@ -140,8 +133,8 @@ class Keyperson:
         await self.db.close()
 
 
-def _age(stamp: str | None, now: datetime) -> float | None:
-    return None if stamp is None else round(max(0.0, (now - from_iso(stamp)).total_seconds()), 3)
+def _age(stamp: datetime | None, now: datetime) -> float | None:
+    return None if stamp is None else round(max(0.0, (now - stamp).total_seconds()), 3)
 
 
 async def open_database(
@@ -155,7 +148,7 @@ async def open_database(
     await db.open()
     raw = await asyncio.to_thread(Path(settings.setting_file).read_text, encoding="utf-8")
     async with db.transaction() as repos:
-        setting_id = await repos.settings.upsert(profile.ref, profile.name, raw, iso(clock()))
+        setting_id = await repos.settings.upsert(profile.ref, profile.name, raw, clock())
     return db, setting_id
 
 
@@ -171,7 +164,7 @@ async def build(
     profile = profile or load_profile(settings.setting_file)
     db, setting_id = await open_database(settings, profile, clock, tuning)
     catalogs = Catalogs.load()
-    supervisor = Supervisor(give_up_after_s=tuning.give_up_after_s)
+    supervisor = Supervisor(give_up_after_s=tuning.give_up_after_s, is_storage_error=db.is_error)
     if telegram is not None:
         senders = {**senders, Channel.TELEGRAM: telegram.sender}
     dispatcher = Dispatcher(

@@ -20,7 +20,7 @@ from bot.logs import configured, secrets_of
 
 if TYPE_CHECKING:
     from bot.admin.leavers import Missing
-    from bot.storage.sqlite.database import Database
+    from bot.storage.repos import Store
 
 log = logging.getLogger("keyperson")
 
@@ -204,7 +204,7 @@ def untranslated_notes(profile: SettingProfile, file: str) -> list[str]:
 
 
 async def _import(
-    args: argparse.Namespace, db: Database, setting_id: int, profile: SettingProfile, clock: Clock
+    args: argparse.Namespace, db: Store, setting_id: int, profile: SettingProfile, clock: Clock
 ) -> int:
     from bot.admin.csvfile import DELIMITER_NAMES
     from bot.admin.importer import NotConfirmed, import_families, import_staff
@@ -278,7 +278,7 @@ def _ask_to_mark_left(path: Path) -> Callable[[Missing], bool]:
 async def _invite(
     args: argparse.Namespace,
     settings: Settings,
-    db: Database,
+    db: Store,
     setting_id: int,
     zone: str,
     clock: Clock,
@@ -309,7 +309,7 @@ async def _invite(
     return 0
 
 
-async def _uninformed_warning(db: Database, setting_id: int, ref: str) -> list[str]:
+async def _uninformed_warning(db: Store, setting_id: int, ref: str) -> list[str]:
     """A warning for a carer on file with receives_information = no for any child."""
     from bot.domain.people import PersonKind
 
@@ -345,7 +345,7 @@ async def _bot_username(settings: Settings) -> tuple[str | None, str]:
 
 
 async def _report(
-    name: str, db: Database, setting_id: int, profile: SettingProfile, clock: Clock
+    name: str, db: Store, setting_id: int, profile: SettingProfile, clock: Clock
 ) -> int:
     from bot.admin import reports
     from bot.engine.scheduler import engagement
@@ -362,7 +362,7 @@ async def _report(
     return 0
 
 
-async def _report_delivery(db: Database, profile: SettingProfile, days: int, clock: Clock) -> int:
+async def _report_delivery(db: Store, profile: SettingProfile, days: int, clock: Clock) -> int:
     from bot.admin.delivery_report import delivery_report
 
     for line in await delivery_report(db, profile.name, profile.time_zone, clock(), days):

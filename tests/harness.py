@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.domain.clock import StartedClock
 from bot.domain.errors import SendError
 from bot.domain.messages import Channel, Inbound, InboundKind, Outbound, SendResult
-from bot.storage.sqlite.messages import OutboxRow
+from bot.storage.rows import OutboxRow
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,53 @@ def test_the_check_itself_catches_an_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from telegram import Update\nimport twilio.rest\n")
     assert uses(imported(sample), EDGE_ONLY) == {"telegram", "twilio.rest"}
+
+
+# Rule 5 of "Room to grow": storage behind Protocols. Only the SQLite backend speaks SQL or
+# imports a SQLite driver; only the composition roots name the backend at all.
+SQLITE_BACKEND = ("storage", "sqlite")
+SQLITE_DRIVERS = ("aiosqlite", "sqlite3")
+NAMES_THE_BACKEND = ("app.py", "cli.py", "demo.py")
+SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|SAVEPOINT|PRAGMA|BEGIN)\b")
+
+
+def strings(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def outside_backend() -> list[Path]:
+    return [p for p in modules() if p.relative_to(BOT).parts[:2] != SQLITE_BACKEND]
+
+
+@pytest.mark.parametrize("path", outside_backend(), ids=lambda p: str(p.relative_to(BOT)))
+def test_only_the_sqlite_backend_touches_sqlite(path: Path) -> None:
+    names = imported(path)
+    assert not uses(names, SQLITE_DRIVERS), f"{path.name} imports a SQLite driver"
+    if str(path.relative_to(BOT)) not in NAMES_THE_BACKEND:
+        assert not uses(names, ("bot.storage.sqlite",)), f"{path.name} names the SQLite backend"
+
+
+@pytest.mark.parametrize("path", outside_backend(), ids=lambda p: str(p.relative_to(BOT)))
+def test_no_sql_outside_the_sqlite_backend(path: Path) -> None:
+    found = [s for s in strings(path) if SQL.search(s)]
+    assert not found, f"{path.name} holds SQL: {found[0][:60]!r}"
+
+
+def test_the_sql_check_itself_catches_sql_and_drivers(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import aiosqlite\nfrom bot.storage.sqlite.database import Database\n"
+        "Q = 'UPDATE outbox SET status = ?'\nasync def f(c): await c.execute('SAVEPOINT row')\n"
+        "'''A docstring that selects nothing.'''\n"
+    )
+    assert uses(imported(sample), SQLITE_DRIVERS) == {"aiosqlite"}
+    assert uses(imported(sample), ("bot.storage.sqlite",)) == {"bot.storage.sqlite.database"}
+    assert [s for s in strings(sample) if SQL.search(s)] == [
+        "UPDATE outbox SET status = ?",
+        "SAVEPOINT row",
+    ]

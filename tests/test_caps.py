@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
 from tests.harness import KASIA, LAURA, SARAH, STRANGER, TOM, Clock, make_keyperson, say, sms
 
 
@@ -106,19 +104,4 @@ async def test_a_flood_from_one_number_does_not_hold_back_another_family(tmp_pat
     flood = [r.body for r in to_tom if "flood" in r.body]
     assert len(flood) == 100
     assert flood == sorted(flood)  # one sender's messages still in the order they came
-    await kp.stop()
-
-
-async def test_one_busy_conversation_does_not_hold_back_others_in_the_outbox(tmp_path):
-    kp = await make_keyperson(tmp_path)
-    stamp = iso(kp.clock())
-    busy = [NewOutbox(1, "sms", LAURA, "carer", 1, 1, f"reply {n}", []) for n in range(30)]
-    other = NewOutbox(1, "sms", TOM, "staff", 4, 1, "for Tom", [])
-    async with kp.db.transaction() as repos:
-        await repos.outbox.add([*busy, other], stamp)
-        claimed = await repos.outbox.claim_due("sms", stamp, 10)
-        assert "for Tom" in [r.body for r in claimed]
-        # An address with a send in flight waits for the next round.
-        later = await repos.outbox.claim_due("sms", stamp, 10, busy=[LAURA])
-    assert later == []
     await kp.stop()

@@ -4,6 +4,7 @@ leavers, and the contacts report."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,7 @@ def test_report_contacts_shows_how_each_person_is_reached(env, capsys):
             laura = await repos.people.contact("sms", LAURA)
             await repos.links.link(
                 kp.setting_id, "telegram", "447400200001", PersonKind.CARER, laura.person_id,
-                "2026-11-24T10:00:00.000000Z",
+                datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
             )  # fmt: skip
             await repos.links.set_reachable("telegram", "447400200001", False)
             await repos.links.set_preference(PersonKind.CARER, laura.person_id, "telegram")

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.errors import SendError
 from bot.domain.messages import Channel, Outbound, SendResult
 from bot.engine.outbox import _message
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 from tests.faults.inject import write_lock_held
 from tests.harness import LAURA, SARAH, TOM, Clock, FakeSender, make_keyperson, say
 
@@ -49,7 +48,7 @@ def row(address: str = LAURA, body: str = "hello", **more: object) -> NewOutbox:
 
 async def queue(kp, *rows: NewOutbox) -> None:
     async with kp.db.transaction() as repos:
-        await repos.outbox.add(list(rows), iso(kp.clock()))
+        await repos.outbox.add(list(rows), kp.clock())
 
 
 async def run_once(kp, sender) -> None:
@@ -124,7 +123,7 @@ async def test_a_failing_lookup_is_asked_again_then_reported(tmp_path):
         clock.now += timedelta(days=1)
     assert sender.lookups == timing.max_checks and sender.sent == []
     async with kp.db.reading() as repos:
-        (line,) = await repos.delivery.report(iso(clock.now - timedelta(days=30)))
+        (line,) = await repos.delivery.report(clock.now - timedelta(days=30))
     assert line.status == "unknown" and line.reconcile_at is None  # given up, and reported
     await kp.stop()
 

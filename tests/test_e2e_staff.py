@@ -33,7 +33,7 @@ async def test_new_threads_get_longer_codes_and_old_codes_keep_working(tmp_path)
     async with kp.db.transaction() as repos:
         ids = dict(await repos.conn.execute_fetchall("SELECT first_name, id FROM children"))
         kasia = await repos.people.contact("sms", KASIA)
-        await repos.threads.open(kp.setting_id, "K7Q", kasia.person_id, ids["Zofia"], "x")
+        await repos.threads.open(kp.setting_id, "K7Q", kasia.person_id, ids["Zofia"], kp.clock())
     await say(kp, KASIA, "hej")
     old = await code_sent_to(await say(kp, KASIA, "Czy Zosia spała?"), ANNA)
     assert old == "K7Q"

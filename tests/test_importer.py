@@ -39,7 +39,7 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 async def setting_id(db: Database) -> int:
     async with db.transaction() as repos:
-        return await repos.settings.upsert("main", "Test", "{}", "2026-01-01T00:00:00.000000Z")
+        return await repos.settings.upsert("main", "Test", "{}", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 async def rows(db: Database, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -404,7 +404,9 @@ async def test_a_phone_already_held_by_someone_else_is_a_problem(
 async def test_a_phone_held_in_another_setting_is_a_problem(db: Database, setting_id: int) -> None:
     await import_staff(db, setting_id, STAFF, "GB")
     async with db.transaction() as repos:
-        other = await repos.settings.upsert("other", "Other", "{}", "2026-01-01T00:00:00.000000Z")
+        other = await repos.settings.upsert(
+            "other", "Other", "{}", datetime(2026, 1, 1, tzinfo=UTC)
+        )
     problems = await async_problems(import_staff(db, other, STAFF, "GB"))
     assert problems[0] == f"{STAFF}:2: phone: is already on file for someone in another setting"
     assert len(problems) == 4

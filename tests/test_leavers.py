@@ -3,6 +3,7 @@ child) and the import marks them left, nothing more reaches them about that chil
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,12 @@ async def test_a_failed_essential_message_falls_back_to_nobody_who_left(kp, tmp_
     laura = await person(kp, LAURA)
     async with kp.db.transaction() as repos:
         await repos.links.link(
-            kp.setting_id, "telegram", "447400200001", PersonKind.CARER, laura, LATER
+            kp.setting_id,
+            "telegram",
+            "447400200001",
+            PersonKind.CARER,
+            laura,
+            datetime(2999, 1, 1, tzinfo=UTC),
         )
     await waiting_answer(kp, laura, "Amelia", "She is fine", later=False)
     [row] = await kp.dispatcher._claim(Channel.SMS, 10)  # on its way when she is marked left

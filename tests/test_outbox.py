@@ -9,8 +9,7 @@ import pytest
 from bot.domain.errors import SendError
 from bot.domain.messages import Channel
 from bot.engine.outbox import Backoff, Dispatcher
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 from tests.harness import LAURA, TOM, Clock, FakeSender, make_keyperson
 
 
@@ -20,7 +19,7 @@ def row(address: str = LAURA, priority: int = 5, body: str = "hello") -> NewOutb
 
 async def queue(kp, *rows: NewOutbox) -> None:
     async with kp.db.transaction() as repos:
-        await repos.outbox.add(list(rows), iso(kp.clock()))
+        await repos.outbox.add(list(rows), kp.clock())
 
 
 async def run_once(kp, sender: FakeSender) -> None:

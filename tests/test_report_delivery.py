@@ -10,8 +10,7 @@ from bot.app import open_database
 from bot.config import load_settings
 from bot.domain.clock import SystemClock
 from bot.domain.setting import load_profile
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 from tests.harness import DATA, LAURA, ROOT, TOM
 from tests.test_cli import env  # noqa: F401 - the fixture
 
@@ -22,7 +21,7 @@ async def _outcomes() -> None:
     clock = SystemClock()
     db, _ = await open_database(settings, load_profile(ROOT / "setting.example.toml"), clock)
     now = clock()
-    stamp = iso(now)
+    stamp = now
     async with db.transaction() as repos:
         laura = await repos.people.contact("sms", LAURA)
         tom = await repos.people.contact("sms", TOM)
@@ -37,7 +36,7 @@ async def _outcomes() -> None:
         await repos.outbox.mark_sent(ids[0], "SM1", "delivered", stamp)
         await repos.outbox.mark_final(ids[1], "failed", "number unreachable", stamp)
         await repos.outbox.mark_unknown(ids[2], "no answer", stamp, None)
-        await repos.outbox.mark_unknown(ids[3], "no answer", stamp, iso(now + timedelta(hours=1)))
+        await repos.outbox.mark_unknown(ids[3], "no answer", stamp, now + timedelta(hours=1))
         await repos.outbox.retry_later(ids[4], stamp, "twilio 500", stamp)
     await db.close()
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from bot.app import build
 from bot.domain.messages import Channel
 from bot.flows.base import NotifyCarer, Transition
-from bot.storage.sqlite.database import iso
 from tests.harness import (
     ANNA,
     DAN,
@@ -301,7 +300,7 @@ async def test_messages_from_one_phone_are_handled_in_order(tmp_path):
     async with kp.db.reading() as repos:
         bodies = [r.body for r in await repos.outbox.for_address("sms", TOM)]
     assert [b.split("\n")[1] for b in bodies] == ["one", "two", "three"]
-    assert iso(datetime(2026, 1, 1, tzinfo=UTC)) < iso(kp.clock())
+    assert datetime(2026, 1, 1, tzinfo=UTC) < kp.clock()
     await kp.stop()
 
 

@@ -27,8 +27,7 @@ from bot.handlers.simulator.page import (
     text_content,
 )
 from bot.handlers.telegram.parse import chosen_text
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 from tests.fakes.twilio_api import serve_app
 from tests.harness import KASIA, LAURA, TOM, Clock, RunningClock, make_keyperson
 
@@ -177,7 +176,7 @@ async def delivered(
         choices=[c.as_dict() for c in choices],
     )
     async with keyperson.db.transaction() as repos:
-        await repos.outbox.add([row], iso(keyperson.clock()))
+        await repos.outbox.add([row], keyperson.clock())
         (last,) = await repos.conn.execute_fetchall("SELECT MAX(id) FROM outbox")
         await repos.conn.execute("UPDATE outbox SET status = 'delivered' WHERE id = ?", (last[0],))
     return int(last[0])
@@ -371,12 +370,12 @@ async def test_a_message_held_by_quiet_hours_shows_when_it_will_arrive(keyperson
         night,
         ZoneInfo("Europe/London"),
     )
-    morning = "2026-11-25T07:30:00.000000Z"
+    morning = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
     for channel, address in ((Channel.SMS, LAURA), (Channel.TELEGRAM, LAURA_CHAT)):
         row = NewOutbox(keyperson.setting_id, channel.value, address, None, None, 5, "Held", [])
         queued = NewOutbox(keyperson.setting_id, channel.value, address, None, None, 1, "Due", [])
         async with keyperson.db.transaction() as repos:
-            await repos.outbox.add([replace(row, not_before=morning), queued], iso(night()))
+            await repos.outbox.add([replace(row, not_before=morning), queued], night())
     transport = httpx.ASGITransport(app=Starlette(routes=page.routes()))
     async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
         for address, channel in ((LAURA, "sms"), (LAURA_CHAT, "telegram")):

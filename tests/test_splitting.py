@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.domain.messages import RenderedChoice
 from bot.language.splitting import SMS_LIMIT, sms_bodies, sms_rows
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 
 MARK = re.compile(r"^\((\d+)/(\d+)\) ")
 

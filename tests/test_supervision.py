@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -185,7 +186,9 @@ async def test_healthz_reports_tasks_and_ages_and_fails_when_a_task_is_dead(tmp_
         kp = holder["kp"]
         await kp.router.stop()  # no worker batch may take the row before it is looked at
         async with kp.db.transaction() as repos:
-            await repos.inbox.store("sms", "SMold", LAURA, {}, "2026-11-24T09:59:00.000000Z")
+            await repos.inbox.store(
+                "sms", "SMold", LAURA, {}, datetime(2026, 11, 24, 9, 59, tzinfo=UTC)
+            )
         health = await http.get("/healthz")
         body = health.json()
         assert health.status_code == 200, body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.admin.importer import import_families, import_staff
 from bot.admin.invites import create_invite
@@ -12,10 +12,11 @@ from bot.domain.errors import SendError
 from bot.domain.messages import Channel, Inbound, InboundKind, Text
 from bot.domain.people import PersonKind
 from bot.flows.base import NotifyCarer, Transition
-from bot.storage.sqlite.messages import OutboxRow
+from bot.storage.rows import OutboxRow
 from tests.harness import DATA, LAURA, TUESDAY_10AM, Clock, FakeSender, queued_since, settings_for
 
 CHAT = "5001"
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # every queued message is due by then
 _ids = itertools.count(1)
 
 
@@ -127,7 +128,7 @@ async def test_a_blocked_send_falls_back_to_sms_when_essential(tmp_path):
     await _notify_laura(kp, True)
     await _notify_laura(kp, False)
     async with kp.db.transaction() as repos:
-        rows = await repos.outbox.claim_due("telegram", "9999", 100)
+        rows = await repos.outbox.claim_due("telegram", FAR_FUTURE, 100)
     blocked = SendError("blocked", retryable=False, code="403", unreachable=True)
     for row in rows:
         telegram.failures.append(blocked)
@@ -165,7 +166,7 @@ async def test_a_long_telegram_message_falls_back_to_sms_in_marked_parts(tmp_pat
     async with kp.db.transaction() as repos:
         origin = Origin("sms", "system", kp.setting_id, None, "en")
         await kp.router.effects.apply(repos, origin, Transition(None, {}, (notice,)), kp.clock())
-        claimed = await repos.outbox.claim_due("telegram", "9999", 100)
+        claimed = await repos.outbox.claim_due("telegram", FAR_FUTURE, 100)
     (row,) = [r for r in claimed if r.essential]
     assert len(row.body) > 3000  # one Telegram message: the channel splits it at 4,096 itself
     telegram.failures.append(SendError("blocked", retryable=False, code="403", unreachable=True))
@@ -281,7 +282,7 @@ async def test_a_stopped_channel_is_never_a_fallback(tmp_path):
     await say(kp, LAURA, "STOP")  # texts stopped; Telegram chosen and on
     await _notify_laura(kp, True)
     async with kp.db.transaction() as repos:
-        claimed = await repos.outbox.claim_due("telegram", "9999", 100)
+        claimed = await repos.outbox.claim_due("telegram", FAR_FUTURE, 100)
     (row,) = [r for r in claimed if r.essential]
     telegram.failures.append(SendError("blocked", retryable=False, code="403", unreachable=True))
     await kp.dispatcher.send_one(telegram, row)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.storage.sqlite.database import Database, from_iso, iso
-from bot.storage.sqlite.delivery import DeliveryLine
+from bot.storage.repos import Store
+from bot.storage.rows import DeliveryLine
 
 SENT = ("accepted", "scheduled", "sent", "delivered", "read")
 SECTIONS = (
@@ -18,11 +18,11 @@ SECTIONS = (
 
 
 async def delivery_report(
-    db: Database, name: str, zone_name: str, now: datetime, days: int
+    db: Store, name: str, zone_name: str, now: datetime, days: int
 ) -> Iterator[str]:
     """The lines of the report, for the last `days` days."""
     zone = ZoneInfo(zone_name)
-    since = iso(now - timedelta(days=days))
+    since = now - timedelta(days=days)
     async with db.reading() as repos:
         counts = await repos.delivery.counts(since)
         lines = await repos.delivery.report(since)
@@ -62,13 +62,13 @@ def _section(line: DeliveryLine) -> str:
 
 
 def _line(line: DeliveryLine, zone: ZoneInfo) -> str:
-    when = from_iso(line.created_at).astimezone(zone)
+    when = line.created_at.astimezone(zone)
     who = f"{line.person_kind or 'not on file'} {line.person_name or ''}".strip()
     note = line.error or line.status
     if line.status == "unknown":
         check = line.reconcile_at
         if check:
-            note += f"; checking at {from_iso(check).astimezone(zone):%H:%M}"
+            note += f"; checking at {check.astimezone(zone):%H:%M}"
         else:
             note += "; could not be checked: ask them whether it arrived"
     return f"#{line.id:<6} {when:%Y-%m-%d %H:%M}  {line.channel:<8}  {who:<28}  {note}"

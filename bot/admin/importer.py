@@ -15,8 +15,8 @@ from bot.admin.csvfile import Cells, Problems, Table, dates_of_birth, read_table
 from bot.admin.leavers import Missing, missing_from
 from bot.domain.errors import ImportProblems
 from bot.domain.people import PersonKind
-from bot.storage.sqlite.database import Database, iso
-from bot.storage.sqlite.roster import FamilyRow, StaffRow
+from bot.storage.repos import Store
+from bot.storage.rows import FamilyRow, StaffRow
 
 STAFF_COLUMNS = ("staff_ref", "name", "roles", "phone", "languages", "cover_ref")
 STAFF_OPTIONAL = ("cover_ref",)
@@ -243,7 +243,7 @@ def _check_numbers_on_file(
         problems.add(line, "phone", f"is already on file for {where}{gone}")
 
 
-async def import_staff(db: Database, setting_id: int, path: Path, country: str) -> int:
+async def import_staff(db: Store, setting_id: int, path: Path, country: str) -> int:
     """Check staff.csv, then create or update every staff member in one transaction."""
     problems = Problems(str(path))
     _, rows = _parse_staff(path, country, problems)
@@ -259,7 +259,7 @@ async def import_staff(db: Database, setting_id: int, path: Path, country: str) 
 
 
 async def import_families(
-    db: Database,
+    db: Store,
     setting_id: int,
     path: Path,
     country: str,
@@ -291,9 +291,9 @@ async def import_families(
 
 
 async def _apply(
-    db: Database, setting_id: int, path: Path, rows: _Rows, leavers: Missing, now: datetime
+    db: Store, setting_id: int, path: Path, rows: _Rows, leavers: Missing, now: datetime
 ) -> int:
-    stamp = iso(now)
+    stamp = now
     async with db.transaction() as repos:
         if leavers:
             # The list was confirmed outside the transaction (a person may take a while to

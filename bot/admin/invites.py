@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.errors import KeypersonError
 from bot.domain.people import PersonKind
-from bot.storage.sqlite.database import Database, iso
+from bot.storage.repos import Store
 
 MAX_DAYS = 90
 DEEP_LINK = "https://t.me/{bot}?start={code}"
@@ -33,7 +33,7 @@ def new_code() -> str:
 
 
 async def create_invite(
-    db: Database, setting_id: int, kind: PersonKind, ref: str, days: int, now: datetime
+    db: Store, setting_id: int, kind: PersonKind, ref: str, days: int, now: datetime
 ) -> NewInvite:
     """Make a one-time code for the carer or staff member `ref`, valid for `days` days."""
     if not 1 <= days <= MAX_DAYS:
@@ -46,9 +46,9 @@ async def create_invite(
             raise InviteError(
                 f"no {kind.value} with ref {ref!r} in this setting; import them first"
             )
-        await repos.invites.create(setting_id, kind, person[0], code, iso(now), iso(expires))
+        await repos.invites.create(setting_id, kind, person[0], code, now, expires)
         await repos.audit.record(
-            setting_id, "admin", "invite.created", f"{kind.value}:{person[0]}", {}, iso(now)
+            setting_id, "admin", "invite.created", f"{kind.value}:{person[0]}", {}, now
         )
     return NewInvite(code, person[1], expires)
 

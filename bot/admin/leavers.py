@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.storage.sqlite.roster import FamiliesOnFile, FamilyRow
+from bot.storage.rows import FamiliesOnFile, FamilyRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.people import PersonKind
 from bot.domain.setting import SettingProfile
-from bot.storage.sqlite.database import Repos, from_iso
-from bot.storage.sqlite.reports import Reach, ReachContact
+from bot.storage.repos import Repos
+from bot.storage.rows import Reach, ReachContact
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CONTACT_COLUMNS = (
@@ -36,7 +36,7 @@ def engagement(
     ]
     for row in rows:
         last = row["last_update"]
-        when = f"{from_iso(str(last)).astimezone(zone):%Y-%m-%d}" if last else "never"
+        when = f"{last.astimezone(zone):%Y-%m-%d}" if isinstance(last, datetime) else "never"
         notes = []
         if row["no_update"]:
             notes.append(f"no update for {profile.no_update_days}+ opening days")
@@ -122,11 +122,11 @@ def _mode(person: Reach) -> str:
     return "each update"
 
 
-def _latest(stamps: list[str | None], zone: ZoneInfo) -> str:
-    known = [stamp for stamp in stamps if stamp]
+def _latest(stamps: list[datetime | None], zone: ZoneInfo) -> str:
+    known = [stamp for stamp in stamps if stamp is not None]
     if not known:
         return "never"
-    return f"{from_iso(max(known)).astimezone(zone):%Y-%m-%d %H:%M}"
+    return f"{max(known).astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 def _row(cells: list[str]) -> str:

@@ -33,7 +33,7 @@ from bot.flows.base import (
     Reply,
     Transition,
 )
-from bot.storage.sqlite.database import Repos, from_iso, iso
+from bot.storage.repos import Repos
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +130,11 @@ class Caps:
                 key = _fingerprint(effect.text)
                 stranger = effect.text.key in UNKNOWN_SENDER_ANSWERS
                 window = self.limits.stranger_window if stranger else self.limits.answer_window
-                since = iso(now - window)
+                since = now - window
                 if await repos.caps.answered_since(sender.channel, sender.address, key, since):
                     log.info("automatic answer %s to %s capped", key, sender.actor)
                     continue
-                await repos.caps.answered(sender.channel, sender.address, key, iso(now))
+                await repos.caps.answered(sender.channel, sender.address, key, now)
             kept.append(effect)
         return tuple(kept)
 
@@ -148,9 +148,9 @@ class Caps:
         paused: list[OpenThread] = []
         extra: list[Effect] = []
         for code, thread in threads.items():
-            since = iso(now - self.limits.loop_window)
-            count, until = await repos.caps.exchange(sender.setting_id, code, iso(now), since)
-            if until is not None and from_iso(until) > now:
+            since = now - self.limits.loop_window
+            count, until = await repos.caps.exchange(sender.setting_id, code, now, since)
+            if until is not None and until > now:
                 paused.append(thread)
             elif count > self.limits.loop_exchanges:
                 paused.append(thread)
@@ -163,7 +163,7 @@ class Caps:
         self, repos: Repos, setting_id: int, thread: OpenThread, count: int, now: datetime
     ) -> list[Effect]:
         until = now + self.limits.loop_pause
-        await repos.caps.pause(setting_id, thread.code, iso(until))
+        await repos.caps.pause(setting_id, thread.code, until)
         log.warning("relay loop on thread %s: paused after %d exchanges", thread.code, count)
         info = await repos.threads.describe(setting_id, thread.code)
         params = {

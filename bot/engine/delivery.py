@@ -24,8 +24,8 @@ from bot.domain.errors import SendError
 from bot.domain.messages import Outbound, SendResult, Text
 from bot.domain.people import PersonKind
 from bot.language.splitting import sms_rows
-from bot.storage.sqlite.database import Repos, from_iso, iso
-from bot.storage.sqlite.messages import NewOutbox, OutboxRow
+from bot.storage.repos import Repos
+from bot.storage.rows import NewOutbox, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Reconciler:
         now = self.clock()
         if not isinstance(sender, FindsSent):
             return await self._blind(repos, row, now)
-        since = _parse(row.attempted_at) or _parse(row.created_at) or now
+        since = row.attempted_at or row.created_at
         try:
             candidates = await sender.find_sent(message, since)
         except Exception as error:
@@ -85,30 +85,30 @@ class Reconciler:
         fresh = [c for c in candidates if c.provider_id and c.provider_id not in known]
         if fresh:
             first = fresh[0]
-            await repos.delivery.found(row.id, first.provider_id or "", first.status, iso(now))
+            await repos.delivery.found(row.id, first.provider_id or "", first.status, now)
             await _audit(repos, row, "outbox.reconciled", {"found": True}, now)
             return "found at the provider"
-        await repos.delivery.send_again(row.id, iso(now), blind=False)
+        await repos.delivery.send_again(row.id, now, blind=False)
         await _audit(repos, row, "outbox.reconciled", {"found": False}, now)
         return "not at the provider: sending again"
 
     async def _blind(self, repos: Repos, row: OutboxRow, now: datetime) -> str:
         if row.resent:
             reason = "unknown after a second attempt"
-            await repos.delivery.check_later(row.id, None, reason, iso(now))
+            await repos.delivery.check_later(row.id, None, reason, now)
             return "unknown twice: reported"
-        await repos.delivery.send_again(row.id, iso(now), blind=True)
+        await repos.delivery.send_again(row.id, now, blind=True)
         await _audit(repos, row, "outbox.resent_unknown", {"duplicate_risk": True}, now)
         return "sent again once: may arrive twice"
 
     async def _later(self, repos: Repos, row: OutboxRow, now: datetime, reason: str) -> str:
         checks = row.checks + 1
         if checks >= self.timing.max_checks:
-            await repos.delivery.check_later(row.id, None, reason, iso(now))
+            await repos.delivery.check_later(row.id, None, reason, now)
             await _audit(repos, row, "outbox.unreconciled", {"checks": checks}, now)
             return "could not be reconciled: reported"
         when = now + self.timing.check_again * 2 ** (checks - 1)
-        await repos.delivery.check_later(row.id, iso(when), reason, iso(now))
+        await repos.delivery.check_later(row.id, when, reason, now)
         return "lookup failed: asking again later"
 
 
@@ -116,7 +116,7 @@ async def fall_back(
     repos: Repos, row: OutboxRow, now: datetime, render: Callable[[Text, str], str]
 ) -> None:
     """Queue a finally failed essential message where it can still reach someone."""
-    stamp = iso(now)
+    stamp = now
     root = row.fallback_of or row.id
     chain = await repos.delivery.chain(root)
     original = chain[0] if chain else row
@@ -201,9 +201,5 @@ async def _audit(
 ) -> None:
     subject = f"{row.person_kind}:{row.person_id}" if row.person_kind else None
     await repos.audit.record(
-        row.setting_id, "system", action, subject, {"outbox": row.id, **details}, iso(now)
+        row.setting_id, "system", action, subject, {"outbox": row.id, **details}, now
     )
-
-
-def _parse(stamp: str | None) -> datetime | None:
-    return from_iso(stamp) if stamp else None

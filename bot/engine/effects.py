@@ -30,9 +30,8 @@ from bot.flows.steps.questions import LEAVE
 from bot.language.catalogs import Catalogs
 from bot.language.choices import numbered
 from bot.language.splitting import sms_rows
-from bot.storage.sqlite.database import Repos, iso
-from bot.storage.sqlite.messages import NewOutbox
-from bot.storage.sqlite.people import ContactRow
+from bot.storage.repos import Repos
+from bot.storage.rows import ContactRow, NewOutbox
 
 log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "en"
@@ -64,7 +63,7 @@ class Effects:
         had_state: bool = True,
     ) -> int:
         """Write everything a transition asks for; return how many messages were queued."""
-        stamp = iso(now)
+        stamp = now
         outbox: list[NewOutbox] = []
         offered: list[RenderedChoice] = []
         state = dict(transition.state)
@@ -100,7 +99,7 @@ class Effects:
         repos: Repos,
         sender: Origin,
         effect: Effect,
-        stamp: str,
+        stamp: datetime,
         numbers: dict[str, int] | None = None,
     ) -> list[NewOutbox]:
         if isinstance(effect, Reply):
@@ -108,7 +107,7 @@ class Effects:
             language = effect.language or sender.language
             return self._reply(sender, language, message, ignore_stop=effect.ignore_stop)
         if isinstance(effect, NotifyStaff):
-            held = iso(effect.not_before) if effect.not_before is not None else None
+            held = effect.not_before
             message = Message(
                 effect.text,
                 effect.choices,
@@ -128,7 +127,7 @@ class Effects:
         self, repos: Repos, sender: Origin, effect: ShareNews | PreviewNews, now: datetime
     ) -> list[NewOutbox]:
         assert self.news is not None and sender.setting_id is not None
-        stamp = iso(now)
+        stamp = now
         if isinstance(effect, PreviewNews):
             text = await self.news.preview(repos, effect, now)
             return self._reply(sender, sender.language, Message(text, effect.choices))
@@ -143,7 +142,9 @@ class Effects:
         # The sender hears how many families it reaches and when (quiet hours, summaries).
         return [*rows, *self._reply(sender, sender.language, Message(told))]
 
-    async def _link(self, repos: Repos, sender: Origin, effect: LinkContact, stamp: str) -> Origin:
+    async def _link(
+        self, repos: Repos, sender: Origin, effect: LinkContact, stamp: datetime
+    ) -> Origin:
         assert sender.setting_id is not None
         if effect.invite_id is not None and not await repos.invites.use(
             effect.invite_id, sender.address, stamp
@@ -168,7 +169,7 @@ class Effects:
     async def _to_carer(
         self, repos: Repos, effect: NotifyCarer, sender: Origin, now: datetime
     ) -> list[NewOutbox]:
-        stamp = iso(now)
+        stamp = now
         carer = await repos.people.carer(effect.carer_id)
         if effect.about_child is not None and not any(
             link.child_id == effect.about_child and link.receives_information
@@ -194,7 +195,7 @@ class Effects:
             (),
             effect.priority,
             essential=effect.essential,
-            not_before=iso(held) if held else None,
+            not_before=held if held else None,
         )
         rows = await self.deliver(
             repos, PersonKind.CARER, carer.id, carer.language, message, sender, stamp
@@ -226,7 +227,7 @@ class Effects:
         language: str,
         message: Message,
         sender: Origin,
-        stamp: str,
+        stamp: datetime,
     ) -> list[NewOutbox]:
         """Rows for one person on the channels they chose (the managers for unreachable staff)."""
         route = await repos.links.route(kind, person_id)
@@ -335,5 +336,5 @@ class Message:
     essential: bool = False
     thread: str | None = None
     photo: str | None = None
-    not_before: str | None = None
+    not_before: datetime | None = None
     numbers: dict[str, int] | None = None  # SMS numbers kept from the question's last asking

@@ -19,8 +19,8 @@ from bot.flows.base import Context, FlowSpec, Words
 from bot.flows.steps import codes
 from bot.flows.steps.people import REPLY_ACTION
 from bot.language.keywords import shipped_keywords
-from bot.storage.sqlite.database import Repos, from_iso, iso
-from bot.storage.sqlite.people import ContactRow
+from bot.storage.repos import Repos
+from bot.storage.rows import ContactRow
 
 # Reply codes avoid letters and digits that are easy to confuse on a small screen.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -112,7 +112,7 @@ class Lookup:
         self, repos: Repos, inbound: Inbound, ctx: Context, now: datetime
     ) -> Context:
         if inbound.kind is InboundKind.START:
-            invite = await repos.invites.valid(inbound.text, iso(now))
+            invite = await repos.invites.valid(inbound.text, now)
             if invite is None or invite.setting_id != self.setting_id:
                 return ctx
             person = await self._person(repos, invite.person_kind, invite.person_id)
@@ -158,7 +158,7 @@ class Lookup:
             threads=threads,
             fallback_staff=fallback,
             unreachable_staff=unreachable,
-            acknowledged=(acknowledged[0], from_iso(acknowledged[1])) if acknowledged else None,
+            acknowledged=(acknowledged[0], acknowledged[1]) if acknowledged else None,
         )
 
     async def _staff_context(
@@ -200,8 +200,8 @@ class Lookup:
         """How many wrong reply codes this staff member sent lately, whether their codes are
         paused for now (then no code is looked up), and the managers to tell of a pause."""
         actor = f"staff:{staff.id}"
-        paused = await repos.audit.happened_since(codes.PAUSED, actor, iso(now - codes.PAUSE))
-        wrong = await repos.audit.count_since(actor, codes.WRONG, iso(now - codes.WINDOW))
+        paused = await repos.audit.happened_since(codes.PAUSED, actor, now - codes.PAUSE)
+        wrong = await repos.audit.count_since(actor, codes.WRONG, now - codes.WINDOW)
         managers = await repos.people.staff_with_role(contact.setting_id, "manager")
         return CodeGuard(wrong, paused, tuple(managers))
 

@@ -21,8 +21,8 @@ from bot.domain.time import next_summary, quiet_end, spoken_when
 from bot.flows.base import News, PreviewNews, ShareNews
 from bot.language.catalogs import Catalogs, LanguageName
 from bot.language.segments import costly_characters, count_segments, without
-from bot.storage.sqlite.database import Repos, iso
-from bot.storage.sqlite.news import FamilyMember
+from bot.storage.repos import Repos
+from bot.storage.rows import FamilyMember
 
 MAX_SMS_PARTS = 3  # beyond this an update costs too much and reads badly on a phone
 SUMMARY_MODES = frozenset({"evening", "weekly"})
@@ -130,10 +130,10 @@ class NewsDelivery:
 
     async def share(
         self, repos: Repos, effect: ShareNews, author: str, setting_id: int, now: datetime
-    ) -> tuple[list[tuple[int, Text, str | None, str | None]], Text]:
+    ) -> tuple[list[tuple[int, Text, str | None, datetime | None]], Text]:
         """Record the news and hold summary items; return (carer, text, photo, not_before)
         for each family that gets it now or after quiet hours, and what to tell the sender."""
-        news, stamp = effect.news, iso(now)
+        news, stamp = effect.news, now
         members = await repos.news.families(list(news.children))
         for child in news.children:
             names = [m.child_name for m in members if m.child_id == child][:1]
@@ -143,17 +143,17 @@ class NewsDelivery:
         hold = quiet_end(self.profile.quiet, local)
         carers = families_of(members)
         routes = {carer: route(news, theirs[0], local, hold) for carer, theirs in carers.items()}
-        now_rows: list[tuple[int, Text, str | None, str | None]] = []
+        now_rows: list[tuple[int, Text, str | None, datetime | None]] = []
         for carer_id, theirs in carers.items():
             first, how = theirs[0], routes[carer_id]
             text = family_text(news, [m.child_name for m in theirs], self.profile.name)
             if how.how == SUMMARY and how.due is not None:
                 rendered = self.catalogs.render(text, first.language)
                 about = ", ".join(m.child_name for m in theirs)
-                await repos.news.hold(setting_id, carer_id, about, rendered, iso(how.due))
+                await repos.news.hold(setting_id, carer_id, about, rendered, how.due)
             elif how.how in (NOW, HELD):
                 photo = news.photo if all(m.photo_consent for m in theirs) else None
-                now_rows.append((carer_id, text, photo, iso(how.due) if how.due else None))
+                now_rows.append((carer_id, text, photo, how.due))
         return now_rows, self.told(news, reach(carers, routes), local, members)
 
     def told(self, news: News, found: Reach, local: datetime, members: list[FamilyMember]) -> Text:

@@ -10,7 +10,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.domain.errors import SendError
 from bot.domain.messages import (
@@ -25,8 +25,8 @@ from bot.domain.messages import (
 from bot.engine.delivery import DEFAULT_TIMING, FindsSent, Reconciler, Timing, fall_back
 from bot.engine.supervisor import Supervisor, describe
 from bot.handlers.base import Sender
-from bot.storage.sqlite.database import Database, Repos, from_iso, is_storage_failure, iso
-from bot.storage.sqlite.messages import OutboxRow
+from bot.storage.repos import Repos, Store
+from bot.storage.rows import OutboxRow
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 5.0
@@ -79,7 +79,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         senders: Mapping[Channel, Sender],
         clock: Callable[[], datetime],
         backoff: Backoff = Backoff(),
@@ -93,7 +93,7 @@ class Dispatcher:
         self.clock = clock
         self.backoff = backoff
         self.jitter = jitter
-        self.supervisor = supervisor or Supervisor()
+        self.supervisor = supervisor or Supervisor(is_storage_error=db.is_error)
         self.reconciler = Reconciler(timing, clock)
         self.render = render
         self._wake = {channel: asyncio.Event() for channel in self.senders}
@@ -118,7 +118,7 @@ class Dispatcher:
             for channel, sender in self.senders.items():
                 when = self.reconciler.first_check(sender, _NEVER_RESENT, now) or now
                 blind = not isinstance(sender, FindsSent)
-                count += await repos.outbox.interrupted(channel.value, iso(now), iso(when), blind)
+                count += await repos.outbox.interrupted(channel.value, now, when, blind)
         if count:
             log.warning("%d send(s) interrupted by the last stop: reconciling them", count)
         return count
@@ -183,7 +183,7 @@ class Dispatcher:
     async def _claim(self, channel: Channel, limit: int) -> list[OutboxRow]:
         busy = [address for address, n in self._busy[channel.value].items() if n > 0]
         async with self.db.transaction() as repos:
-            return await repos.outbox.claim_due(channel.value, iso(self.clock()), limit, busy)
+            return await repos.outbox.claim_due(channel.value, self.clock(), limit, busy)
 
     async def _sleep_until_due(self, channel: Channel) -> None:
         async with self.db.reading() as repos:
@@ -193,7 +193,7 @@ class Dispatcher:
         timeout = MAX_SLEEP_S
         soonest = min((d for d in (due, check) if d is not None), default=None)
         if soonest is not None:
-            timeout = min(timeout, max(0.0, (from_iso(soonest) - self.clock()).total_seconds()))
+            timeout = min(timeout, max(0.0, (soonest - self.clock()).total_seconds()))
         try:
             await asyncio.wait_for(wake.wait(), timeout)
         except TimeoutError:
@@ -212,14 +212,12 @@ class Dispatcher:
         latest_retry = now + timedelta(seconds=self.backoff.cap_s * 1.5)
         latest_check = now + self.reconciler.timing.reconcile_after * 2
         async with self.db.transaction() as repos:
-            moved = await repos.delivery.after_clock_jump(
-                iso(now), iso(latest_retry), iso(latest_check)
-            )
+            moved = await repos.delivery.after_clock_jump(now, latest_retry, latest_check)
         log.warning("the clock went back %.0f s: %d retry time(s) brought forward", -drift, moved)
 
     async def _reconcile_due(self, channel: Channel, sender: Sender, limit: int) -> None:
         async with self.db.reading() as repos:
-            rows = await repos.delivery.due_unknown(channel.value, iso(self.clock()), limit)
+            rows = await repos.delivery.due_unknown(channel.value, self.clock(), limit)
         for row in rows:
             async with self.db.transaction() as repos:
                 outcome = await self.reconciler.settle(repos, sender, row, _message(row))
@@ -273,19 +271,19 @@ class Dispatcher:
                     await write(repos)
                 return
             except Exception as error:
-                if not is_storage_failure(error):
+                if not self.db.is_failure(error):
                     # Not the storage's: the row stays 'sending' and is reconciled on restart.
                     log.exception("outbox %s: outcome not recorded", row.id)
                     return
                 log.warning(
                     "outbox %s: outcome not recorded yet (%s); retrying in %.1f s",
-                    row.id, describe(error), pause,
+                    row.id, describe(error, storage=True), pause,
                 )  # fmt: skip
             await asyncio.sleep(pause)
             pause = min(pause * 2, RECORD_RETRY_CAP_S)
 
     async def _sent(self, repos: Repos, row: OutboxRow, result: SendResult) -> None:
-        stamp = iso(self.clock())
+        stamp = self.clock()
         await repos.outbox.mark_sent(row.id, result.provider_id, result.status, stamp)
 
     async def _failed(self, repos: Repos, row: OutboxRow, error: SendError, sender: Sender) -> None:
@@ -293,18 +291,16 @@ class Dispatcher:
         if error.unknown:
             # The request may have reached the provider: reconciled, never blindly repeated.
             when = self.reconciler.first_check(sender, row, now)
-            await repos.outbox.mark_unknown(
-                row.id, error.reason, iso(now), iso(when) if when else None
-            )
+            await repos.outbox.mark_unknown(row.id, error.reason, now, when if when else None)
             return
         if error.retryable and row.attempts < self.backoff.max_attempts:
             delay = error.retry_after or self.backoff.delay(row.attempts, self.jitter())
             when = now + timedelta(seconds=delay)
-            await repos.outbox.retry_later(row.id, iso(when), error.reason, iso(now))
+            await repos.outbox.retry_later(row.id, when, error.reason, now)
             return
-        await repos.outbox.mark_final(row.id, "failed", error.reason, iso(now))
+        await repos.outbox.mark_final(row.id, "failed", error.reason, now)
         if error.opted_out:
-            await repos.people.set_opted_out(row.channel, row.address, True, iso(now))
+            await repos.people.set_opted_out(row.channel, row.address, True, now)
         if error.unreachable:
             await repos.links.set_reachable(row.channel, row.address, False)
         if row.essential and not error.opted_out:
@@ -324,7 +320,7 @@ class Dispatcher:
 
     async def status(self, provider_id: str, status: str, error_code: str | None) -> None:
         """Apply a delivery status callback: forward only; 21610 means the number opted out."""
-        now = iso(self.clock())
+        now = self.clock()
         async with self.db.transaction() as repos:
             row = await repos.outbox.update_status(provider_id, status, error_code, now)
             if row is not None and error_code == OPTED_OUT_CODE:
@@ -346,5 +342,6 @@ def _message(row: OutboxRow) -> Outbound:
     )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A stand-in for "a row not yet resent", for when an interrupted send is first checked.
-_NEVER_RESENT = OutboxRow(0, None, "", "", None, None, 0, "", [], "sending", 0, None, "")
+_NEVER_RESENT = OutboxRow(0, None, "", "", None, None, 0, "", [], "sending", 0, None, _EPOCH)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.flows.base import (
     Acknowledged,
@@ -23,8 +24,8 @@ from bot.flows.base import (
     SetUpdateMode,
     Write,
 )
-from bot.storage.sqlite.database import Repos, from_iso, iso
-from bot.storage.sqlite.people import ContactRow
+from bot.storage.repos import Repos
+from bot.storage.rows import ContactRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ async def record(
     repos: Repos,
     sender: Origin,
     effect: Effect,
-    stamp: str,
+    stamp: datetime,
     writer: Callable[[object], tuple[str, str]] | None = None,
 ) -> None:
     """Write one effect that changes rows but sends nothing."""
@@ -81,7 +82,7 @@ async def record(
             sender.channel,
             sender.address,
             effect.flow,
-            iso(effect.due),
+            effect.due,
             effect.rule,
             dict(effect.payload),
         )
@@ -106,7 +107,7 @@ async def record(
     elif isinstance(effect, Write) and writer is not None:
         repository, method = writer(effect.record)
         write = getattr(getattr(repos, repository), method)
-        await write(sender.setting_id, sender.actor, effect.record, from_iso(stamp))
+        await write(sender.setting_id, sender.actor, effect.record, stamp)
     elif isinstance(effect, SetPreference) and sender.contact is not None:
         contact = sender.contact
         await repos.links.set_preference(

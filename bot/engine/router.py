@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.messages import Channel, Inbound, InboundKind, RenderedChoice
@@ -33,14 +33,15 @@ from bot.flows.base import (
     Transition,
 )
 from bot.language.choices import carrier_word, match_choice, numbered
-from bot.storage.sqlite.database import Database, Repos, from_iso, is_storage_failure, iso
-from bot.storage.sqlite.messages import InboundRow
+from bot.storage.repos import Repos, Store, Transaction
+from bot.storage.rows import InboundRow
 
 log = logging.getLogger(__name__)
 BATCH = 8  # rows handled per transaction: short enough that acknowledgements never wait long
 YIELD_SHARE = 2.0  # under webhook load, pause this many times as long as the last batch took
 DEFERRED_TURN = 4  # every so many batches, senders beyond their budget go first: none starves
 TASK = "router"
+STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"  # received_at in a stored message, sortable as text
 
 
 def to_payload(inbound: Inbound) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def to_payload(inbound: Inbound) -> dict[str, Any]:
         "channel": inbound.channel.value,
         "address": inbound.address,
         "external_id": inbound.external_id,
-        "received_at": iso(inbound.received_at),
+        "received_at": inbound.received_at.astimezone(UTC).strftime(STAMP),
         "text": inbound.text,
         "choice": inbound.choice,
         "kind": inbound.kind.value,
@@ -67,7 +68,7 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
         channel=Channel(payload["channel"]),
         address=payload["address"],
         external_id=payload["external_id"],
-        received_at=from_iso(payload["received_at"]),
+        received_at=datetime.fromisoformat(payload["received_at"]),
         text=payload.get("text") or "",
         choice=payload.get("choice"),
         kind=InboundKind(payload.get("kind", "message")),
@@ -79,12 +80,16 @@ def from_payload(payload: dict[str, Any]) -> Inbound:
     )
 
 
+class _RowFailed(Exception):
+    """A row of a batch failed: the batch's savepoint is undone and rows go one by one."""
+
+
 class Router:
     """Stores inbound messages (persist, then acknowledge) and handles them in a worker task."""
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         lookup: Lookup,
         effects: Effects,
         clock: Callable[[], datetime],
@@ -98,7 +103,7 @@ class Router:
         self.effects = effects
         self.clock = clock
         self.on_queued = on_queued
-        self.supervisor = supervisor or Supervisor()
+        self.supervisor = supervisor or Supervisor(is_storage_error=db.is_error)
         self.budget = InboundBudget(limits, clock)
         self.caps = Caps(limits, lookup.profile.time_zone)
         self._pending: list[tuple[Inbound, asyncio.Future[bool]]] = []
@@ -127,7 +132,7 @@ class Router:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                stamp = iso(self.clock())
+                stamp = self.clock()
                 # Beyond a sender's budget a message is stored now and handled later.
                 within = [self.budget.admit(m.channel.value, m.address) for m, _ in batch]
                 async with self.db.transaction() as repos:
@@ -214,31 +219,31 @@ class Router:
                 queued = 0
                 for row in rows:
                     queued += await self._handle_isolated(repos, row)
-            await repos.inbox.mark_handled_many([r.id for r in rows], iso(self.clock()))
+            await repos.inbox.mark_handled_many([r.id for r in rows], self.clock())
             if rows and deferred:
                 self.budget.deferring = set(await repos.inbox.deferred_senders())
         if queued:
             self.on_queued()
         return len(rows)
 
-    async def _handle_together(self, repos: Repos, rows: list[InboundRow]) -> int | None:
+    async def _handle_together(self, repos: Transaction, rows: list[InboundRow]) -> int | None:
         # Rows of different phones are handled concurrently, so the database thread always has
         # the next statement waiting; rows of one phone keep their order under its lock. If any
         # row fails, the whole attempt is undone and the caller handles the rows one by one.
-        await repos.conn.execute("SAVEPOINT batch")
-        results = await asyncio.gather(
-            *(self._handle_locked(repos, row) for row in rows), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, Exception):
-                raise result  # cancelled: the transaction is rolled back by the caller
-            if isinstance(result, Exception) and is_storage_failure(result):
-                raise result  # the storage's fault, not a row's: the whole batch is retried
-        if any(isinstance(r, BaseException) for r in results):
-            await repos.conn.execute("ROLLBACK TO batch")
-            await repos.conn.execute("RELEASE batch")
+        try:
+            async with repos.savepoint():
+                results = await asyncio.gather(
+                    *(self._handle_locked(repos, row) for row in rows), return_exceptions=True
+                )
+                for result in results:
+                    if isinstance(result, BaseException) and not isinstance(result, Exception):
+                        raise result  # cancelled: the transaction is rolled back by the caller
+                    if isinstance(result, Exception) and self.db.is_failure(result):
+                        raise result  # the storage's fault, not a row's: the batch is retried
+                if any(isinstance(r, BaseException) for r in results):
+                    raise _RowFailed
+        except _RowFailed:
             return None
-        await repos.conn.execute("RELEASE batch")
         return sum(r for r in results if isinstance(r, int))
 
     async def _handle_locked(self, repos: Repos, row: InboundRow) -> int:
@@ -249,20 +254,17 @@ class Router:
             self._locks.pop(key, None)
         return queued
 
-    async def _handle_isolated(self, repos: Repos, row: InboundRow) -> int:
+    async def _handle_isolated(self, repos: Transaction, row: InboundRow) -> int:
         # Each row is its own savepoint: one bad row is marked and never blocks the others.
-        await repos.conn.execute("SAVEPOINT row")
         try:
-            queued = await self._handle_locked(repos, row)
+            async with repos.savepoint():
+                queued = await self._handle_locked(repos, row)
         except Exception as exc:
-            if is_storage_failure(exc):
+            if self.db.is_failure(exc):
                 raise  # never mark a message as failed because the disk was full
-            await repos.conn.execute("ROLLBACK TO row")
-            await repos.conn.execute("RELEASE row")
             log.exception("inbound %s failed: %s", row.id, type(exc).__name__)
-            await repos.inbox.mark_handled(row.id, iso(self.clock()), type(exc).__name__)
+            await repos.inbox.mark_handled(row.id, self.clock(), type(exc).__name__)
             return 0
-        await repos.conn.execute("RELEASE row")
         return queued
 
     async def _handle(self, repos: Repos, row: InboundRow) -> int:
@@ -334,7 +336,8 @@ class Router:
             return Transition(flow, state)
         ctx = dataclasses.replace(ctx, facts={"timer": timer["payload"]})
         ctx = await self.lookup.facts(repos, (owner,), ctx)
-        fired = TimerFired(str(timer["rule"]), timer["payload"], from_iso(timer["due"]), ctx)
+        due = datetime.fromisoformat(str(timer["due"]))
+        fired = TimerFired(str(timer["rule"]), timer["payload"], due, ctx)
         taken = owner.timer(state if flow == owner.name else {}, fired, now)
         if flow == owner.name:
             return taken

@@ -24,7 +24,7 @@ from bot.domain.setting import SettingProfile
 from bot.domain.time import at_local
 from bot.engine.effects import STAFF_LANGUAGE, Effects, Message, Origin
 from bot.engine.supervisor import Supervisor, TaskDied
-from bot.storage.sqlite.database import Database, Repos, iso
+from bot.storage.repos import Repos, Store
 
 log = logging.getLogger(__name__)
 TICK_S = 30.0
@@ -51,7 +51,7 @@ async def engagement(
     family has had no update for the setting's number of opening days."""
     since = opening_days_ago(profile, local_now, profile.no_update_days)
     window = local_now - timedelta(days=CONCERN_WINDOW_DAYS)
-    return await repos.news.quiet_families(setting_id, iso(since), iso(window))
+    return await repos.news.quiet_families(setting_id, since, window)
 
 
 class Scheduler:
@@ -59,7 +59,7 @@ class Scheduler:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         effects: Effects,
         profile: SettingProfile,
         setting_id: int,
@@ -81,7 +81,7 @@ class Scheduler:
         self.origin = Origin("system", "system", setting_id, None, STAFF_LANGUAGE)
         self._aps: AsyncIOScheduler | None = None
         self._busy = asyncio.Lock()
-        self.supervisor = supervisor or Supervisor()
+        self.supervisor = supervisor or Supervisor(is_storage_error=db.is_error)
 
     def start(self) -> None:
         """Start ticking in the running event loop (the first tick at once)."""
@@ -131,7 +131,7 @@ class Scheduler:
     async def send_summaries(self) -> int:
         """Queue every summary that is due, one message per carer; return messages queued."""
         now = self.clock()
-        stamp = iso(now)
+        stamp = now
         async with self.db.transaction() as repos:
             items = await repos.news.due(stamp)
             by_carer: dict[int, list[str]] = defaultdict(list)
@@ -162,7 +162,7 @@ class Scheduler:
             return 0
         now = self.clock()
         async with self.db.reading() as repos:
-            due = await repos.reminders.due(iso(now))
+            due = await repos.reminders.due(now)
         for timer in due:
             await self.accept(
                 Inbound(
@@ -175,7 +175,7 @@ class Scheduler:
                         "id": timer.id,
                         "flow": timer.flow,
                         "rule": timer.rule,
-                        "due": timer.due_at,
+                        "due": timer.due_at.isoformat(),
                         "payload": timer.payload,
                     },
                 )
@@ -183,7 +183,7 @@ class Scheduler:
         if due:
             async with self.db.transaction() as repos:
                 for timer in due:
-                    await repos.reminders.mark_fired(timer.id, iso(now))
+                    await repos.reminders.mark_fired(timer.id, now)
         return len(due)
 
     async def keeping_in_touch(self) -> int:
@@ -197,7 +197,7 @@ class Scheduler:
         year, week, _ = local.isocalendar()
         if not due <= local < due + KEEPING_IN_TOUCH_WINDOW:
             return 0  # a list from days ago would be stale: the next one comes next week
-        stamp = iso(self.clock())
+        stamp = self.clock()
         async with self.db.transaction() as repos:
             period = f"{year}-W{week:02d}"
             if not await repos.reminders.claim_period("keeping_in_touch", period, stamp):

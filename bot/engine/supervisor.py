@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -47,9 +46,10 @@ class TaskState:
         }
 
 
-def describe(error: BaseException) -> str:
-    """An error for a log line: its class, and SQLite's own words (which hold no data)."""
-    if isinstance(error, sqlite3.Error):
+def describe(error: BaseException, storage: bool = False) -> str:
+    """An error for a log line: its class, and (`storage`) the storage's own words, which hold
+    no data."""
+    if storage:
         return f"{type(error).__name__}: {error}"
     return type(error).__name__
 
@@ -63,11 +63,13 @@ class Supervisor:
         backoff_base_s: float = BACKOFF_BASE_S,
         backoff_cap_s: float = BACKOFF_CAP_S,
         monotonic: Callable[[], float] = time.monotonic,
+        is_storage_error: Callable[[BaseException], bool] = lambda error: False,
     ) -> None:
         self.give_up_after_s = give_up_after_s
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         self.monotonic = monotonic
+        self.is_storage_error = is_storage_error  # the storage's errors are logged by their words
         self.tasks: dict[str, TaskState] = {}
         self.on_fatal: Callable[[str], None] = lambda name: None
 
@@ -98,10 +100,10 @@ class Supervisor:
         now = self.monotonic()
         task.failures += 1
         task.failing_since = task.failing_since if task.failing_since is not None else now
-        task.last_error = describe(error)
+        task.last_error = describe(error, self.is_storage_error(error))
         delay = min(self.backoff_cap_s, self.backoff_base_s * 2 ** min(task.failures - 1, 20))
         where = f" ({ids})" if ids else ""
-        if isinstance(error, sqlite3.Error) or task.failures > 1:
+        if self.is_storage_error(error) or task.failures > 1:
             log.warning(
                 "%s failed%s: %s; attempt %d, next in %.1f s",
                 name, where, task.last_error, task.failures, delay,
@@ -136,7 +138,7 @@ class Supervisor:
             except TaskDied:
                 return
             except Exception as error:
-                self.state(name).last_error = describe(error)
+                self.state(name).last_error = describe(error, self.is_storage_error(error))
                 log.exception("%s stopped unexpectedly", name)
                 self.die(name, "its loop raised")
                 return

@@ -9,7 +9,7 @@ import re
 
 from bot.domain.messages import Channel, RenderedChoice
 from bot.language.choices import sms_lines
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 
 SMS_LIMIT = 1600  # characters in one message body at Twilio (it bills them as several parts)
 # A sentence end: the punctuation (Latin, Arabic, Urdu, Devanagari/Bengali, CJK), closing quotes

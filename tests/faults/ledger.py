@@ -9,6 +9,7 @@ import re
 import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,7 @@ async def count_reported(ledger: Ledger, db: Path) -> None:
     await database.open()
     try:
         async with database.reading() as repos:
-            lines = await repos.delivery.report("0000")
+            lines = await repos.delivery.report(datetime(1970, 1, 1, tzinfo=UTC))
     finally:
         await database.close()
     ledger.reported = sum(

@@ -7,8 +7,7 @@ import asyncio
 import dataclasses
 from datetime import timedelta
 
-from bot.storage.sqlite.database import iso
-from bot.storage.sqlite.messages import NewOutbox
+from bot.storage.rows import NewOutbox
 from tests.faults.app import FAULT_TUNING, FaultApp, fault_app
 from tests.faults.inject import disk_full, write_lock_held
 from tests.faults.ledger import Ledger, count_inbound, count_outbound, count_reported, settled
@@ -87,7 +86,7 @@ async def test_telegram_timeouts_dropped_connections_500s_and_429s(tmp_path):
             for n in range(40)
         ]  # fmt: skip
         async with kp.db.transaction() as repos:
-            await repos.outbox.add(rows, iso(kp.clock()))
+            await repos.outbox.add(rows, kp.clock())
         kp.dispatcher.wake()
         await app.load(15)
         ledger = await finish(app, "telegram faults")

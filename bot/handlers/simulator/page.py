@@ -23,6 +23,7 @@ from bot.domain.errors import SendError
 from bot.domain.messages import Channel, Inbound, Outbound, RenderedChoice, SendResult
 from bot.handlers.simulator.telegram import (
     BadRequest,
+    at_text,
     contact_content,
     linked_on_telegram,
     rendered,
@@ -38,8 +39,8 @@ from bot.handlers.simulator.telegram import (
 from bot.handlers.sms.send import render_sms
 from bot.handlers.sms.webhook import parse_inbound
 from bot.handlers.telegram.parse import parse_update, render_telegram
-from bot.storage.sqlite.database import Database, from_iso
-from bot.storage.sqlite.messages import OutboxRow
+from bot.storage.repos import Store
+from bot.storage.rows import OutboxRow
 
 MAX_TEXT = {Channel.SMS: 1600, Channel.TELEGRAM: 4096}  # Twilio's and Telegram's own limits
 NOT_ON_PHONE = ("queued", "sending")
@@ -115,7 +116,7 @@ class SimulatorPage:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         setting_id: int,
         accept: Callable[[Inbound], Awaitable[bool]],
         clock: Callable[[], datetime],
@@ -171,7 +172,7 @@ class SimulatorPage:
                 choices = [RenderedChoice.from_dict(c) for c in row.choices]
                 text = render_sms(row.body, choices)
                 status = HELD if arrives else row.status
-                item = {"dir": "out", "at": row.created_at, "text": text, "status": status}
+                item = {"dir": "out", "at": at_text(row.created_at), "text": text, "status": status}
                 items.append({**item, "arrives": arrives} if arrives else item)
         items.sort(key=lambda item: str(item["at"]))
         return JSONResponse({"channel": channel.value, "address": address, "messages": items})
@@ -201,7 +202,7 @@ class SimulatorPage:
         if row.status != "queued" or not row.next_attempt_at:
             return None
         now = self.clock().astimezone(self.zone)
-        due = from_iso(row.next_attempt_at).astimezone(self.zone)
+        due = row.next_attempt_at.astimezone(self.zone)
         if due <= now:
             return None  # due now: the dispatcher is about to send it
         days = (due.date() - now.date()).days
@@ -263,7 +264,7 @@ class SimulatorPage:
         for text, markup in rendered(row.body, choices):
             keyboard = markup.get("inline_keyboard") or []
             if any(b.get("callback_data") == key for line in keyboard for b in line):
-                date = int(datetime.fromisoformat(row.created_at).timestamp())
+                date = int(row.created_at.timestamp())
                 return {
                     "message_id": message_id,
                     "date": date,

@@ -7,13 +7,13 @@ parser reads it; what they receive is rendered by the real adapter's keyboard co
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from bot.domain.messages import Channel, RenderedChoice
 from bot.handlers.telegram.parse import chosen_text, render_telegram
-from bot.storage.sqlite.database import Repos
-from bot.storage.sqlite.messages import OutboxRow
+from bot.storage.repos import Repos
+from bot.storage.rows import OutboxRow
 
 BOT_ID = 1000000001  # the simulated bot's own Telegram user id
 
@@ -96,7 +96,7 @@ def telegram_parts(
     choices = [RenderedChoice.from_dict(c) for c in row.choices]
     items: list[dict[str, Any]] = []
     for text, markup in rendered(row.body, choices):
-        item: dict[str, Any] = {"dir": "out", "at": row.created_at, "id": row.id}
+        item: dict[str, Any] = {"dir": "out", "at": at_text(row.created_at), "id": row.id}
         item.update(text=text, status=row.status, buttons=[], keyboard=None)
         item["_labels"] = {c.key: c.label for c in choices}  # names a later press; not shown
         # A held message is not on the phone yet: nothing in it can be pressed.
@@ -141,14 +141,19 @@ def _buttons(
     ]
 
 
-def inbound_item(at: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+def at_text(moment: datetime) -> str:
+    """A time as the page orders messages by it: UTC text that sorts in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def inbound_item(at: datetime, payload: Mapping[str, Any]) -> dict[str, Any]:
     """A message the phone sent, as the page shows it."""
     kind, text, choice = payload.get("kind"), payload.get("text") or "", payload.get("choice")
     if kind == "start":
         text = "/start"
     elif kind in ("contact", "contact_other"):
         text = "[shared phone number]"
-    return {"dir": "in", "at": at, "text": text, "kind": kind, "choice": choice}
+    return {"dir": "in", "at": at_text(at), "text": text, "kind": kind, "choice": choice}
 
 
 def telegram_view(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Keyboard | None]:

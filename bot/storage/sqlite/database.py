@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteInbox, SqliteOutbox
@@ -23,6 +24,7 @@ from bot.storage.sqlite.news import SqliteNews
 from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite.reports import SqliteReports
 from bot.storage.sqlite.roster import SqliteRoster
+from bot.storage.sqlite.sql import from_iso, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
 
 log = logging.getLogger(__name__)
@@ -44,16 +46,6 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and any(b in str(error) for b in BUSY)
 
 
-def iso(moment: datetime) -> str:
-    """Format an aware datetime as a sortable UTC string for storage."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    """Parse a stored UTC string back into an aware datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
 def migrations() -> list[tuple[int, str]]:
     """The numbered SQL migrations shipped with the package, in order."""
     folder = resources.files("bot.storage.sqlite").joinpath("migrations")
@@ -65,11 +57,15 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-class Repos:
+__all__ = ["Database", "SqliteRepos", "from_iso", "is_busy", "is_storage_failure", "iso"]
+
+
+class SqliteRepos:
     """Every repository bound to one connection, so a transaction spans all of them."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        self._savepoints = itertools.count(1)
         self.settings = SqliteSettings(conn)
         self.people = SqlitePeople(conn)
         self.conversations = SqliteConversations(conn)
@@ -85,6 +81,22 @@ class Repos:
         self.reports = SqliteReports(conn)
         self.delivery = SqliteDelivery(conn)
         self.caps = SqliteCaps(conn)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A SAVEPOINT inside the open transaction: rolled back to (and re-raised) if the
+        block fails, released if it succeeds; the outer transaction goes on either way."""
+        name = f"sp{next(self._savepoints)}"
+        await self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    await self.conn.execute(f"ROLLBACK TO {name}")
+                    await self.conn.execute(f"RELEASE {name}")
+            raise
+        await self.conn.execute(f"RELEASE {name}")
 
 
 class Database:
@@ -128,14 +140,23 @@ class Database:
             await self._conn.close()
             self._conn = None
 
-    async def snapshot(self) -> aiosqlite.Connection:
-        """A second, read-only connection for health checks: in WAL it reads while the write
-        connection waits for a lock or a long transaction, so /healthz never queues behind it."""
+    async def snapshot(self) -> SqliteRepos:
+        """Repositories on a second, read-only connection for health checks: in WAL it reads
+        while the write connection waits for a lock or a long transaction, so /healthz never
+        queues behind it."""
         if self._reader is None:
             reader = await aiosqlite.connect(self._uri, uri=True, isolation_level=None)
             await reader.execute("PRAGMA busy_timeout=1000")
             self._reader = reader
-        return self._reader
+        return SqliteRepos(self._reader)
+
+    def is_failure(self, error: BaseException) -> bool:
+        """Whether an error is the storage's (locked, full, I/O), not the data's."""
+        return is_storage_failure(error)
+
+    def is_error(self, error: BaseException) -> bool:
+        """Whether SQLite raised an error (its own words hold no data)."""
+        return isinstance(error, sqlite3.Error)
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -161,13 +182,13 @@ class Database:
             log.info("applied migration %04d", number)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Repos]:
+    async def transaction(self) -> AsyncIterator[SqliteRepos]:
         """One BEGIN IMMEDIATE transaction on the write connection, committed on success."""
         async with self._lock:
             conn = self.conn
             await self._begin(conn)
             try:
-                yield Repos(conn)
+                yield SqliteRepos(conn)
                 await conn.execute("COMMIT")
             except BaseException:
                 # SQLite may have rolled back already (a full disk does); a failed COMMIT leaves
@@ -194,12 +215,17 @@ class Database:
             pause = min(pause * 2, 1.0)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Repos]:
+    async def reading(self) -> AsyncIterator[SqliteRepos]:
         """Repositories for reads that need no transaction of their own."""
         async with self._lock:
-            yield Repos(self.conn)
+            yield SqliteRepos(self.conn)
 
 
 def _as_one_transaction(sql: str, number: int) -> str:
     # Schema and user_version move together, or not at all.
     return f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;"
+
+
+def _conforms(db: Database, repos: SqliteRepos) -> tuple[Store, Transaction]:
+    # mypy checks here that the SQLite classes implement the storage Protocols.
+    return db, repos

@@ -3,47 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from datetime import datetime
 
 import aiosqlite
 
 from bot.domain.people import PersonKind
-from bot.storage.sqlite.people import ContactRow, contact_from_row
-from bot.storage.sqlite.sql import fetch_all, fetch_one
-
-CHANNEL_PREFS = ("sms", "telegram", "both")
+from bot.storage.rows import CHANNEL_PREFS, Invite, Route
+from bot.storage.sqlite.people import contact_from_row
+from bot.storage.sqlite.sql import fetch_all, fetch_one, iso
 
 
 def hash_code(code: str) -> str:
     """The stored form of an invite code: codes are long and random, so a plain hash suffices."""
     return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Invite:
-    """A valid invite: who it links."""
-
-    id: int
-    setting_id: int
-    person_kind: PersonKind
-    person_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """Where one person's messages may go: their channel choice and reachable addresses."""
-
-    preference: str | None
-    contacts: tuple[ContactRow, ...]  # reachable and not stopped, oldest first
-
-    def chosen(self, essential: bool) -> tuple[ContactRow, ...]:
-        """The contacts a message goes to: the chosen channel's, or any if it cannot be reached
-        and the message is essential."""
-        if self.preference in ("sms", "telegram"):
-            chosen = tuple(c for c in self.contacts if c.channel == self.preference)
-            if chosen or not essential:
-                return chosen
-        return self.contacts
 
 
 class SqliteInvites:
@@ -53,32 +25,38 @@ class SqliteInvites:
         self.conn = conn
 
     async def create(
-        self, setting_id: int, kind: PersonKind, person_id: int, code: str, now: str, expires: str
+        self,
+        setting_id: int,
+        kind: PersonKind,
+        person_id: int,
+        code: str,
+        now: datetime,
+        expires: datetime,
     ) -> None:
         """Store a new code (hashed) for a person."""
         await self.conn.execute(
             "INSERT INTO invites (setting_id, code_hash, person_kind, person_id, created_at, "
             "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (setting_id, hash_code(code), kind.value, person_id, now, expires),
+            (setting_id, hash_code(code), kind.value, person_id, iso(now), iso(expires)),
         )
 
-    async def valid(self, code: str, now: str) -> Invite | None:
+    async def valid(self, code: str, now: datetime) -> Invite | None:
         """The invite a code names, if it exists, is unused and has not expired."""
         row = await fetch_one(
             self.conn,
             "SELECT id, setting_id, person_kind, person_id FROM invites WHERE code_hash = ? "
             "AND used_at IS NULL AND expires_at > ?",
-            (hash_code(code), now),
+            (hash_code(code), iso(now)),
         )
         if row is None:
             return None
         return Invite(row[0], row[1], PersonKind(row[2]), row[3])
 
-    async def use(self, invite_id: int, address: str, now: str) -> bool:
+    async def use(self, invite_id: int, address: str, now: datetime) -> bool:
         """Mark an invite used by an address; False if it was used already."""
         cur = await self.conn.execute(
             "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
-            (now, address, invite_id),
+            (iso(now), address, invite_id),
         )
         return cur.rowcount == 1
 
@@ -117,7 +95,7 @@ class SqliteLinks:
         address: str,
         kind: PersonKind,
         person_id: int,
-        now: str,
+        now: datetime,
     ) -> None:
         """Make `address` this person's one contact on `channel`, linked and reachable."""
         # One address per person per channel: a new phone replaces the old one, so a phone
@@ -132,7 +110,7 @@ class SqliteLinks:
             "linked_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
             "setting_id = excluded.setting_id, person_kind = excluded.person_kind, "
             "person_id = excluded.person_id, linked_at = excluded.linked_at, unreachable = 0",
-            (setting_id, channel, address, kind.value, person_id, now),
+            (setting_id, channel, address, kind.value, person_id, iso(now)),
         )
 
     async def set_reachable(self, channel: str, address: str, reachable: bool) -> None:

@@ -4,86 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.sqlite.sql import fetch_all, fetch_one
+from bot.storage.rows import STATUS_RANK, InboundRow, NewOutbox, OutboxRow
+from bot.storage.sqlite.sql import (
+    fetch_all,
+    fetch_one,
+    from_iso,
+    from_iso_or_none,
+    iso,
+    iso_or_none,
+)
 
-# Delivery statuses in the order they can follow each other; a later rank never moves back.
-STATUS_RANK = {
-    "queued": 0,
-    "sending": 1,
-    "unknown": 2,
-    "accepted": 2,
-    "scheduled": 2,
-    "sent": 3,
-    "failed": 4,
-    "undelivered": 4,
-    "canceled": 4,
-    "delivered": 5,
-    "read": 6,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class InboundRow:
-    """A stored inbound message waiting to be handled, or handled already."""
-
-    id: int
-    channel: str
-    external_id: str
-    address: str
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """One message in the outbox."""
-
-    id: int
-    setting_id: int | None
-    channel: str
-    address: str
-    person_kind: str | None
-    person_id: int | None
-    priority: int
-    body: str
-    choices: list[dict[str, str]]
-    status: str
-    attempts: int
-    provider_id: str | None
-    created_at: str
-    essential: bool = False
-    thread: str | None = None
-    photo: str | None = None
-    attempted_at: str | None = None
-    checks: int = 0
-    resent: bool = False
-    fallback_of: int | None = None
-    next_attempt_at: str | None = None  # when a queued row is due (later: quiet hours, a retry)
-
-
-@dataclass(frozen=True, slots=True)
-class NewOutbox:
-    """A message to put in the outbox."""
-
-    setting_id: int | None
-    channel: str
-    address: str
-    person_kind: str | None
-    person_id: int | None
-    priority: int
-    body: str
-    choices: list[dict[str, str]]
-    ignore_stop: bool = False
-    essential: bool = False  # falls back to another channel when this one cannot reach them
-    thread: str | None = None  # the relay thread's reply code, for channels that reply natively
-    photo: str | None = None  # a Telegram file id; channels without photos send the text alone
-    not_before: str | None = None  # held until then (a family's quiet hours)
-    fallback_of: int | None = None  # the row this one stands in for (another channel, managers)
+__all__ = ["STATUS_RANK", "SqliteAudit", "SqliteInbox", "SqliteOutbox", "outbox_from_row"]
 
 
 class SqliteInbox:
@@ -98,14 +34,14 @@ class SqliteInbox:
         external_id: str,
         address: str,
         payload: dict[str, Any],
-        now: str,
+        now: datetime,
         deferred: bool = False,
     ) -> int | None:
         """Store a message once; return its id, or None when it was stored before."""
         cur = await self.conn.execute(
             "INSERT INTO inbound (channel, external_id, address, payload, received_at, deferred) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO NOTHING",
-            (channel, external_id, address, json.dumps(payload), now, int(deferred)),
+            (channel, external_id, address, json.dumps(payload), iso(now), int(deferred)),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
 
@@ -145,15 +81,17 @@ class SqliteInbox:
         )
         return [(r[0], r[1]) for r in rows]
 
-    async def oldest_unhandled(self) -> str | None:
+    async def oldest_unhandled(self) -> datetime | None:
         """When the oldest message not yet handled was received."""
         row = await fetch_one(
             self.conn,
             "SELECT received_at FROM inbound WHERE handled_at IS NULL ORDER BY id LIMIT 1",
         )
-        return row[0] if row else None
+        return from_iso(row[0]) if row else None
 
-    async def for_address(self, channel: str, address: str) -> list[tuple[str, dict[str, Any]]]:
+    async def for_address(
+        self, channel: str, address: str
+    ) -> list[tuple[datetime, dict[str, Any]]]:
         """(received_at, stored message) of every message from one address, oldest first."""
         rows = await fetch_all(
             self.conn,
@@ -161,19 +99,20 @@ class SqliteInbox:
             "ORDER BY id",
             (channel, address),
         )
-        return [(r[0], json.loads(r[1])) for r in rows]
+        return [(from_iso(r[0]), json.loads(r[1])) for r in rows]
 
-    async def mark_handled_many(self, inbound_ids: list[int], now: str) -> None:
+    async def mark_handled_many(self, inbound_ids: list[int], now: datetime) -> None:
         """Mark messages handled (those already marked, with an error, keep their mark)."""
         await self.conn.executemany(
             "UPDATE inbound SET handled_at = ? WHERE id = ? AND handled_at IS NULL",
-            [(now, i) for i in inbound_ids],
+            [(iso(now), i) for i in inbound_ids],
         )
 
-    async def mark_handled(self, inbound_id: int, now: str, error: str | None = None) -> None:
+    async def mark_handled(self, inbound_id: int, now: datetime, error: str | None = None) -> None:
         """Mark a message handled (with the error class name when handling failed)."""
         await self.conn.execute(
-            "UPDATE inbound SET handled_at = ?, error = ? WHERE id = ?", (now, error, inbound_id)
+            "UPDATE inbound SET handled_at = ?, error = ? WHERE id = ?",
+            (iso(now), error, inbound_id),
         )
 
 
@@ -183,8 +122,9 @@ class SqliteOutbox:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def add(self, rows: list[NewOutbox], now: str) -> None:
+    async def add(self, rows: list[NewOutbox], now: datetime) -> None:
         """Queue messages; they are sent after the surrounding transaction commits."""
+        stamp = iso(now)
         await self.conn.executemany(
             "INSERT INTO outbox (setting_id, channel, address, person_kind, person_id, priority, "
             "body, choices, ignore_stop, essential, thread, photo, next_attempt_at, created_at, "
@@ -203,9 +143,9 @@ class SqliteOutbox:
                     int(r.essential),
                     r.thread,
                     r.photo,
-                    max(now, r.not_before or now),
-                    now,
-                    now,
+                    iso(max(now, r.not_before or now)),
+                    stamp,
+                    stamp,
                     r.fallback_of,
                 )
                 for r in rows
@@ -213,7 +153,7 @@ class SqliteOutbox:
         )
 
     async def claim_due(
-        self, channel: str, now: str, limit: int, busy: Collection[str] = ()
+        self, channel: str, now: datetime, limit: int, busy: Collection[str] = ()
     ) -> list[OutboxRow]:
         """Take queued messages that are due, marking them sending, fairly: by priority, then
         each address's first message before anyone's second, so one busy conversation cannot
@@ -225,7 +165,7 @@ class SqliteOutbox:
             "UPDATE outbox SET status = 'suppressed', updated_at = ? WHERE status = 'queued' "
             "AND channel = ? AND ignore_stop = 0 AND EXISTS (SELECT 1 FROM opt_outs o "
             "WHERE o.channel = outbox.channel AND o.address = outbox.address)",
-            (now, channel),
+            (iso(now), channel),
         )
         skip = json.dumps(sorted(busy))
         rows = await fetch_all(
@@ -236,30 +176,32 @@ class SqliteOutbox:
             "WHERE status = 'queued' AND channel = ? AND next_attempt_at <= ? "
             "AND address NOT IN (SELECT value FROM json_each(?))) "
             "ORDER BY priority, turn, id LIMIT ?) RETURNING *",
-            (now, now, channel, now, skip, limit),
+            (iso(now), iso(now), channel, iso(now), skip, limit),
         )
-        return sorted((_outbox(r) for r in rows), key=lambda r: (r.priority, r.id))
+        return sorted((outbox_from_row(r) for r in rows), key=lambda r: (r.priority, r.id))
 
-    async def next_due_at(self, channel: str) -> str | None:
+    async def next_due_at(self, channel: str) -> datetime | None:
         """When the earliest queued message of a channel becomes due."""
         row = await fetch_one(
             self.conn,
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' AND channel = ?",
             (channel,),
         )
-        return row[0] if row else None
+        return from_iso_or_none(row[0]) if row else None
 
-    async def oldest_due(self, now: str) -> str | None:
+    async def oldest_due(self, now: datetime) -> datetime | None:
         """Since when the longest-waiting message that is due has been due."""
         row = await fetch_one(
             self.conn,
             "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued' "
             "AND next_attempt_at <= ?",
-            (now,),
+            (iso(now),),
         )
-        return row[0] if row else None
+        return from_iso_or_none(row[0]) if row else None
 
-    async def interrupted(self, channel: str, now: str, reconcile_at: str, blind: bool) -> int:
+    async def interrupted(
+        self, channel: str, now: datetime, reconcile_at: datetime, blind: bool
+    ) -> int:
         """After a crash: what was claimed but not recorded may have gone, so its outcome is
         unknown and is reconciled like any other unknown send, never blindly sent again. On a
         channel that cannot look sends up (`blind`), a row already sent again once is left
@@ -268,49 +210,49 @@ class SqliteOutbox:
             "UPDATE outbox SET status = 'unknown', error = 'interrupted', "
             "reconcile_at = CASE WHEN ? AND resent > 0 THEN NULL ELSE ? END, updated_at = ? "
             "WHERE status = 'sending' AND channel = ?",
-            (int(blind), reconcile_at, now, channel),
+            (int(blind), iso(reconcile_at), iso(now), channel),
         )
         return cur.rowcount
 
     async def mark_sent(
-        self, outbox_id: int, provider_id: str | None, status: str, now: str
+        self, outbox_id: int, provider_id: str | None, status: str, now: datetime
     ) -> None:
         """Record that the provider accepted a message (its own 'queued' is our 'accepted')."""
         ours = status if STATUS_RANK.get(status, 0) > STATUS_RANK["accepted"] else "accepted"
         await self.conn.execute(
             "UPDATE outbox SET status = CASE WHEN status = 'sending' THEN ? ELSE status END, "
             "provider_id = ?, error = NULL, updated_at = ? WHERE id = ?",
-            (ours, provider_id, now, outbox_id),
+            (ours, provider_id, iso(now), outbox_id),
         )
 
-    async def retry_later(self, outbox_id: int, when: str, error: str, now: str) -> None:
+    async def retry_later(self, outbox_id: int, when: datetime, error: str, now: datetime) -> None:
         """Put a message back in the queue after a temporary failure."""
         await self.conn.execute(
             "UPDATE outbox SET status = 'queued', next_attempt_at = ?, error = ?, updated_at = ? "
             "WHERE id = ?",
-            (when, error, now, outbox_id),
+            (iso(when), error, iso(now), outbox_id),
         )
 
-    async def mark_final(self, outbox_id: int, status: str, error: str, now: str) -> None:
+    async def mark_final(self, outbox_id: int, status: str, error: str, now: datetime) -> None:
         """Record a permanent failure; no automatic resend follows."""
         await self.conn.execute(
             "UPDATE outbox SET status = ?, error = ?, reconcile_at = NULL, updated_at = ? "
             "WHERE id = ?",
-            (status, error, now, outbox_id),
+            (status, error, iso(now), outbox_id),
         )
 
     async def mark_unknown(
-        self, outbox_id: int, error: str, now: str, reconcile_at: str | None
+        self, outbox_id: int, error: str, now: datetime, reconcile_at: datetime | None
     ) -> None:
         """Record that a send may or may not have reached the provider, and when to find out."""
         await self.conn.execute(
             "UPDATE outbox SET status = 'unknown', error = ?, reconcile_at = ?, updated_at = ? "
             "WHERE id = ?",
-            (error, reconcile_at, now, outbox_id),
+            (error, iso_or_none(reconcile_at), iso(now), outbox_id),
         )
 
     async def update_status(
-        self, provider_id: str, status: str, error: str | None, now: str
+        self, provider_id: str, status: str, error: str | None, now: datetime
     ) -> OutboxRow | None:
         """Apply a delivery callback, moving status only forward; return the row if it moved."""
         row = await fetch_one(
@@ -322,9 +264,9 @@ class SqliteOutbox:
             return None
         await self.conn.execute(
             "UPDATE outbox SET status = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
-            (status, error, now, row["id"]),
+            (status, error, iso(now), row["id"]),
         )
-        return _outbox(row)
+        return outbox_from_row(row)
 
     async def thread_of(self, provider_id: str) -> str | None:
         """The relay thread of the message a provider id names, if it belongs to one."""
@@ -336,7 +278,7 @@ class SqliteOutbox:
     async def for_address(self, channel: str, address: str, after_id: int = 0) -> list[OutboxRow]:
         """Messages to one address, oldest first (the simulator and tests read these)."""
         return [
-            _outbox(r)
+            outbox_from_row(r)
             for r in await fetch_all(
                 self.conn,
                 "SELECT * FROM outbox WHERE channel = ? AND address = ? AND id > ? ORDER BY id",
@@ -358,37 +300,36 @@ class SqliteAudit:
         action: str,
         subject: str | None,
         details: dict[str, Any],
-        now: str,
+        now: datetime,
     ) -> None:
         """Append one audit entry."""
         await self.conn.execute(
             "INSERT INTO audit (setting_id, at, actor, action, subject, details) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (setting_id, now, actor, action, subject, json.dumps(details)),
+            (setting_id, iso(now), actor, action, subject, json.dumps(details)),
         )
 
-    async def count_since(self, actor: str, action: str, since: str) -> int:
+    async def count_since(self, actor: str, action: str, since: datetime) -> int:
         """How many times an actor did an action at or after `since`."""
         row = await fetch_one(
             self.conn,
             "SELECT COUNT(*) FROM audit WHERE actor = ? AND action = ? AND at >= ?",
-            (actor, action, since),
+            (actor, action, iso(since)),
         )
         return int(row[0]) if row else 0
 
-    async def happened_since(self, action: str, subject: str, since: str | datetime) -> bool:
+    async def happened_since(self, action: str, subject: str, since: datetime) -> bool:
         """Whether an action about a subject was recorded at or after `since`."""
-        if isinstance(since, datetime):
-            since = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         row = await fetch_one(
             self.conn,
             "SELECT 1 FROM audit WHERE action = ? AND subject = ? AND at >= ? LIMIT 1",
-            (action, subject, since),
+            (action, subject, iso(since)),
         )
         return row is not None
 
 
-def _outbox(row: aiosqlite.Row) -> OutboxRow:
+def outbox_from_row(row: aiosqlite.Row) -> OutboxRow:
+    """An OutboxRow from a row of the outbox table."""
     return OutboxRow(
         id=row["id"],
         setting_id=row["setting_id"],
@@ -402,13 +343,13 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         status=row["status"],
         attempts=row["attempts"],
         provider_id=row["provider_id"],
-        created_at=row["created_at"],
+        created_at=from_iso(row["created_at"]),
         essential=bool(row["essential"]),
         thread=row["thread"],
         photo=row["photo"],
-        attempted_at=row["attempted_at"],
+        attempted_at=from_iso_or_none(row["attempted_at"]),
         checks=row["checks"],
         resent=bool(row["resent"]),
         fallback_of=row["fallback_of"],
-        next_attempt_at=row["next_attempt_at"],
+        next_attempt_at=from_iso_or_none(row["next_attempt_at"]),
     )

@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 
 import aiosqlite
 
 from bot.domain.people import KeyChild
-from bot.storage.sqlite.sql import fetch_all, fetch_one
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyMember:
-    """One carer of one child, with how they want updates."""
-
-    carer_id: int
-    carer_name: str
-    language: str
-    update_mode: str
-    summary_time: str
-    summary_day: int
-    child_id: int
-    child_name: str
-    receives_information: bool
-    photo_consent: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DigestItem:
-    """An update waiting for a carer's summary."""
-
-    id: int
-    setting_id: int
-    carer_id: int
-    child_name: str
-    text: str
+from bot.storage.rows import DigestItem, FamilyMember
+from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso_or_none, iso
 
 
 class SqliteNews:
@@ -85,13 +59,13 @@ class SqliteNews:
         author: str,
         body: str,
         photo: str | None,
-        now: str,
+        now: datetime,
     ) -> None:
         """Record what was said about a child."""
         await self.conn.execute(
             "INSERT INTO news (setting_id, child_id, kind, author, body, photo, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (setting_id, child_id, kind, author, body, photo, now),
+            (setting_id, child_id, kind, author, body, photo, iso(now)),
         )
 
     async def update_mode(self, carer_id: int) -> tuple[str, str, int]:
@@ -115,34 +89,34 @@ class SqliteNews:
         )
 
     async def hold(
-        self, setting_id: int, carer_id: int, child_name: str, text: str, due_at: str
+        self, setting_id: int, carer_id: int, child_name: str, text: str, due_at: datetime
     ) -> None:
         """Keep an update for a carer's next summary."""
         await self.conn.execute(
             "INSERT INTO digest_items (setting_id, carer_id, child_name, text, due_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (setting_id, carer_id, child_name, text, due_at),
+            (setting_id, carer_id, child_name, text, iso(due_at)),
         )
 
-    async def due(self, now: str, limit: int = 5000) -> list[DigestItem]:
+    async def due(self, now: datetime, limit: int = 5000) -> list[DigestItem]:
         """Updates whose summary is due and not yet sent, carer by carer, oldest first."""
         rows = await fetch_all(
             self.conn,
             "SELECT id, setting_id, carer_id, child_name, text FROM digest_items "
             "WHERE sent_at IS NULL AND due_at <= ? ORDER BY carer_id, id LIMIT ?",
-            (now, limit),
+            (iso(now), limit),
         )
         return [DigestItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
-    async def mark_sent(self, item_ids: list[int], now: str) -> None:
+    async def mark_sent(self, item_ids: list[int], now: datetime) -> None:
         """Mark summary items sent (in the transaction that queued the summary)."""
         await self.conn.executemany(
             "UPDATE digest_items SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
-            [(now, i) for i in item_ids],
+            [(iso(now), i) for i in item_ids],
         )
 
     async def quiet_families(
-        self, setting_id: int, since: str, concerns_since: str
+        self, setting_id: int, since: datetime, concerns_since: datetime
     ) -> list[dict[str, object]]:
         """Per child and key person: the last staff update, and the last month's concerns
         and celebrations, for the keeping-in-touch report."""
@@ -159,9 +133,14 @@ class SqliteNews:
             "FROM children c LEFT JOIN staff s ON s.setting_id = c.setting_id "
             "AND s.ref = c.key_person_ref WHERE c.setting_id = ? AND c.left_at IS NULL "
             "ORDER BY s.name, c.first_name",
-            (concerns_since, concerns_since, setting_id),
+            (iso(concerns_since), iso(concerns_since), setting_id),
         )
+        stamp = iso(since)
         return [
-            dict(r) | {"no_update": r["last_update"] is None or r["last_update"] < since}
+            dict(r)
+            | {
+                "last_update": from_iso_or_none(r["last_update"]),
+                "no_update": r["last_update"] is None or r["last_update"] < stamp,
+            }
             for r in rows
         ]

@@ -3,26 +3,14 @@ messages need them; imports and leavers are in sqlite_roster.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import datetime
 
 import aiosqlite
 
 from bot.domain.people import Carer, ChildLink, PersonKind, StaffMember
-from bot.storage.sqlite.sql import fetch_all, fetch_one
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    """One channel address of a person, as stored."""
-
-    id: int
-    setting_id: int
-    channel: str
-    address: str
-    person_kind: PersonKind
-    person_id: int
-    linked: bool
-    unreachable: bool
+from bot.storage.rows import ContactRow
+from bot.storage.sqlite.sql import fetch_all, fetch_one, iso
 
 
 class SqliteSettings:
@@ -31,13 +19,13 @@ class SqliteSettings:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
-    async def upsert(self, ref: str, name: str, profile: str, now: str) -> int:
+    async def upsert(self, ref: str, name: str, profile: str, now: datetime) -> int:
         """Create or update a setting by ref and return its id."""
         await self.conn.execute(
             "INSERT INTO settings (ref, name, profile, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (ref) DO UPDATE SET name=excluded.name, profile=excluded.profile, "
             "updated_at=excluded.updated_at",
-            (ref, name, profile, now),
+            (ref, name, profile, iso(now)),
         )
         row = await fetch_one(self.conn, "SELECT id FROM settings WHERE ref = ?", (ref,))
         assert row is not None
@@ -59,19 +47,22 @@ class SqlitePeople:
         )
         return contact_from_row(row) if row else None
 
-    async def mark_linked(self, contact_id: int, now: str) -> None:
+    async def mark_linked(self, contact_id: int, now: datetime) -> None:
         """Record that a person has written from this contact (the first time only)."""
         await self.conn.execute(
-            "UPDATE contacts SET linked_at = COALESCE(linked_at, ?) WHERE id = ?", (now, contact_id)
+            "UPDATE contacts SET linked_at = COALESCE(linked_at, ?) WHERE id = ?",
+            (iso(now), contact_id),
         )
 
-    async def set_opted_out(self, channel: str, address: str, opted_out: bool, now: str) -> None:
+    async def set_opted_out(
+        self, channel: str, address: str, opted_out: bool, now: datetime
+    ) -> None:
         """Record STOP (or START) for an address, whoever it belongs to."""
         if opted_out:
             await self.conn.execute(
                 "INSERT INTO opt_outs (channel, address, at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
-                (channel, address, now),
+                (channel, address, iso(now)),
             )
         else:
             await self.conn.execute(

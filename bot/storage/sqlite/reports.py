@@ -3,46 +3,13 @@ person on file can be reached (the contacts report)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import aiosqlite
 
 from bot.domain.people import PersonKind
-from bot.storage.sqlite.sql import fetch_all, fetch_one
+from bot.storage.rows import Reach, ReachContact
+from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso_or_none
 
 SENT = ("accepted", "scheduled", "sent", "delivered", "read")  # the provider took it
-
-
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """One person as the contacts report shows them."""
-
-    kind: PersonKind
-    id: int
-    ref: str
-    name: str
-    preference: str | None  # 'sms', 'telegram', 'both', or None: never chosen
-    update_mode: str | None  # carers only
-    summary_time: str | None
-    summary_day: int | None
-    reached_as: int  # whose contacts reach them: their own id, or the carer their phone is under
-    not_told: str  # children they must not be told about, comma-separated
-    has_phone: bool
-    told: bool = True  # whether they may be told about any child (staff: always)
-
-
-@dataclass(frozen=True, slots=True)
-class ReachContact:
-    """One contact (channel address) with its state and its last message each way."""
-
-    kind: PersonKind
-    person_id: int
-    channel: str
-    linked: bool
-    unreachable: bool
-    stopped: bool
-    last_in: str | None
-    last_out: str | None
 
 
 class SqliteReports:
@@ -82,7 +49,7 @@ class SqliteReports:
         ]  # fmt: skip
         contacts = [
             ReachContact(PersonKind(r[0]), r[1], r[2], r[3] is not None, bool(r[4]),
-                         bool(r[5]), r[6], r[7])
+                         bool(r[5]), from_iso_or_none(r[6]), from_iso_or_none(r[7]))
             for r in await fetch_all(
                 self.conn,
                 "SELECT c.person_kind, c.person_id, c.channel, c.linked_at, c.unreachable, "

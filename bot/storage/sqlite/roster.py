@@ -3,53 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from datetime import datetime
 
 import aiosqlite
 
 from bot.domain.people import PersonKind
-from bot.storage.sqlite.sql import fetch_all, fetch_one
-
-
-@dataclass(frozen=True, slots=True)
-class StaffRow:
-    """A staff member as imported."""
-
-    ref: str
-    name: str
-    roles: tuple[str, ...]
-    phone: str | None
-    languages: tuple[str, ...]
-    cover_ref: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyRow:
-    """One row of families.csv: one carer of one child."""
-
-    child_ref: str
-    child_first_name: str
-    child_last_name: str
-    date_of_birth: str
-    room: str
-    key_person_ref: str
-    send_status: str
-    carer_ref: str
-    carer_name: str
-    relationship: str
-    phone: str | None
-    language: str
-    receives_information: bool
-    photo_consent: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class FamiliesOnFile:
-    """The children, carers and links of a setting that have not left, with names to show."""
-
-    children: dict[str, str]  # child_ref -> "First Last"
-    carers: dict[str, str]  # carer_ref -> name
-    links: dict[tuple[str, str], str]  # (child_ref, carer_ref) -> "mum of Amelia"
+from bot.storage.rows import FamiliesOnFile, FamilyRow, StaffRow
+from bot.storage.sqlite.sql import fetch_all, fetch_one, iso
 
 
 class SqliteRoster:
@@ -200,13 +160,14 @@ class SqliteRoster:
         children: Iterable[str],
         carers: Iterable[str],
         links: Iterable[tuple[str, str]],
-        now: str,
+        now: datetime,
     ) -> int:
         """Mark children, carers and (child_ref, carer_ref) links left, and make sure nothing
         more reaches anyone about a child they are no longer linked to: their contacts,
         conversations, timers, reply threads, invites, held summaries and queued messages go.
         Records (the rows themselves, news, the audit log) stay. Return the messages withdrawn.
         """
+        stamp = iso(now)
         child_ids = [await self._id("children", setting_id, ref) for ref in children]
         carer_ids = [await self._id("carers", setting_id, ref) for ref in carers]
         ended = {
@@ -234,25 +195,25 @@ class SqliteRoster:
             )
         }
         await self.conn.executemany(
-            "UPDATE children SET left_at = ? WHERE id = ?", [(now, i) for i in child_ids]
+            "UPDATE children SET left_at = ? WHERE id = ?", [(stamp, i) for i in child_ids]
         )
         await self.conn.executemany(
-            "UPDATE carers SET left_at = ? WHERE id = ?", [(now, i) for i in carer_ids]
+            "UPDATE carers SET left_at = ? WHERE id = ?", [(stamp, i) for i in carer_ids]
         )
         await self.conn.executemany(
             "UPDATE child_carers SET left_at = ? WHERE child_id = ? AND carer_id = ?",
-            [(now, child, carer) for child, carer in ended],
+            [(stamp, child, carer) for child, carer in ended],
         )
         await self.conn.executemany(
             "DELETE FROM threads WHERE child_id = ? AND carer_id = ?", sorted(ended)
         )
         withdrawn = 0
         for carer in carer_ids:
-            withdrawn += await self._forget_carer(carer, now)
+            withdrawn += await self._forget_carer(carer, stamp)
         for child, carer in sorted(ended):
             if carer not in carer_ids:
                 targets = {carer, phones.get(carer, carer)}
-                withdrawn += await self._withdraw_about(child, targets, now)
+                withdrawn += await self._withdraw_about(child, targets, stamp)
         return withdrawn
 
     async def _forget_carer(self, carer_id: int, now: str) -> int:

@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.domain.people import ThreadInfo
-from bot.storage.sqlite.sql import fetch_all, fetch_one
-
-
-@dataclass(frozen=True, slots=True)
-class Thread:
-    """A relay thread: one carer writing about one child, answered with `#code`."""
-
-    id: int
-    setting_id: int
-    code: str
-    carer_id: int
-    child_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderRow:
-    """A timer stored as a row: due in UTC, with the local rule that made it."""
-
-    id: int
-    setting_id: int
-    channel: str
-    address: str
-    flow: str
-    due_at: str
-    rule: str
-    payload: dict[str, Any]
+from bot.storage.rows import ReminderRow, Thread
+from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
 
 class SqliteConversations:
@@ -59,7 +35,7 @@ class SqliteConversations:
         setting_id: int | None,
         flow: str | None,
         state: dict[str, Any],
-        now: str,
+        now: datetime,
     ) -> None:
         """Store a conversation's state, or forget it when `flow` is None."""
         if flow is None:
@@ -72,7 +48,7 @@ class SqliteConversations:
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO UPDATE SET "
             "setting_id=excluded.setting_id, flow=excluded.flow, state=excluded.state, "
             "updated_at=excluded.updated_at",
-            (channel, address, setting_id, flow, json.dumps(state), now),
+            (channel, address, setting_id, flow, json.dumps(state), iso(now)),
         )
 
 
@@ -99,24 +75,24 @@ class SqliteThreads:
         return {int(r[0]): str(r[1]) for r in rows}
 
     async def open(
-        self, setting_id: int, code: str, carer_id: int, child_id: int, now: str
+        self, setting_id: int, code: str, carer_id: int, child_id: int, now: datetime
     ) -> None:
         """Open the thread for a carer and child (keeping its code if it exists) and touch it."""
         await self.conn.execute(
             "INSERT INTO threads (setting_id, code, carer_id, child_id, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (carer_id, child_id) DO UPDATE SET "
             "updated_at=excluded.updated_at",
-            (setting_id, code.upper(), carer_id, child_id, now),
+            (setting_id, code.upper(), carer_id, child_id, iso(now)),
         )
 
-    async def acknowledgement(self, carer_id: int) -> tuple[str, str] | None:
+    async def acknowledgement(self, carer_id: int) -> tuple[str, datetime] | None:
         """(what, when) of the last acknowledgement a carer was sent, if it still stands."""
         row = await fetch_one(
             self.conn, "SELECT what, at FROM acknowledgements WHERE carer_id = ?", (carer_id,)
         )
-        return (str(row[0]), str(row[1])) if row else None
+        return (str(row[0]), from_iso(str(row[1]))) if row else None
 
-    async def acknowledge(self, carer_id: int, what: str | None, now: str) -> None:
+    async def acknowledge(self, carer_id: int, what: str | None, now: datetime) -> None:
         """Record the acknowledgement a carer was sent, or (None) that staff have answered."""
         if what is None:
             await self.conn.execute("DELETE FROM acknowledgements WHERE carer_id = ?", (carer_id,))
@@ -124,7 +100,7 @@ class SqliteThreads:
         await self.conn.execute(
             "INSERT INTO acknowledgements (carer_id, what, at) VALUES (?, ?, ?) "
             "ON CONFLICT (carer_id) DO UPDATE SET what = excluded.what, at = excluded.at",
-            (carer_id, what, now),
+            (carer_id, what, iso(now)),
         )
 
     async def describe(self, setting_id: int, code: str) -> ThreadInfo | None:
@@ -185,7 +161,7 @@ class SqliteReminders:
         channel: str,
         address: str,
         flow: str,
-        due_at: str,
+        due_at: datetime,
         rule: str,
         payload: dict[str, Any],
     ) -> None:
@@ -193,16 +169,16 @@ class SqliteReminders:
         await self.conn.execute(
             "INSERT INTO reminders (setting_id, channel, address, flow, due_at, rule, payload) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (setting_id, channel, address, flow, due_at, rule, json.dumps(payload)),
+            (setting_id, channel, address, flow, iso(due_at), rule, json.dumps(payload)),
         )
 
-    async def due(self, now: str, limit: int = 500) -> list[ReminderRow]:
+    async def due(self, now: datetime, limit: int = 500) -> list[ReminderRow]:
         """Timers due by `now` that have neither fired nor been cancelled."""
         rows = await fetch_all(
             self.conn,
             "SELECT * FROM reminders WHERE fired_at IS NULL AND cancelled_at IS NULL "
             "AND due_at <= ? ORDER BY due_at LIMIT ?",
-            (now, limit),
+            (iso(now), limit),
         )
         return [
             ReminderRow(
@@ -211,37 +187,37 @@ class SqliteReminders:
                 r["channel"],
                 r["address"],
                 r["flow"],
-                r["due_at"],
+                from_iso(r["due_at"]),
                 r["rule"],
                 json.loads(r["payload"]),
             )
             for r in rows
         ]
 
-    async def mark_fired(self, reminder_id: int, now: str) -> None:
+    async def mark_fired(self, reminder_id: int, now: datetime) -> None:
         """Record that a timer fired, so it never fires twice."""
         await self.conn.execute(
             "UPDATE reminders SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
-            (now, reminder_id),
+            (iso(now), reminder_id),
         )
 
-    async def claim_period(self, name: str, period: str, now: str) -> bool:
+    async def claim_period(self, name: str, period: str, now: datetime) -> bool:
         """Claim periodic work for one period (a week, say); False if it was done already."""
         cur = await self.conn.execute(
             "INSERT INTO scheduled_runs (name, period, ran_at) VALUES (?, ?, ?) "
             "ON CONFLICT (name, period) DO NOTHING",
-            (name, period, now),
+            (name, period, iso(now)),
         )
         return cur.rowcount == 1
 
     async def cancel(
-        self, channel: str, address: str, flow: str, now: str, rule: str | None = None
+        self, channel: str, address: str, flow: str, now: datetime, rule: str | None = None
     ) -> None:
         """Cancel a conversation's pending timers of one flow (of one rule, if given)."""
         await self.conn.execute(
             "UPDATE reminders SET cancelled_at = ? WHERE channel = ? AND address = ? AND flow = ? "
             "AND (? IS NULL OR rule = ?) AND fired_at IS NULL AND cancelled_at IS NULL",
-            (now, channel, address, flow, rule, rule),
+            (iso(now), channel, address, flow, rule, rule),
         )
 
 
