@@ -44,7 +44,7 @@ KNOCK = FlowSpec(
     triggers=(Trigger("knock", _knock, who="carer"),),
     menu=(MenuEntry("knock", _knock, who="carer", order=5),),
     commands=(Command("knock", carer=1),),
-    facts=(Fact("visits", "visits", "count", lambda ctx: (ctx.carer.id,) if ctx.carer else None),),
+    facts=(Fact("visits", "visits", "count", lambda ctx, inbound, now: None),),
 )
 
 

@@ -289,11 +289,11 @@ class Router:
         now: datetime,
     ) -> Transition:
         if inbound.kind is InboundKind.TIMER and inbound.timer is not None:
-            return await self._timer(repos, inbound.timer, ctx, flow, state, now)
+            return await self._timer(repos, inbound, ctx, flow, state, now)
         signal = _signal(inbound, ctx)
         if signal is not None:
             specs = self.registry.candidates(flow, signal)
-            ctx = await self.lookup.facts(repos, specs, ctx)
+            ctx = await self.lookup.facts(repos, specs, ctx, inbound, now)
             return self.registry.signal(flow, state, dataclasses.replace(signal, ctx=ctx))
         offered_rows = state.pop("_offered", [])
         offered = [RenderedChoice.from_dict(c) for c in offered_rows]
@@ -305,7 +305,8 @@ class Router:
         choice = inbound.choice or match_choice(inbound.text, offered)
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
         # Only the flows that may step for this message load what they declared they need.
-        ctx = await self.lookup.facts(repos, self.registry.candidates(flow, event), ctx)
+        candidates = self.registry.candidates(flow, event)
+        ctx = await self.lookup.facts(repos, candidates, ctx, inbound, now)
         event = dataclasses.replace(event, ctx=ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
         # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.
@@ -322,7 +323,7 @@ class Router:
     async def _timer(
         self,
         repos: Repos,
-        timer: Mapping[str, Any],
+        inbound: Inbound,
         ctx: Context,
         flow: str | None,
         state: State,
@@ -330,12 +331,13 @@ class Router:
     ) -> Transition:
         """A due timer, as an event of the flow that set it, under the person's lock; the
         conversation open now stays as it is unless the timer belongs to it."""
+        timer: Mapping[str, Any] = inbound.timer or {}
         owner = self.registry.specs.get(str(timer["flow"]))
         if owner is None or owner.timer is None:
             log.warning("timer %s: no flow %s takes it", timer["id"], timer["flow"])
             return Transition(flow, state)
         ctx = dataclasses.replace(ctx, facts={"timer": timer["payload"]})
-        ctx = await self.lookup.facts(repos, (owner,), ctx)
+        ctx = await self.lookup.facts(repos, (owner,), ctx, inbound, now)
         due = datetime.fromisoformat(str(timer["due"]))
         fired = TimerFired(str(timer["rule"]), timer["payload"], due, ctx)
         taken = owner.timer(state if flow == owner.name else {}, fired, now)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from bot.domain.messages import Choice, Priority, Text
-from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
+from bot.domain.messages import Choice, Inbound, Priority, Text
+from bot.domain.people import Carer, PersonKind, StaffMember
 from bot.domain.setting import SettingProfile
 
 State = dict[str, Any]
@@ -64,27 +64,17 @@ class Offer:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything a flow may know about the sender, gathered by the router before the step."""
+    """Who is writing, and the facts the flows that may step declared (Fact). Nothing else:
+    a flow asks for what it needs in its spec and reads it from `facts`."""
 
     setting: SettingProfile | None = None
     carer: Carer | None = None
     staff: StaffMember | None = None
     newly_linked: bool = False
-    threads: Mapping[int, str] = field(default_factory=dict)  # child id -> reply code
-    named_code: str | None = None  # the #code a staff text starts with, as typed
-    named_thread: ThreadInfo | None = None  # the thread that code names, if any
-    wrong_codes: int = 0  # wrong reply codes this staff member sent lately (bot.flows.steps.codes)
-    codes_paused: bool = False  # too many wrong codes: codes were not looked up
-    managers: tuple[int, ...] = ()  # staff told when a colleague's codes are paused
-    recent_threads: tuple[ThreadInfo, ...] = ()  # threads a staff member may answer
-    covers: tuple[int, ...] = ()  # ids of the key persons this staff member covers for
-    fallback_staff: tuple[int, ...] = ()  # who gets messages about a child with no key person
-    unreachable_staff: frozenset[int] = frozenset()  # key persons with no phone or chat to reach
-    acknowledged: tuple[str, datetime] | None = None  # the carer's last "it has gone to …"
     channel: str = "sms"  # the channel the sender wrote on
+    setting_id: int | None = None  # the setting the sender belongs to (or wrote to)
     link_to: Carer | StaffMember | None = None  # whom an invite code or shared number names
     invite_id: int | None = None  # the valid invite that named them, if that is how
-    key_children: tuple[KeyChild, ...] = ()  # children a staff member may send updates about
     glossary: Words | None = None  # the plain-words glossary, loaded once at start
     words: Keywords = field(default_factory=_shipped_keywords)
     offers: tuple[Offer, ...] = ()  # what the information menu offers this reader
@@ -417,13 +407,16 @@ class Command:
 @dataclass(frozen=True, slots=True)
 class Fact:
     """Something a flow needs from storage, loaded only when that flow steps: the router calls
-    `repository.method(*args(ctx))` and the flow reads the answer as `ctx.facts[name]`. For a
-    due timer, `ctx.facts["timer"]` holds the timer's payload when `args` runs."""
+    `repository.method(*args(ctx, inbound, now))` and the flow reads the answer as
+    `ctx.facts[name]`. Facts load in the order declared, so `args` may read the ones before;
+    an empty `repository` keeps `args(...)[0]` itself (worked out, not stored). For a due
+    timer, `ctx.facts["timer"]` holds the timer's payload when `args` runs."""
 
     name: str
     repository: str
     method: str
-    args: Callable[[Context], tuple[Any, ...] | None]  # None: nothing to load for this sender
+    # None: nothing to load for this sender (the fact is `default`).
+    args: Callable[[Context, Inbound, datetime], tuple[Any, ...] | None]
     default: Any = None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.messages import Priority, Text
+from bot.domain.messages import Inbound, Priority, Text
 from bot.domain.people import ChildLink
 from bot.domain.time import after_staff_day
 from bot.flows.base import (
@@ -37,6 +37,7 @@ from bot.flows.base import (
     Trigger,
     end,
 )
+from bot.flows.steps import facts as known
 from bot.flows.steps.people import from_carer_params, reply_button
 from bot.flows.steps.questions import (
     OTHER,
@@ -118,7 +119,7 @@ def thank(state: State, fired: TimerFired, now: datetime) -> Transition:
     return Transition(None, state, (thanks, RecordAudit("wow.thanked", f"child:{child_id}")))
 
 
-def _answered(ctx: Context) -> tuple[str, str, datetime] | None:
+def _answered(ctx: Context, inbound: Inbound, now: datetime) -> tuple[str, str, datetime] | None:
     """Whether staff answered about the child since the good news: the audit's question."""
     payload = ctx.facts.get("timer")
     if not payload:
@@ -144,14 +145,14 @@ def _share(
     effects: list[Effect] = []
     hold = held_until(ctx, now)
     for child in children:
-        code = ctx.threads[child.child_id]
+        code = known.threads(ctx)[child.child_id]
         params = from_carer_params(child, carer, code, message)
         informed = child.receives_information
         # The same flag as every other message from this carer, and no Reply button where
         # nothing about the child may be sent back to them.
         key = "wow.to_staff" if informed else "wow.to_staff_no_info"
         answer = (reply_button(code),) if informed else ()
-        recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
+        recipients = (child.key_person_id,) if child.key_person_id else known.fallback_staff(ctx)
         effects += [
             OpenThread(carer.id, child.child_id, code),
             RecordNews(child.child_id, "home", message),
@@ -176,12 +177,18 @@ def _thanks(children: tuple[ChildLink, ...], ctx: Context) -> Text:
     return Text("wow.thanks_team", {"child": child.first_name})
 
 
+# Whether staff answered about the child since the good news (for the thank-you timer).
+ANSWERED = Fact("answered", "audit", "happened_since", _answered, default=False)
+
 SPEC = FlowSpec(
     NAME,
     step=step,
     triggers=(Trigger("wow", begin, who="carer"),),
     menu=(MenuEntry("wow", begin, who="carer", order=10),),
     commands=(Command("wow", carer=30),),
-    facts=(Fact("answered", "audit", "happened_since", _answered, default=False),),
+    facts=(
+        *known.CARER_FACTS,
+        Fact("answered", "audit", "happened_since", _answered, default=False),
+    ),
     timer=thank,
 )

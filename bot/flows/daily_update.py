@@ -38,6 +38,7 @@ from bot.flows.base import (
     Trigger,
     end,
 )
+from bot.flows.steps import facts as known
 from bot.flows.steps import wording
 
 NAME = "daily_update"
@@ -50,11 +51,11 @@ MAX_ENDING = 3
 
 def begin(kind: str, ctx: Context) -> Transition:
     """Start an update ("update") or a celebration ("celebration") for the sender's children."""
-    if ctx.staff is None or not ctx.key_children:
+    if ctx.staff is None or not known.key_children(ctx):
         return end(Reply(Text("update.no_children")))
     state: State = {"kind": kind, "children": [], "phrases": [], "text": "", "photo": None}
-    if len(ctx.key_children) == 1:
-        return _compose({**state, "children": [ctx.key_children[0].id]}, ctx)
+    if len(known.key_children(ctx)) == 1:
+        return _compose({**state, "children": [known.key_children(ctx)[0].id]}, ctx)
     return _ask_children(state, ctx)
 
 
@@ -111,9 +112,9 @@ def mentioned(text: str, children: tuple[KeyChild, ...]) -> tuple[str, ...]:
 
 
 def _children(state: State, event: Event, ctx: Context) -> Transition:
-    yours = {c.id for c in ctx.key_children}
+    yours = {c.id for c in known.key_children(ctx)}
     if isinstance(event, ChoiceMade) and event.key == "all":
-        return _compose({**state, "children": [c.id for c in ctx.key_children]}, ctx)
+        return _compose({**state, "children": [c.id for c in known.key_children(ctx)]}, ctx)
     if isinstance(event, ChoiceMade) and event.key == "done" and state["children"]:
         return _compose(state, ctx)
     if isinstance(event, ChoiceMade) and event.key.isdigit():
@@ -132,7 +133,7 @@ def _children(state: State, event: Event, ctx: Context) -> Transition:
 def _ask_children(state: State, ctx: Context) -> Transition:
     chosen = state["children"]
     choices = [
-        Choice(str(c.id), _raw(c.first_name)) for c in ctx.key_children if c.id not in chosen
+        Choice(str(c.id), _raw(c.first_name)) for c in known.key_children(ctx) if c.id not in chosen
     ]
     if chosen:
         choices.append(Choice("done", Text("update.choice_done")))
@@ -198,7 +199,7 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
 def _exposed(state: State, ctx: Context) -> tuple[str, ...]:
     """Children's names in the words that some family getting the update is not theirs: any
     named child when the update is for several, another child's name when it is for one."""
-    named = mentioned(state["text"], ctx.key_children)
+    named = mentioned(state["text"], known.key_children(ctx))
     if len(state["children"]) > 1:
         return named
     own = {c.first_name.strip() for c in _mine(state, ctx)}
@@ -238,7 +239,7 @@ def _send(state: State, ctx: Context) -> Transition:
     """Share the news (the sender is told where it went); then the next child, if any."""
     news = _news(state, ctx)
     audit = RecordAudit(f"{news.kind}.sent", None, {"children": list(news.children)})
-    yours = {c.id for c in ctx.key_children}
+    yours = {c.id for c in known.key_children(ctx)}
     queue = [child for child in state.get("queue", []) if child in yours]
     if not queue:
         return end(ShareNews(news), audit)
@@ -266,7 +267,7 @@ def _news(state: State, ctx: Context) -> News:
 
 def _mine(state: State, ctx: Context) -> list[KeyChild]:
     """The chosen children that are still the sender's to write about."""
-    return [c for c in ctx.key_children if c.id in state["children"]]
+    return [c for c in known.key_children(ctx) if c.id in state["children"]]
 
 
 def _names(state: State, ctx: Context) -> tuple[str, ...]:
@@ -305,6 +306,7 @@ SPEC = FlowSpec(
     triggers=(Trigger("update", _update, who="staff"), Trigger("wow", _celebration, who="staff")),
     menu=(MenuEntry("update", _update, who="staff", order=10),),
     commands=(Command("update", staff=10), Command("wow", staff=20)),
+    facts=(known.COVERS, known.KEY_CHILDREN),
     while_open={PhotoShared: _photo},
     dropped=_dropped,
 )

@@ -12,7 +12,7 @@ and the message waits for staff hours when the setting says so (receipts.py).
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 
 from bot.domain.messages import Choice, Priority, Text
@@ -37,6 +37,7 @@ from bot.flows.base import (
     end,
 )
 from bot.flows.steps import codes, wording
+from bot.flows.steps import facts as known
 from bot.flows.steps.people import REPLY_ACTION, from_carer_params, reply_button
 from bot.flows.steps.questions import (
     answers_nothing,
@@ -53,7 +54,7 @@ ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
 
 def compose(ctx: Context) -> Transition:
     """The Reply button was pressed: ask for the answer to the thread it names."""
-    thread = ctx.named_thread
+    thread = known.named_thread(ctx)
     if thread is None or ctx.staff is None or not _allowed(thread, ctx):
         return end(*codes.wrong(ctx))
     return Transition(
@@ -74,17 +75,19 @@ def from_carer(text: str, ctx: Context, now: datetime) -> Transition:
 
 def from_staff(text: str, ctx: Context) -> Transition:
     """Send a staff reply to the carer its code names, or ask which conversation it is for."""
-    if ctx.named_code is not None:
+    code = known.named_code(ctx)
+    if code is not None:
         body = text.strip()
-        typed = f"#{ctx.named_code}"
+        typed = f"#{code}"
         if body.casefold().startswith(typed.casefold()):
             body = body[len(typed) :].strip()
-        if ctx.named_thread is None:
+        thread = known.named_thread(ctx)
+        if thread is None:
             return end(*codes.wrong(ctx))
-        return _checked(body, ctx.named_thread, ctx)
-    if not ctx.recent_threads:
+        return _checked(body, thread, ctx)
+    if not known.recent_threads(ctx):
         return end(Reply(Text("relay.staff_no_threads")))
-    threads = ctx.recent_threads
+    threads = known.recent_threads(ctx)
     choices = (
         *(Choice(t.code, Text("relay.thread_label", _thread_params(t))) for t in threads),
         leave_option(),
@@ -92,7 +95,7 @@ def from_staff(text: str, ctx: Context) -> Transition:
     state = {
         "step": "which_thread",
         "text": text,
-        "threads": [asdict(t) for t in ctx.recent_threads],
+        "threads": [asdict(t) for t in known.recent_threads(ctx)],
     }
     return Transition(NAME, state, (Reply(Text("relay.staff_which"), choices),))
 
@@ -114,7 +117,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         if isinstance(event, ChoiceMade):
             for saved in state.get("threads", []):
                 if saved["code"] == event.key and not state["text"].strip():
-                    return compose(replace(ctx, named_thread=ThreadInfo(**saved)))
+                    return compose(known.with_fact(ctx, "named_thread", ThreadInfo(**saved)))
                 if saved["code"] == event.key:
                     return _checked(state["text"], ThreadInfo(**saved), ctx)
         if isinstance(event, TextReceived):
@@ -153,7 +156,7 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
         if event.key in (wording.KEEP, wording.SEND):
             return end(*_answer(state["text"], thread, ctx))
         if event.key == wording.EDIT:
-            return compose(replace(ctx, named_thread=thread))
+            return compose(known.with_fact(ctx, "named_thread", thread))
         if event.key == wording.CANCEL:
             return end(Reply(Text("update.cancelled")))
     if isinstance(event, TextReceived) and ctx.words.said("cancel", event.text):
@@ -182,13 +185,13 @@ def _deliver(
     effects: list[Effect] = []
     hold = held_until(ctx, now)
     for child in children:
-        code = ctx.threads[child.child_id]
+        code = known.threads(ctx)[child.child_id]
         params = from_carer_params(child, carer, code, text)
         informed = child.receives_information
         key = "relay.to_staff" if informed else "relay.to_staff_no_info"
         # No Reply button where no answer about the child may be sent to this carer.
         answer = (reply_button(code),) if informed else ()
-        recipients = (child.key_person_id,) if child.key_person_id else ctx.fallback_staff
+        recipients = (child.key_person_id,) if child.key_person_id else known.fallback_staff(ctx)
         effects.append(OpenThread(carer.id, child.child_id, code))
         effects.extend(
             NotifyStaff(staff_id, Text(key, params), choices=answer, thread=code, not_before=hold)
@@ -246,7 +249,7 @@ def _to_carer(body: str, thread: ThreadInfo, ctx: Context) -> Text:
 def _allowed(thread: ThreadInfo, ctx: Context) -> bool:
     staff = ctx.staff
     assert staff is not None
-    return thread.key_person_id in (staff.id, *ctx.covers) or bool(
+    return thread.key_person_id in (staff.id, *known.covers(ctx)) or bool(
         ANSWERING_ROLES & set(staff.roles)
     )
 
@@ -290,6 +293,7 @@ SPEC = FlowSpec(
     step=step,
     triggers=(Trigger("reply", lambda ctx: from_staff("", ctx), who="staff"),),
     commands=(Command("reply", staff=30),),
+    facts=(*known.CARER_FACTS, *known.STAFF_FACTS),
     dropped=_dropped,
     actions=(REPLY_ACTION,),
     action=_reply_pressed,

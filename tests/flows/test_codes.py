@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -27,8 +26,11 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 KASIMIRS = ThreadInfo("K7Q", 100, "Ewa Nowak", "mum", 1, "Kasimir", 99, True)
 
 
-def tom(**changes: object) -> Context:
-    return replace(Context(staff=staff(10, "Tom"), named_code="K7Q", managers=(1, 10)), **changes)
+def tom(**facts: object) -> Context:
+    """Tom, with the facts relay declared for a staff message naming #K7Q."""
+    return Context(
+        staff=staff(10, "Tom"), facts={"named_code": "K7Q", "managers": (1, 10), **facts}
+    )
 
 
 def replies(effects) -> list[Reply]:

@@ -58,7 +58,9 @@ class FakeGlossary:
 
 
 def anna(profile, children=(JAN, ZOFIA)) -> Context:
-    return Context(profile, staff=staff(3, "Anna"), key_children=children, glossary=FakeGlossary())
+    return Context(
+        profile, staff=staff(3, "Anna"), glossary=FakeGlossary(), facts={"key_children": children}
+    )
 
 
 def keys(transition) -> list[str]:
@@ -187,7 +189,7 @@ def test_a_wow_moment_does_not_offer_the_daily_update_phrases(profile):
 
 
 def test_good_news_from_home_reaches_the_key_person_and_is_kept(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     t = start.run(None, {}, TextReceived("wow", ctx), NOW)
     assert keys(t) == ["wow.ask"]
     t = celebration.step(t.state, TextReceived("She said 'more' at home today!", ctx), NOW)
@@ -199,7 +201,7 @@ def test_good_news_from_home_reaches_the_key_person_and_is_kept(profile):
 
 def test_good_news_with_two_children_asks_which(profile):
     two = carer(child(1, "Jan", 3, "Anna"), child(2, "Leo", 5, "Grace"))
-    ctx = Context(profile, carer=two, threads={1: "AAA", 2: "BBB"})
+    ctx = Context(profile, carer=two, facts={"threads": {1: "AAA", 2: "BBB"}})
     t = start.run(None, {}, TextReceived("Share good news", ctx), NOW)
     assert keys(t) == ["wow.which_child"]
     t = celebration.step(t.state, ChoiceMade("2", ctx), NOW)
@@ -285,7 +287,10 @@ def test_a_relay_answer_with_jargon_is_checked_before_it_goes(profile):
 
     thread = ThreadInfo("K7Q", 100, "Laura", "mum", 1, "Amelia", 10, True)
     ctx = Context(
-        profile, staff=staff(), named_code="K7Q", named_thread=thread, glossary=FakeGlossary()
+        profile,
+        staff=staff(),
+        glossary=FakeGlossary(),
+        facts={"named_code": "K7Q", "named_thread": thread},
     )
     asked = start.run(None, {}, TextReceived("#K7Q The SENCo will call you.", ctx), NOW)
     assert keys(asked) == ["plain.found"] and not any(

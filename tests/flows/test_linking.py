@@ -131,7 +131,7 @@ def test_edits_and_photos_are_not_passed_on_and_leave_the_question_open(profile)
 
 
 def test_relayed_message_carries_a_reply_button_and_its_thread(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     t = start.run(None, {}, TextReceived("Is her coat here?", ctx), NOW)
     (notify,) = [e for e in t.effects if isinstance(e, NotifyStaff)]
     assert notify.thread == "K7Q"
@@ -139,7 +139,7 @@ def test_relayed_message_carries_a_reply_button_and_its_thread(profile):
 
 
 def test_reply_button_asks_for_the_answer_then_sends_it_as_essential(profile):
-    ctx = Context(profile, staff=staff(), named_code="K7Q", named_thread=THREAD)
+    ctx = Context(profile, staff=staff(), facts={"named_code": "K7Q", "named_thread": THREAD})
     asked = start.run(None, {}, ChoiceMade("reply:K7Q", ctx), NOW)
     assert replies(asked) == ["relay.staff_compose"]
     plain = Context(profile, staff=staff())
@@ -149,7 +149,9 @@ def test_reply_button_asks_for_the_answer_then_sends_it_as_essential(profile):
 
 
 def test_reply_button_of_someone_elses_family_is_refused(profile):
-    ctx = Context(profile, staff=staff(staff_id=11), named_code="K7Q", named_thread=THREAD)
+    ctx = Context(
+        profile, staff=staff(staff_id=11), facts={"named_code": "K7Q", "named_thread": THREAD}
+    )
     t = start.run(None, {}, ChoiceMade("reply:K7Q", ctx), NOW)
     assert replies(t) == ["relay.wrong_code"] and t.flow is None
     (reply,) = [e for e in t.effects if isinstance(e, Reply)]
@@ -157,14 +159,14 @@ def test_reply_button_of_someone_elses_family_is_refused(profile):
 
 
 def test_native_reply_names_the_thread_without_a_typed_code(profile):
-    ctx = Context(profile, staff=staff(), named_code="K7Q", named_thread=THREAD)
+    ctx = Context(profile, staff=staff(), facts={"named_code": "K7Q", "named_thread": THREAD})
     t = start.run(None, {}, TextReceived("Yes, it is here.", ctx), NOW)
     (notify,) = [e for e in t.effects if isinstance(e, NotifyCarer)]
     assert notify.text.params["message"] == "Yes, it is here."
 
 
 def test_reply_command_lists_conversations_then_asks_for_the_answer(profile):
-    ctx = Context(profile, staff=staff(), recent_threads=(THREAD,))
+    ctx = Context(profile, staff=staff(), facts={"recent_threads": (THREAD,)})
     listed = start.run(None, {}, TextReceived("reply", ctx), NOW)
     assert replies(listed) == ["relay.staff_which"]
     picked = start.run(listed.flow, listed.state, ChoiceMade("K7Q", ctx), NOW)

@@ -23,7 +23,7 @@ MILA = child(9, "Mila", 12, "Grace", relationship="dad", informed=False)
 def craig(profile, *children) -> Context:
     kids = children or (NOAH,)
     threads = {7: "N0A", 8: "J4N", 9: "M1L"}
-    return Context(profile, carer=carer(*kids, name="Craig"), threads=threads)
+    return Context(profile, carer=carer(*kids, name="Craig"), facts={"threads": threads})
 
 
 def words(value: object) -> Iterator[str]:

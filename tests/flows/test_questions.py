@@ -36,16 +36,18 @@ def sent(transition) -> list[object]:
 
 
 def marek(profile) -> Context:
-    return Context(profile, carer=carer(*TWO), threads={1: "AAA", 2: "BBB"})
+    return Context(profile, carer=carer(*TWO), facts={"threads": {1: "AAA", 2: "BBB"}})
 
 
 def laura(profile) -> Context:
-    return Context(profile, carer=carer(), threads={1: "K7Q"})
+    return Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
 
 
 def tom(profile) -> Context:
     amelia = KeyChild(1, "Amelia", True)
-    return Context(profile, staff=staff(), recent_threads=(THREAD,), key_children=(amelia,))
+    return Context(
+        profile, staff=staff(), facts={"recent_threads": (THREAD,), "key_children": (amelia,)}
+    )
 
 
 def which_child(profile):
@@ -66,7 +68,9 @@ QUESTIONS = {
         {"step": "mode"}, ChoiceMade("evening", laura(p)), NOW
     ),
     "staff: which family": lambda p: start.run(None, {}, TextReceived("All good", tom(p)), NOW),
-    "staff: compose": lambda p: relay.compose(Context(p, staff=staff(), named_thread=THREAD)),
+    "staff: compose": lambda p: relay.compose(
+        Context(p, staff=staff(), facts={"named_thread": THREAD})
+    ),
 }
 
 

@@ -19,7 +19,9 @@ MONDAY_8AM = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def laura(profile, acknowledged=None) -> Context:
-    return Context(profile, carer=carer(), threads={1: "K7Q"}, acknowledged=acknowledged)
+    return Context(
+        profile, carer=carer(), facts={"threads": {1: "K7Q"}, "acknowledged": acknowledged}
+    )
 
 
 def write(ctx: Context, text: str, now: datetime):
@@ -60,10 +62,12 @@ def test_a_different_acknowledgement_is_given_even_within_the_window(profile):
     note = write(laura(profile, (what, TUESDAY + timedelta(hours=7))), "One more thing", night)
     assert told(note) == ["relay.out_of_hours"]
     kids = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))
-    marek = Context(profile, carer=carer(*kids), threads={1: "A", 2: "B"})
+    marek = Context(profile, carer=carer(*kids), facts={"threads": {1: "A", 2: "B"}})
     asked = relay.from_carer("Hi", marek, TUESDAY)
     to_anna = relay.step(asked.state, ChoiceMade("1", marek), TUESDAY)
-    acknowledged = dataclasses.replace(marek, acknowledged=(recorded(to_anna), TUESDAY))
+    acknowledged = dataclasses.replace(
+        marek, facts={**marek.facts, "acknowledged": (recorded(to_anna), TUESDAY)}
+    )
     asked = relay.from_carer("Hi again", acknowledged, TUESDAY)
     to_grace = relay.step(asked.state, ChoiceMade("2", acknowledged), TUESDAY)
     assert told(to_grace) == ["relay.sent"]  # Grace was not named before
@@ -71,7 +75,7 @@ def test_a_different_acknowledgement_is_given_even_within_the_window(profile):
 
 def test_a_staff_answer_means_the_next_message_is_acknowledged_afresh(profile):
     thread = ThreadInfo("K7Q", 100, "Laura", "mum", 1, "Amelia", 10, True)
-    ctx = Context(profile, staff=staff(), named_code="K7Q", named_thread=thread)
+    ctx = Context(profile, staff=staff(), facts={"named_code": "K7Q", "named_thread": thread})
     t = relay.from_staff("#K7Q She is fine", ctx)
     assert Acknowledged(100, None) in t.effects
 

@@ -40,7 +40,7 @@ def kinds(effects: tuple[object, ...]) -> list[str]:
 
 
 def test_carer_text_goes_to_key_person_with_code(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     t = start.run(None, {}, TextReceived("Is Amelia eating lunch?", ctx), IN_HOURS)
     assert t.flow is None
     notify = next(e for e in t.effects if isinstance(e, NotifyStaff))
@@ -74,7 +74,7 @@ def test_carer_text_goes_to_key_person_with_code(profile):
     ],
 )
 def test_out_of_hours_note_says_when_and_whom_to_call(profile, now, expected):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     t = relay.from_carer("Running late tomorrow", ctx, now)
     receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
     assert receipt.text.key == "relay.out_of_hours"
@@ -84,7 +84,7 @@ def test_out_of_hours_note_says_when_and_whom_to_call(profile, now, expected):
 
 def test_two_children_with_different_key_persons_asks_which_child(profile):
     kids = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))
-    ctx = Context(profile, carer=carer(*kids), threads={1: "AAA", 2: "BBB"})
+    ctx = Context(profile, carer=carer(*kids), facts={"threads": {1: "AAA", 2: "BBB"}})
     t = relay.from_carer("He has a cough", ctx, IN_HOURS)
     assert (t.flow, t.state) == ("relay", {"step": "which_child", "text": "He has a cough"})
     (question,) = t.effects
@@ -101,13 +101,13 @@ def test_two_children_with_different_key_persons_asks_which_child(profile):
 
 def test_text_instead_of_a_choice_is_kept_and_the_question_asked_again(profile):
     kids = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))
-    ctx = Context(profile, carer=carer(*kids), threads={1: "AAA", 2: "BBB"})
+    ctx = Context(profile, carer=carer(*kids), facts={"threads": {1: "AAA", 2: "BBB"}})
     t = relay.step({"step": "which_child", "text": "first"}, TextReceived("second", ctx), IN_HOURS)
     assert t.state == {"step": "which_child", "text": "first\nsecond"}
 
 
 def test_carer_without_right_to_information_still_reaches_staff_flagged(profile):
-    ctx = Context(profile, carer=carer(child(informed=False)), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(child(informed=False)), facts={"threads": {1: "K7Q"}})
     t = relay.from_carer("Can I pick him up?", ctx, IN_HOURS)
     notify = next(e for e in t.effects if isinstance(e, NotifyStaff))
     assert notify.text.key == "relay.to_staff_no_info"
@@ -119,15 +119,14 @@ def test_child_without_key_person_goes_to_managers(profile):
     ctx = Context(
         profile,
         carer=carer(child(key_person=None, key_person_name=None)),
-        threads={1: "K7Q"},
-        fallback_staff=(1, 2),
+        facts={"threads": {1: "K7Q"}, "fallback_staff": (1, 2)},
     )
     t = relay.from_carer("Hello?", ctx, IN_HOURS)
     assert [e.staff_id for e in t.effects if isinstance(e, NotifyStaff)] == [1, 2]
 
 
 def test_staff_reply_with_code_goes_to_carer(profile):
-    ctx = Context(profile, staff=staff(), named_code="k7q", named_thread=thread())
+    ctx = Context(profile, staff=staff(), facts={"named_code": "k7q", "named_thread": thread()})
     t = start.run(None, {}, TextReceived("#k7q Yes, she ate it all!", ctx), IN_HOURS)
     assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "Acknowledged", "RecordAudit"]
     to_carer = t.effects[0]
@@ -147,9 +146,8 @@ def test_staff_reply_with_code_goes_to_carer(profile):
     ],
 )
 def test_staff_reply_refused(profile, ctx_change, key):
-    ctx = replace(
-        Context(profile, staff=staff(), named_code="K7Q", named_thread=thread()), **ctx_change
-    )
+    facts = {"named_code": "K7Q", "named_thread": thread(), **ctx_change}
+    ctx = Context(profile, staff=staff(), facts=facts)
     t = relay.from_staff("#K7Q See you soon", ctx)
     assert not [e for e in t.effects if isinstance(e, NotifyCarer)]
     assert [e.text.key for e in t.effects if isinstance(e, Reply)] == [key]
@@ -157,9 +155,11 @@ def test_staff_reply_refused(profile, ctx_change, key):
 
 def test_cover_and_manager_may_answer(profile):
     other = thread(key_person=99)
-    as_cover = Context(profile, staff=staff(), named_code="K7Q", named_thread=other, covers=(99,))
+    as_cover = Context(
+        profile, staff=staff(), facts={"named_code": "K7Q", "named_thread": other, "covers": (99,)}
+    )
     as_manager = Context(
-        profile, staff=staff(roles=("manager",)), named_code="K7Q", named_thread=other
+        profile, staff=staff(roles=("manager",)), facts={"named_code": "K7Q", "named_thread": other}
     )
     for ctx in (as_cover, as_manager):
         t = relay.from_staff("#K7Q Noted", ctx)
@@ -167,14 +167,14 @@ def test_cover_and_manager_may_answer(profile):
 
 
 def test_code_without_message_asks_for_one(profile):
-    ctx = Context(profile, staff=staff(), named_code="K7Q", named_thread=thread())
+    ctx = Context(profile, staff=staff(), facts={"named_code": "K7Q", "named_thread": thread()})
     t = relay.from_staff("#K7Q", ctx)
     assert [e.text.key for e in t.effects if isinstance(e, Reply)] == ["relay.staff_empty"]
 
 
 def test_staff_text_without_code_asks_which_conversation_then_sends(profile):
     recent = (thread("K7Q"), replace(thread("B2C"), child_id=2, child_name="Oscar"))
-    ctx = Context(profile, staff=staff(), recent_threads=recent)
+    ctx = Context(profile, staff=staff(), facts={"recent_threads": recent})
     t = start.run(None, {}, TextReceived("She had a lovely day", ctx), IN_HOURS)
     assert t.flow == "relay" and t.state["step"] == "which_thread"
     (question,) = t.effects
@@ -199,19 +199,23 @@ def test_staff_with_no_threads_is_told_how_codes_work(profile):
 
 
 def test_audit_entries_name_ids_only(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     t = relay.from_carer("private words", ctx, IN_HOURS)
     audit = [e for e in t.effects if isinstance(e, RecordAudit)]
     assert audit and all("private" not in str(a) for a in audit)
 
 
 def test_the_receipt_names_a_key_person_only_when_the_message_can_reach_them(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"}, unreachable_staff=frozenset({10}))
+    ctx = Context(
+        profile, carer=carer(), facts={"threads": {1: "K7Q"}, "unreachable_staff": frozenset({10})}
+    )
     t = relay.from_carer("Is she asleep?", ctx, IN_HOURS)
     receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
     assert receipt.text.params["to"] == Text("relay.to_team")
     kids = (child(1, "Jan", 10, "Anna"), child(2, "Leo", 11, "Grace"))
-    both = Context(profile, carer=carer(*kids), threads={1: "A", 2: "B"}, unreachable_staff={11})
+    both = Context(
+        profile, carer=carer(*kids), facts={"threads": {1: "A", 2: "B"}, "unreachable_staff": {11}}
+    )
     t = relay.step({"step": "which_child", "text": "Hi"}, ChoiceMade("all", both), IN_HOURS)
     receipt = [e for e in t.effects if isinstance(e, Reply)][-1]
     assert receipt.text.params["to"] == Text(
@@ -220,7 +224,9 @@ def test_the_receipt_names_a_key_person_only_when_the_message_can_reach_them(pro
 
 
 def test_good_news_thanks_name_the_key_person_only_when_it_reaches_them(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"}, unreachable_staff=frozenset({10}))
+    ctx = Context(
+        profile, carer=carer(), facts={"threads": {1: "K7Q"}, "unreachable_staff": frozenset({10})}
+    )
     asked = start.run(None, {}, TextReceived("WOW", ctx), IN_HOURS)
     done = start.run(asked.flow, asked.state, TextReceived("She hopped!", ctx), IN_HOURS)
     assert [e.text.key for e in done.effects if isinstance(e, Reply)] == ["wow.thanks_team"]

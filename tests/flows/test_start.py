@@ -37,7 +37,7 @@ def test_first_greeting_links_and_welcomes_with_children_and_key_persons(profile
         profile,
         carer=carer(child(1, "Jan", 3, "Anna"), child(2, "Leo", None, None)),
         newly_linked=True,
-        threads={1: "AAA", 2: "BBB"},
+        facts={"threads": {1: "AAA", 2: "BBB"}},
     )
     t = start.run(None, {}, TextReceived("Hello!", ctx), NOW)
     assert isinstance(t.effects[0], MarkLinked)
@@ -51,7 +51,7 @@ def test_first_greeting_links_and_welcomes_with_children_and_key_persons(profile
 
 
 def test_first_message_with_content_is_welcomed_and_relayed(profile):
-    ctx = Context(profile, carer=carer(), newly_linked=True, threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), newly_linked=True, facts={"threads": {1: "K7Q"}})
     t = start.run(None, {}, TextReceived("Amelia has a temperature", ctx), NOW)
     assert replies(t) == ["welcome.carer", "relay.sent"]
     assert any(isinstance(e, NotifyStaff) for e in t.effects)
@@ -70,7 +70,7 @@ def test_staff_are_welcomed_as_staff(profile):
 
 
 def test_info_menu_then_each_answer(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     menu = start.run(None, {}, TextReceived("info", ctx), NOW)
     assert menu.flow == information.NAME
     keys = [c.key for c in menu.effects[0].choices]
@@ -88,7 +88,7 @@ def test_info_menu_then_each_answer(profile):
 
 
 def test_text_during_menu_is_a_new_message(profile):
-    ctx = Context(profile, carer=carer(), threads={1: "K7Q"})
+    ctx = Context(profile, carer=carer(), facts={"threads": {1: "K7Q"}})
     t = start.run(information.NAME, {}, TextReceived("Can I bring her at 9?", ctx), NOW)
     assert any(isinstance(e, NotifyStaff) for e in t.effects)
 

@@ -26,20 +26,21 @@ def wrong(ctx: Context) -> tuple[Effect, ...]:
     """The answer to a code that names nothing the sender may answer (or any code while their
     codes are paused), the audit entries, and the managers' notice when the limit is reached."""
     staff = ctx.staff
-    typed = f"#{ctx.named_code}" if ctx.named_code else ""
+    named = ctx.facts.get("named_code")  # facts: see bot.flows.steps.facts
+    typed = f"#{named}" if named else ""
     if staff is None:
         return (Reply(Text("relay.wrong_code", {"code": typed})),)
     minutes = int(PAUSE.total_seconds() // 60)
-    if ctx.codes_paused:
+    if ctx.facts.get("codes_paused"):
         return (
             Reply(Text("relay.codes_paused", {"count": minutes})),
-            RecordAudit(WHILE_PAUSED, f"staff:{staff.id}", {"code": ctx.named_code}),
+            RecordAudit(WHILE_PAUSED, f"staff:{staff.id}", {"code": named}),
         )
-    effects: list[Effect] = [RecordAudit(WRONG, f"staff:{staff.id}", {"code": ctx.named_code})]
-    if ctx.wrong_codes + 1 < LIMIT:
+    effects: list[Effect] = [RecordAudit(WRONG, f"staff:{staff.id}", {"code": named})]
+    if int(ctx.facts.get("wrong_codes") or 0) + 1 < LIMIT:
         return (Reply(Text("relay.wrong_code", {"code": typed})), *effects)
     notice = Text("relay.codes_paused_manager", {"count": LIMIT, "staff": staff.name})
-    effects += [NotifyStaff(m, notice) for m in ctx.managers if m != staff.id]
+    effects += [NotifyStaff(m, notice) for m in ctx.facts.get("managers") or () if m != staff.id]
     effects.append(RecordAudit(PAUSED, f"staff:{staff.id}", {"wrong_codes": LIMIT}))
     reply = Text("relay.wrong_code_pausing", {"code": typed, "count": minutes})
     return (Reply(reply), *effects)

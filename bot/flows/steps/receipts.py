@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.messages import LocalTime, Text
 from bot.domain.people import ChildLink
 from bot.flows.base import Context
+from bot.flows.steps import facts as known
 
 # How long "your message has gone to …" stands: a family writing several messages in a row is
 # told once, not after every message, until staff answer them or this long has passed.
@@ -33,13 +34,13 @@ def held_until(ctx: Context, now: datetime) -> datetime | None:
 def told_already(what: str, ctx: Context, now: datetime) -> bool:
     """Whether this carer was given the same acknowledgement lately and staff have not answered
     since: a family writing several messages in a row is told once, not after each one."""
-    last = ctx.acknowledged
+    last = known.acknowledged(ctx)
     return last is not None and last[0] == what and now - last[1] < ACKNOWLEDGE_FOR
 
 
 def reached(child: ChildLink, ctx: Context) -> str | None:
     """The key person a carer may be told their message reached, if it truly reaches them."""
-    if not child.receives_information or child.key_person_id in ctx.unreachable_staff:
+    if not child.receives_information or child.key_person_id in known.unreachable_staff(ctx):
         return None
     return child.key_person_name
 

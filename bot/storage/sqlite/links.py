@@ -139,6 +139,12 @@ class SqliteLinks:
             (preference, person_id),
         )
 
+    async def unreachable_staff(self, staff_ids: list[int]) -> frozenset[int]:
+        """Those of these staff members no phone or chat of theirs can reach."""
+        return frozenset(
+            [s for s in staff_ids if not (await self.route(PersonKind.STAFF, s)).contacts]
+        )
+
     async def route(self, kind: PersonKind, person_id: int) -> Route:
         """A person's channel choice and reachable contacts, in one query. A carer who shares a
         phone is reached through it, with the phone's choice; a carer who left has none.

@@ -8,7 +8,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.people import ThreadInfo
+from bot.domain.codes import CODE_LENGTH, new_code
+from bot.domain.people import Carer, ThreadInfo
 from bot.storage.rows import ReminderRow, Thread
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
@@ -73,6 +74,22 @@ class SqliteThreads:
             self.conn, "SELECT child_id, code FROM threads WHERE carer_id = ?", (carer_id,)
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+    async def reply_codes(self, setting_id: int, carer: Carer) -> dict[int, str]:
+        """The reply code of each of a carer's children's threads; a child with no thread yet
+        gets a code no thread of the setting has (kept when the thread opens)."""
+        codes = await self.codes_of(carer.id)
+        for child in carer.children:
+            if child.child_id not in codes:
+                codes[child.child_id] = await self._free_code(setting_id)
+        return codes
+
+    async def _free_code(self, setting_id: int) -> str:
+        for attempt in range(12):
+            code = new_code(CODE_LENGTH + attempt // 4)
+            if await self.by_code(setting_id, code) is None:
+                return code
+        raise RuntimeError("no free reply code after 12 tries")
 
     async def open(
         self, setting_id: int, code: str, carer_id: int, child_id: int, now: datetime
