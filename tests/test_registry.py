@@ -106,3 +106,52 @@ def test_trigger_words_come_from_every_catalog() -> None:
     assert words.said("info", "INFO!") and words.said("info", "informacja")
     assert words.said("leave", "Not now") and words.said("leave", "nie teraz")
     assert not words.said("info", "information please")  # a whole answer, not a word in it
+
+
+class Recording:
+    """A repository bundle that records which methods were called."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, repository: str) -> object:
+        calls = self.calls
+
+        class Repository:
+            def __getattr__(self, method: str) -> object:
+                async def call(*args: object) -> object:
+                    calls.append(f"{repository}.{method}")
+                    return [] if method != "reply_codes" else {}
+
+                return call
+
+        return Repository()
+
+
+async def test_only_the_facts_of_the_flows_that_may_step_are_loaded(profile) -> None:
+    from bot.domain.messages import Channel, Inbound
+    from bot.engine.lookup import Lookup
+
+    registry = Registry(specs(), shipped_keywords())
+    lookup = Lookup(profile, 1, registry=registry)
+
+    async def loaded(ctx: Context, text: str) -> list[str]:
+        repos = Recording()
+        inbound = Inbound(Channel.SMS, "+447700900001", "SM1", NOW, text)
+        event = TextReceived(text, ctx)
+        await lookup.facts(repos, registry.candidates(None, event), ctx, inbound, NOW)  # type: ignore[arg-type]
+        return repos.calls
+
+    carer_ctx = Context(profile, carer=carer(), setting_id=1)
+    staff_ctx = Context(profile, staff=staff(), setting_id=1)
+    # A family's message loads what the relay needs, nothing of the daily update.
+    assert "threads.reply_codes" in await loaded(carer_ctx, "Amelia has a cough")
+    assert "news.key_children" not in await loaded(carer_ctx, "Amelia has a cough")
+    # UPDATE from staff loads their key children, and no conversation of the relay.
+    update = await loaded(staff_ctx, "UPDATE")
+    assert "news.key_children" in update and "threads.recent" not in update
+    # A staff answer naming no code loads the conversations they may answer, no code checks.
+    answer = await loaded(staff_ctx, "She is fine")
+    assert "threads.recent" in answer and "audit.count_since" not in answer
+    # Naming a code loads the checks against guessing.
+    assert "audit.count_since" in await loaded(staff_ctx, "#K7QM2 She is fine")
