@@ -11,7 +11,7 @@ import pytest
 BOT = Path(__file__).resolve().parent.parent / "bot"
 EDGE_ONLY = ("telegram", "twilio")
 NO_HTTP = ("starlette", "uvicorn", "httpx", "aiohttp")
-CORE = ("flows", "router.py", "storage", "domain.py")
+CORE = ("flows", "engine", "storage", "domain", "language", "admin")
 # Flows are pure: no I/O, no clock, no database.
 NOT_IN_FLOWS = (
     "asyncio",
@@ -57,7 +57,7 @@ def test_core_does_not_speak_http(path: Path) -> None:
     assert not uses(imported(path), NO_HTTP), f"{path.name} imports a web library"
 
 
-@pytest.mark.parametrize("path", sorted((BOT / "flows").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((BOT / "flows").rglob("*.py")), ids=lambda p: p.name)
 def test_flows_are_pure(path: Path) -> None:
     assert not uses(imported(path), NOT_IN_FLOWS), f"{path.name} does I/O or reads the clock"
     source = path.read_text(encoding="utf-8")
@@ -118,3 +118,102 @@ def test_the_sql_check_itself_catches_sql_and_drivers(tmp_path: Path) -> None:
         "UPDATE outbox SET status = ?",
         "SAVEPOINT row",
     ]
+
+
+# Rule 1 of "Room to grow": flows declare themselves. The engine, the edge and the composition
+# root name no flow (only the package, which finds the specs, and base, the contract); a
+# capability imports no other capability, only base and the shared steps.
+NAMES_NO_FLOW = ("engine", "handlers", "app.py", "web.py", "demo.py", "cli.py", "admin")
+CONTRACT = frozenset({"bot.flows", "bot.flows.base"})
+
+
+def flow_modules(names: set[str]) -> set[str]:
+    return {n for n in names if n == "bot.flows" or n.startswith("bot.flows.")}
+
+
+def capabilities() -> list[Path]:
+    return sorted(p for p in (BOT / "flows").glob("*.py") if p.stem not in ("__init__", "base"))
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(BOT)))
+def test_engine_edge_and_app_name_no_flow(path: Path) -> None:
+    if path.relative_to(BOT).parts[0] not in NAMES_NO_FLOW:
+        return
+    named = flow_modules(imported(path)) - CONTRACT
+    assert not named, f"{path.relative_to(BOT)} names a flow: {sorted(named)}"
+
+
+@pytest.mark.parametrize("path", capabilities(), ids=lambda p: p.name)
+def test_a_capability_imports_no_other_capability(path: Path) -> None:
+    named = flow_modules(imported(path)) - {"bot.flows.base"}
+    others = {n for n in named if not n.startswith("bot.flows.steps")}
+    assert not others, f"{path.name} imports another flow: {sorted(others)}"
+    assert "SPEC = FlowSpec(" in path.read_text(encoding="utf-8"), f"{path.name} has no SPEC"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((BOT / "flows" / "steps").glob("*.py")), ids=lambda p: p.name
+)
+def test_shared_steps_import_no_capability(path: Path) -> None:
+    named = flow_modules(imported(path)) - {"bot.flows.base"}
+    assert all(n.startswith("bot.flows.steps") for n in named), f"{path.name}: {sorted(named)}"
+
+
+def test_every_capability_module_is_found_by_the_registry() -> None:
+    from bot.flows import specs
+
+    assert len(specs()) == len(capabilities())
+
+
+# Rule 6: words live in the catalogs. No word list for people to type is written in the flows
+# or the engine (carrier keywords such as STOP are the channels' protocol, at the edge).
+WORD_LIST = re.compile(r"^[A-Z_]*(WORDS|GREETINGS|FILLER)\b\s*=", re.M)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(BOT / "flows").rglob("*.py"), *(BOT / "engine").glob("*.py")]),
+    ids=lambda p: str(p.relative_to(BOT)),
+)
+def test_no_trigger_words_in_code(path: Path) -> None:
+    assert not WORD_LIST.search(path.read_text(encoding="utf-8")), f"{path.name} lists words"
+
+
+# Rule 8: every module imports on its own: each is imported first in a clean module table (a
+# circular import shows only then), in one child interpreter so the suite stays fast.
+ALONE = """
+import importlib, sys
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "bot" or m.startswith("bot.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as error:
+        failed.append(f"{name}: {type(error).__name__}: {error}")
+print(chr(10).join(failed))
+"""
+
+
+def module_names() -> list[str]:
+    names = []
+    for path in modules():
+        parts = path.relative_to(BOT.parent).with_suffix("").parts
+        if parts[-1] == "__main__":
+            continue  # runs the command line when imported
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def test_every_module_imports_on_its_own() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", ALONE, *module_names()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert result.stdout.strip() == "", result.stdout

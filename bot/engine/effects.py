@@ -17,6 +17,7 @@ from bot.domain.time import quiet_end, spoken_when
 from bot.engine.news import NewsDelivery
 from bot.engine.records import Origin, record
 from bot.flows.base import (
+    LEAVE,
     Effect,
     LinkContact,
     NotifyCarer,
@@ -26,7 +27,6 @@ from bot.flows.base import (
     ShareNews,
     Transition,
 )
-from bot.flows.steps.questions import LEAVE
 from bot.language.catalogs import Catalogs
 from bot.language.choices import numbered
 from bot.language.splitting import sms_rows

@@ -37,8 +37,8 @@ from bot.flows.base import (
     TextReceived,
     Transition,
     Trigger,
+    leaving,
 )
-from bot.flows.steps.questions import leaving
 from bot.language.catalogs import normalise_answer
 
 ROLES = (

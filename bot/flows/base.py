@@ -139,6 +139,16 @@ class PhotoShared:
 
 
 Event = TextReceived | ChoiceMade
+LEAVE = "not_now"  # the key of the choice that leaves any question ("Not now")
+
+
+def leaving(event: Event) -> bool:
+    """Whether the person chose Not now, or typed words that mean it (trigger.leave)."""
+    if isinstance(event, TextReceived):
+        return event.ctx.words.said("leave", event.text)
+    return event.key == LEAVE
+
+
 Signal = LinkAsked | ContactShared | ReachChanged | NotPassedOn | PhotoShared
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from bot.domain.messages import Choice, ChoiceStyle, Text
 from bot.domain.people import ChildLink
-from bot.flows.base import Event, Keywords, TextReceived
+from bot.flows.base import LEAVE, Keywords
 from bot.language.catalogs import normalise_answer
 
-LEAVE = "not_now"  # the key of the choice that leaves a question
 OTHER = "other"  # the answer to "which child?" for children a carer may not be told about
 
 
@@ -24,13 +23,6 @@ def leave_option() -> Choice:
 def leave_button() -> Choice:
     """ "Not now" under a question answered in free text: a button only; SMS says the words."""
     return Choice(LEAVE, Text("choice.not_now"), ChoiceStyle.TAP)
-
-
-def leaving(event: Event) -> bool:
-    """Whether the person chose Not now, or typed words that mean it."""
-    if isinstance(event, TextReceived):
-        return event.ctx.words.said("leave", event.text)
-    return event.key == LEAVE
 
 
 def answers_nothing(text: str, words: Keywords) -> bool:
