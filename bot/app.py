@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.domain.messages import Channel, Text
-from bot.domain.setting import SettingProfile, load_profile
+from bot.domain.setting import SettingDirectory, SettingProfile, load_profile
 from bot.engine.caps import Limits
 from bot.engine.delivery import Timing
 from bot.engine.effects import STAFF_LANGUAGE, Effects
@@ -65,6 +65,9 @@ class Keyperson:
     clock: Callable[[], datetime]
     telegram: TelegramChannel | None = None
     scheduler: Scheduler | None = None
+    directory: SettingDirectory | None = None
+    # The schedulers of settings added after the first (add_setting), one per setting.
+    more_schedulers: list[Scheduler] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     supervisor: Supervisor = field(default_factory=Supervisor)
 
@@ -79,6 +82,34 @@ class Keyperson:
         ]
         if self.scheduler is not None:
             self.scheduler.start()
+        for scheduler in self.more_schedulers:
+            scheduler.start()
+
+    async def add_setting(self, profile: SettingProfile, source: str) -> int:
+        """Serve one more setting from this deployment: messages from its people are handled
+        with its profile (found per message), and its own scheduler does its periodic work."""
+        async with self.db.transaction() as repos:
+            setting_id = await repos.settings.upsert(
+                profile.ref, profile.name, source, self.clock()
+            )
+        assert self.directory is not None and self.scheduler is not None
+        self.directory.add(setting_id, profile)
+        first = self.scheduler
+        scheduler = Scheduler(
+            self.db,
+            first.effects,
+            profile,
+            setting_id,
+            self.clock,
+            first.on_queued,
+            supervisor=self.supervisor,
+            accept=first.accept,
+            task=f"scheduler:{setting_id}",
+        )
+        self.more_schedulers.append(scheduler)
+        if self.tasks:
+            scheduler.start()
+        return setting_id
 
     async def health(self) -> tuple[bool, dict[str, object]]:
         """Whether every task is alive and nothing waits too long, with what /healthz shows."""
@@ -119,6 +150,8 @@ class Keyperson:
         """Stop cleanly: committed rows stay stored and are picked up on the next start."""
         if self.scheduler is not None:
             await self.scheduler.stop()
+        for scheduler in self.more_schedulers:
+            await scheduler.stop()
         await self.router.stop()
         for task in self.tasks:
             task.cancel()
@@ -177,10 +210,11 @@ async def build(
         render=catalogs.render,
     )
     registry = flow_registry(catalogs)
-    effects = Effects(catalogs, profile, registry.writer)
+    directory = SettingDirectory({setting_id: profile}, setting_id)
+    effects = Effects(catalogs, profile, registry.writer, directory)
     router = Router(
         db,
-        Lookup(profile, setting_id, Glossary.load(), registry),
+        Lookup(profile, setting_id, Glossary.load(), registry, directory),
         effects,
         clock,
         on_queued=dispatcher.wake,
@@ -211,6 +245,7 @@ async def build(
         clock,
         telegram,
         scheduler,
+        directory=directory,
         supervisor=supervisor,
     )
 

@@ -15,7 +15,15 @@ _SLUG = re.compile(r"[a-z0-9-]{1,40}", re.ASCII)
 # Free text families read, which [setting.LANG] tables may give in each language offered.
 TRANSLATABLE = ("important_contact", "concern_steps")
 
-__all__ = ["DAY_NAMES", "Hours", "OutOfHours", "SettingProfile", "TimeRange", "load_profile"]
+__all__ = [
+    "DAY_NAMES",
+    "Hours",
+    "OutOfHours",
+    "SettingDirectory",
+    "SettingProfile",
+    "TimeRange",
+    "load_profile",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,3 +107,22 @@ def load_profile(path: Path) -> SettingProfile:
         ),
         translations=toml.translations(toml.languages("setting.languages"), TRANSLATABLE),
     )
+
+
+class SettingDirectory:
+    """Every setting this deployment serves, by id: a message is handled with the profile of
+    the setting its sender belongs to, found per message (the first one for strangers)."""
+
+    def __init__(self, profiles: Mapping[int, SettingProfile], default_id: int) -> None:
+        self.profiles = dict(profiles)
+        self.default_id = default_id
+
+    def add(self, setting_id: int, profile: SettingProfile) -> None:
+        """Serve one more setting."""
+        self.profiles[setting_id] = profile
+
+    def of(self, setting_id: int | None) -> tuple[int, SettingProfile]:
+        """The setting with this id (the default one when there is none or it is unknown)."""
+        if setting_id is not None and setting_id in self.profiles:
+            return setting_id, self.profiles[setting_id]
+        return self.default_id, self.profiles[self.default_id]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.errors import InviteAlreadyUsed
 from bot.domain.messages import Channel, Choice, ChoiceStyle, Priority, RenderedChoice, Text
 from bot.domain.people import PersonKind
-from bot.domain.setting import SettingProfile
+from bot.domain.setting import SettingDirectory, SettingProfile
 from bot.domain.time import quiet_end, spoken_when
 from bot.engine.news import NewsDelivery
 from bot.engine.records import Origin, record
@@ -48,9 +48,14 @@ class Effects:
         catalogs: Catalogs,
         profile: SettingProfile | None = None,
         writer: Callable[[object], tuple[str, str]] | None = None,
+        directory: SettingDirectory | None = None,
     ) -> None:
         self.catalogs = catalogs
-        self.profile = profile
+        self.profile = profile  # the default setting's
+        self.directory = directory or (
+            SettingDirectory({0: profile}, 0) if profile is not None else None
+        )
+        self._deliveries: dict[int, NewsDelivery] = {}
         self.writer = writer  # where a flow's Write(record) is kept (Registry.writer)
         self.news = NewsDelivery(catalogs, profile) if profile is not None else None
 
@@ -126,13 +131,14 @@ class Effects:
     async def _news(
         self, repos: Repos, sender: Origin, effect: ShareNews | PreviewNews, now: datetime
     ) -> list[NewOutbox]:
-        assert self.news is not None and sender.setting_id is not None
+        news = self._news_for(sender.setting_id)
+        assert news is not None and sender.setting_id is not None
         stamp = now
         if isinstance(effect, PreviewNews):
-            text = await self.news.preview(repos, effect, now)
+            text = await news.preview(repos, effect, now)
             return self._reply(sender, sender.language, Message(text, effect.choices))
         rows: list[NewOutbox] = []
-        families, told = await self.news.share(repos, effect, sender.actor, sender.setting_id, now)
+        families, told = await news.share(repos, effect, sender.actor, sender.setting_id, now)
         for carer_id, text, photo, hold in families:
             carer = await repos.people.carer(carer_id)
             message = Message(text, (), Priority.NORMAL, photo=photo, not_before=hold)
@@ -189,7 +195,7 @@ class Effects:
                 "blocked a message about child %s to carer %s", effect.about_child, carer.id
             )
             return []
-        held, told = self._quiet(effect, now)
+        held, told = self._quiet(effect, sender, now)
         message = Message(
             effect.text,
             (),
@@ -207,13 +213,30 @@ class Effects:
             rows.extend(self._reply(sender, sender.language, Message(told or effect.confirm)))
         return rows
 
-    def _quiet(self, effect: NotifyCarer, now: datetime) -> tuple[datetime | None, Text | None]:
+    def _profile(self, setting_id: int | None) -> SettingProfile | None:
+        """The profile of the setting a message belongs to (its quiet hours, its name)."""
+        if self.directory is None:
+            return None
+        return self.directory.of(setting_id)[1]
+
+    def _news_for(self, setting_id: int | None) -> NewsDelivery | None:
+        profile = self._profile(setting_id)
+        if profile is None or setting_id is None:
+            return self.news
+        if setting_id not in self._deliveries:
+            self._deliveries[setting_id] = NewsDelivery(self.catalogs, profile)
+        return self._deliveries[setting_id]
+
+    def _quiet(
+        self, effect: NotifyCarer, sender: Origin, now: datetime
+    ) -> tuple[datetime | None, Text | None]:
         """When a family's quiet hours hold this message until, and the sender's confirmation
         saying so; urgent messages are never held."""
-        if self.profile is None or effect.priority is Priority.URGENT:
+        profile = self._profile(sender.setting_id)
+        if profile is None or effect.priority is Priority.URGENT:
             return None, None
-        local = now.astimezone(ZoneInfo(self.profile.time_zone))
-        held = quiet_end(self.profile.quiet, local)
+        local = now.astimezone(ZoneInfo(profile.time_zone))
+        held = quiet_end(profile.quiet, local)
         if held is None or effect.confirm is None:
             return held, None
         when = spoken_when(held, local)

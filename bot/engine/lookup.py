@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.domain.messages import Inbound, InboundKind
 from bot.domain.people import Carer, PersonKind, StaffMember
 from bot.domain.phones import normalise_phone
-from bot.domain.setting import SettingProfile
+from bot.domain.setting import SettingDirectory, SettingProfile
 from bot.engine.effects import Origin
 from bot.engine.registry import Registry
 from bot.flows import specs
@@ -27,9 +27,11 @@ class Lookup:
         setting_id: int,
         glossary: Words | None = None,
         registry: Registry | None = None,
+        directory: SettingDirectory | None = None,
     ) -> None:
-        self.profile = profile
+        self.profile = profile  # the default setting's, for strangers
         self.setting_id = setting_id
+        self.directory = directory or SettingDirectory({setting_id: profile}, setting_id)
         self.glossary = glossary
         self.registry = registry or Registry(specs(), shipped_keywords())
 
@@ -76,14 +78,15 @@ class Lookup:
             origin = Origin(channel, address, self.setting_id, None, language)
             return origin, Context(self.profile, setting_id=self.setting_id)
         linked = contact.linked
-        setting_id = contact.setting_id
+        # The setting is the sender's own, found per message: one deployment may serve several.
+        setting_id, profile = self.directory.of(contact.setting_id)
         if contact.person_kind is PersonKind.CARER:
             # Carers who share this phone are all named: staff cannot tell who is writing.
             carer = await repos.people.carer_on_phone(contact.person_id)
-            ctx = Context(self.profile, carer=carer, newly_linked=not linked, setting_id=setting_id)
+            ctx = Context(profile, carer=carer, newly_linked=not linked, setting_id=setting_id)
             return Origin(channel, address, setting_id, contact, carer.language), ctx
         staff = await repos.people.staff_member(contact.person_id)
-        ctx = Context(self.profile, staff=staff, newly_linked=not linked, setting_id=setting_id)
+        ctx = Context(profile, staff=staff, newly_linked=not linked, setting_id=setting_id)
         return Origin(channel, address, setting_id, contact, staff.language), ctx
 
     def _first_language(self, hint: str | None) -> str:

@@ -68,8 +68,11 @@ class Scheduler:
         tick_s: float = TICK_S,
         supervisor: Supervisor | None = None,
         accept: Callable[[Inbound], Awaitable[bool]] | None = None,
+        task: str = TASK,
     ) -> None:
         self.accept = accept  # where due timers go: the router, as events
+        # One scheduler per setting; the first is "scheduler" in /healthz, others add their id.
+        self.task = task
         self.db = db
         self.effects = effects
         self.profile = profile
@@ -96,14 +99,14 @@ class Scheduler:
             id="tick",
         )
         self._aps.start()
-        self.supervisor.state(TASK).running = True
+        self.supervisor.state(self.task).running = True
 
     async def stop(self) -> None:
         """Stop ticking, letting a tick in progress finish; work not done stays in its rows."""
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
         self._aps = None
-        self.supervisor.state(TASK).running = False
+        self.supervisor.state(self.task).running = False
         async with self._busy:
             pass
 
@@ -122,9 +125,9 @@ class Scheduler:
         except Exception as error:
             # Each piece of work is one transaction over its rows: the next tick does it again.
             with contextlib.suppress(TaskDied):
-                await self.supervisor.failed(TASK, error, "tick", wait=False)
+                await self.supervisor.failed(self.task, error, "tick", wait=False)
             return
-        self.supervisor.ok(TASK)
+        self.supervisor.ok(self.task)
         if queued:
             self.on_queued()
 
