@@ -13,12 +13,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from bot.admin.importer import import_families, import_staff
-from bot.app import Keyperson, build
+from bot.app import Keyperson, build, flow_registry
 from bot.config import Settings
 from bot.domain.clock import Clock, StartedClock, SystemClock, at_zone
-from bot.domain.messages import Channel
+from bot.domain.messages import Channel, Text
 from bot.domain.setting import OutOfHours, load_profile
 from bot.handlers.simulator.page import SimulatorPage, SimulatorSender
+from bot.language.catalogs import Catalogs
 from bot.shipped import shipped
 from bot.web import create_app
 
@@ -85,7 +86,22 @@ def demo_app(settings: Settings, folder: Path | None = None, *, clock: Clock) ->
             keyperson.router.accept,
             keyperson.clock,
             ZoneInfo(keyperson.profile.time_zone),
+            simulator_menus(keyperson.catalogs),
         )
         return page.routes()
 
     return create_app(factory, simulator)
+
+
+def simulator_menus(catalogs: Catalogs) -> dict[str, list[tuple[str, str]]]:
+    """The buttons under each simulated phone: the commands the flows declare that are also
+    words, labelled `menu.<audience>.<command>` (or the command's own description)."""
+    registry = flow_registry(catalogs)
+    english = catalogs.messages["en"]
+    menus: dict[str, list[tuple[str, str]]] = {}
+    for who in ("carer", "staff"):
+        menus[who] = []
+        for name in registry.typed_commands(who):
+            key = f"menu.{who}.{name}" if f"menu.{who}.{name}" in english else f"command.{name}"
+            menus[who].append((name, catalogs.render(Text(key), "en")))
+    return menus

@@ -125,6 +125,11 @@ class Registry:
         ]
         return tuple(dict.fromkeys(name for _, name in sorted(placed)))
 
+    def typed_commands(self, who: Audience) -> tuple[str, ...]:
+        """The menu's commands that are also words people type (by SMS: UPDATE, INFO…)."""
+        words = {t.key for t in self.triggers}
+        return tuple(name for name in self.commands(who) if name in words)
+
     def offers(self, ctx: Context) -> tuple[Offer, ...]:
         """What the information menu offers this reader."""
         return tuple(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from importlib import resources
@@ -121,8 +121,11 @@ class SimulatorPage:
         accept: Callable[[Inbound], Awaitable[bool]],
         clock: Callable[[], datetime],
         zone: tzinfo = UTC,
+        menus: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     ) -> None:
         self.db = db
+        # (word, label) per audience ("carer", "staff"): the buttons under each phone.
+        self.menus = {who: [list(item) for item in items] for who, items in (menus or {}).items()}
         self.setting_id = setting_id
         self.accept = accept
         self.clock = clock
@@ -151,7 +154,7 @@ class SimulatorPage:
             people = await repos.people.directory(self.setting_id)
         for person in people:
             person["telegram"] = str(telegram_chat_id(str(person["phone"])))
-        return JSONResponse({"people": people})
+        return JSONResponse({"people": people, "menus": self.menus})
 
     async def messages(self, request: Request) -> JSONResponse:
         """One phone's conversation on one channel: what it sent and what reached it."""
