@@ -1,4 +1,4 @@
-"""Effects that write rows but send nothing: threads, audit, links, opt-outs, timers, news.
+"""Effects that write rows but send nothing: audit, links, opt-outs, timers, flows' records.
 
 Applied inside the caller's transaction, like everything in effects.py.
 """
@@ -10,22 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.flows.base import (
-    Acknowledged,
     CancelTimer,
     Effect,
     MarkLinked,
     OpenThread,
     RecordAudit,
-    RecordNews,
     SetOptOut,
-    SetPreference,
     SetReachable,
     SetTimer,
-    SetUpdateMode,
     Write,
 )
 from bot.storage.repos import Repos
-from bot.storage.rows import ContactRow
+from bot.storage.rows import ContactRow, Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +49,21 @@ async def record(
     stamp: datetime,
     writer: Callable[[object], tuple[str, str]] | None = None,
 ) -> None:
-    """Write one effect that changes rows but sends nothing."""
-    if isinstance(effect, Acknowledged):
-        await repos.threads.acknowledge(effect.carer_id, effect.what, stamp)
+    """Write one effect that changes rows but sends nothing. A flow's own records (Write) go
+    to the repository its spec names for their type: the core knows no feature's records."""
+    if isinstance(effect, Write):
+        if writer is None:
+            raise LookupError(f"no writer for {type(effect.record).__name__}")
+        repository, method = writer(effect.record)
+        contact = sender.contact
+        by = Writer(
+            sender.setting_id,
+            sender.actor,
+            contact.person_kind if contact else None,
+            contact.person_id if contact else None,
+            stamp,
+        )
+        await getattr(getattr(repos, repository), method)(effect.record, by)
     elif isinstance(effect, OpenThread):
         assert sender.setting_id is not None
         await repos.threads.open(
@@ -86,30 +94,7 @@ async def record(
             effect.rule,
             dict(effect.payload),
         )
-    elif isinstance(effect, RecordNews) and sender.setting_id is not None:
-        await repos.news.add(
-            sender.setting_id,
-            effect.child_id,
-            effect.kind,
-            sender.actor,
-            effect.text,
-            None,
-            stamp,
-        )
-    elif isinstance(effect, SetUpdateMode) and sender.contact is not None:
-        await repos.news.set_update_mode(
-            sender.contact.person_id, effect.mode, effect.at, effect.day
-        )
     elif isinstance(effect, CancelTimer):
         await repos.reminders.cancel(
             sender.channel, sender.address, effect.flow, stamp, rule=effect.rule
-        )
-    elif isinstance(effect, Write) and writer is not None:
-        repository, method = writer(effect.record)
-        write = getattr(getattr(repos, repository), method)
-        await write(sender.setting_id, sender.actor, effect.record, stamp)
-    elif isinstance(effect, SetPreference) and sender.contact is not None:
-        contact = sender.contact
-        await repos.links.set_preference(
-            contact.person_kind, contact.person_id, effect.preference, effect.only_if_unset
         )

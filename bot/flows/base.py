@@ -190,23 +190,6 @@ class NotifyCarer:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenThread:
-    """Open (or touch) the relay thread for a carer and child under a reply code."""
-
-    carer_id: int
-    child_id: int
-    code: str
-
-
-@dataclass(frozen=True, slots=True)
-class Acknowledged:
-    """Record the acknowledgement a carer was sent (`what`), or that staff answered (None)."""
-
-    carer_id: int
-    what: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class RecordAudit:
     """Append an audit entry."""
 
@@ -244,14 +227,6 @@ class SetReachable:
 
 
 @dataclass(frozen=True, slots=True)
-class SetPreference:
-    """Record the channel the sender's person wants messages on: sms, telegram or both."""
-
-    preference: str
-    only_if_unset: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class News:
     """What a member of staff wrote about children: quick phrases, their own words, a photo."""
 
@@ -278,15 +253,6 @@ class ShareNews:
     the sender is told how many families it reaches, and when."""
 
     news: News
-
-
-@dataclass(frozen=True, slots=True)
-class RecordNews:
-    """Keep something said about a child on their record (good news from home, say)."""
-
-    child_id: int
-    kind: str
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,30 +283,29 @@ class Write:
 
 
 @dataclass(frozen=True, slots=True)
-class SetUpdateMode:
-    """Record how the sender (a carer) wants updates: instant, evening, weekly or essentials."""
+class OpenThread:
+    """Open (or touch) the relay thread for a carer and child under a reply code; the engine
+    also watches threads for loops between auto-replies (engine/caps.py)."""
 
-    mode: str
-    at: str | None = None  # HH:MM for summaries
-    day: int | None = None  # weekday for weekly summaries, 0 = Monday
+    carer_id: int
+    child_id: int
+    code: str
 
 
+# The closed set of effects the engine applies. A capability's own records travel in Write and
+# are kept by the repository its spec names (FlowSpec.records).
 Effect = (
-    Acknowledged
-    | Reply
+    Reply
     | NotifyStaff
     | NotifyCarer
-    | OpenThread
     | RecordAudit
+    | OpenThread
     | MarkLinked
     | SetOptOut
     | LinkContact
     | SetReachable
-    | SetPreference
     | PreviewNews
     | ShareNews
-    | SetUpdateMode
-    | RecordNews
     | SetTimer
     | CancelTimer
     | Write

@@ -8,6 +8,7 @@ Staff celebrations to families are daily updates of kind "celebration" (daily_up
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,6 @@ from bot.flows.base import (
     NotifyStaff,
     OpenThread,
     RecordAudit,
-    RecordNews,
     Reply,
     SetTimer,
     State,
@@ -35,6 +35,7 @@ from bot.flows.base import (
     TimerFired,
     Transition,
     Trigger,
+    Write,
     end,
 )
 from bot.flows.steps import facts as known
@@ -50,6 +51,17 @@ from bot.flows.steps.questions import (
 from bot.flows.steps.receipts import held_until, reached
 
 NAME = "celebration"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordNews:
+    """Keep good news from home on the child's record (the news repository keeps it)."""
+
+    child_id: int
+    kind: str
+    text: str
+
+
 THANKS = "wow_thanks"  # the rule of the timer for the setting's thank-you
 
 
@@ -155,7 +167,7 @@ def _share(
         recipients = (child.key_person_id,) if child.key_person_id else known.fallback_staff(ctx)
         effects += [
             OpenThread(carer.id, child.child_id, code),
-            RecordNews(child.child_id, "home", message),
+            Write(RecordNews(child.child_id, "home", message)),
             *(
                 NotifyStaff(s, Text(key, params), choices=answer, thread=code, not_before=hold)
                 for s in recipients
@@ -191,4 +203,5 @@ SPEC = FlowSpec(
         Fact("answered", "audit", "happened_since", _answered, default=False),
     ),
     timer=thank,
+    records={RecordNews: ("news", "write_news")},
 )

@@ -13,6 +13,7 @@ where-to question ──choice──► SetPreference (telegram / both / sms)
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.messages import Choice, Text
@@ -29,14 +30,24 @@ from bot.flows.base import (
     MarkLinked,
     RecordAudit,
     Reply,
-    SetPreference,
     State,
     Transition,
+    Write,
 )
 from bot.flows.steps.people import SHARE_PHONE, welcome
 from bot.flows.steps.questions import leave_option
 
 NAME = "linking"
+
+
+@dataclass(frozen=True, slots=True)
+class SetPreference:
+    """Record the channel the sender's person wants messages on: sms, telegram or both."""
+
+    preference: str
+    only_if_unset: bool = False
+
+
 PREFERENCES = ("telegram", "both", "sms")
 
 
@@ -84,7 +95,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             None,
             {},
             (
-                SetPreference(event.key),
+                Write(SetPreference(event.key)),
                 Reply(Text(f"link.where_{event.key}")),
                 RecordAudit("preference.channel", None, {"channel": event.key}),
             ),
@@ -147,4 +158,5 @@ SPEC = FlowSpec(
         ContactShared: lambda flow, state, event: shared(event),
     },
     left_key="left.unchanged",
+    records={SetPreference: ("links", "write_preference")},
 )

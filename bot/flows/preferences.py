@@ -10,6 +10,7 @@ Essentials (reviews, visits, answers to concerns, urgent messages) always come, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from bot.domain.messages import Choice, LocalTime, Text
@@ -23,16 +24,27 @@ from bot.flows.base import (
     MenuEntry,
     RecordAudit,
     Reply,
-    SetUpdateMode,
     State,
     Transition,
     Trigger,
+    Write,
     end,
 )
 from bot.flows.steps.questions import leave_option
 from bot.language.times import read_time
 
 NAME = "preferences"
+
+
+@dataclass(frozen=True, slots=True)
+class SetUpdateMode:
+    """Record how the sender (a carer) wants updates: instant, evening, weekly or essentials."""
+
+    mode: str
+    at: str | None = None  # HH:MM for summaries
+    day: int | None = None  # weekday for weekly summaries, 0 = Monday
+
+
 TIMES = ("16:00", "17:30", "19:00")
 WEEKLY_DAY = 4  # Friday
 
@@ -90,7 +102,7 @@ def _done(mode: str, at: str | None) -> Transition:
     day = WEEKLY_DAY if mode == "weekly" else None
     text = Text(f"settings.done_{mode}", {"time": at or ""})
     return end(
-        SetUpdateMode(mode, at, day),
+        Write(SetUpdateMode(mode, at, day)),
         Reply(text),
         RecordAudit("preference.updates", None, {"mode": mode}),
     )
@@ -116,4 +128,5 @@ SPEC = FlowSpec(
     menu=(MenuEntry("settings", begin, who="carer", when=gets_updates, order=20),),
     commands=(Command("settings", carer=40),),
     left_key="left.unchanged",
+    records={SetUpdateMode: ("news", "write_update_mode")},
 )

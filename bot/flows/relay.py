@@ -18,7 +18,6 @@ from datetime import datetime
 from bot.domain.messages import Choice, Priority, Text
 from bot.domain.people import ChildLink, ThreadInfo
 from bot.flows.base import (
-    Acknowledged,
     ChoiceMade,
     Command,
     Context,
@@ -34,6 +33,7 @@ from bot.flows.base import (
     TextReceived,
     Transition,
     Trigger,
+    Write,
     end,
 )
 from bot.flows.steps import codes, wording
@@ -46,7 +46,7 @@ from bot.flows.steps.questions import (
     leave_option,
     which_children,
 )
-from bot.flows.steps.receipts import acknowledgement, held_until, told_already
+from bot.flows.steps.receipts import Acknowledged, acknowledgement, held_until, told_already
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
@@ -204,7 +204,7 @@ def _deliver(
         )
     receipt, what = acknowledgement(children, ctx, now)
     if not told_already(what, ctx, now):
-        effects += [Reply(receipt), Acknowledged(carer.id, what)]
+        effects += [Reply(receipt), Write(Acknowledged(carer.id, what))]
     return tuple(effects)
 
 
@@ -234,7 +234,7 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
         ),
         OpenThread(thread.carer_id, thread.child_id, thread.code),
         # Staff have answered: the family's next message is acknowledged afresh.
-        Acknowledged(thread.carer_id, None),
+        Write(Acknowledged(thread.carer_id, None)),
         RecordAudit("relay.to_carer", f"child:{thread.child_id}", {"code": thread.code}),
     )
 
@@ -298,4 +298,5 @@ SPEC = FlowSpec(
     actions=(REPLY_ACTION,),
     action=_reply_pressed,
     message=message,
+    records={Acknowledged: ("threads", "write_acknowledged")},
 )

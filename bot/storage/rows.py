@@ -263,3 +263,15 @@ class FamiliesOnFile:
     children: dict[str, str]  # child_ref -> "First Last"
     carers: dict[str, str]  # carer_ref -> name
     links: dict[tuple[str, str], str]  # (child_ref, carer_ref) -> "mum of Amelia"
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """Who keeps a record a flow made (Write), and when: the setting, the audit actor, and the
+    person at the address that wrote (a record "about the sender" is about them)."""
+
+    setting_id: int | None
+    actor: str
+    person_kind: PersonKind | None
+    person_id: int | None
+    now: datetime

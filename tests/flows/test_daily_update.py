@@ -15,13 +15,14 @@ from bot.flows.base import (
     NotifyStaff,
     PhotoShared,
     PreviewNews,
-    RecordNews,
     Reply,
-    SetUpdateMode,
     ShareNews,
     TextReceived,
+    Write,
 )
+from bot.flows.celebration import RecordNews
 from bot.flows.daily_update import PHRASES
+from bot.flows.preferences import SetUpdateMode
 from tests.conftest import carer, child, staff
 from tests.flows.dispatch import start
 
@@ -195,7 +196,7 @@ def test_good_news_from_home_reaches_the_key_person_and_is_kept(profile):
     t = celebration.step(t.state, TextReceived("She said 'more' at home today!", ctx), NOW)
     (notify,) = [e for e in t.effects if isinstance(e, NotifyStaff)]
     assert notify.staff_id == 10 and notify.thread == "K7Q"
-    assert RecordNews(1, "home", "She said 'more' at home today!") in t.effects
+    assert Write(RecordNews(1, "home", "She said 'more' at home today!")) in t.effects
     assert keys(t) == ["wow.thanks"]
 
 
@@ -229,7 +230,7 @@ def test_a_carer_chooses_each_update_mode(profile, answers, effect):
             else TextReceived(answer, ctx)
         )
         t = preferences.step(t.state, event, NOW)
-    assert effect in t.effects and t.flow is None
+    assert Write(effect) in t.effects and t.flow is None
 
 
 def test_a_bad_time_is_asked_again(profile):
@@ -253,7 +254,7 @@ def test_a_bad_time_is_asked_again(profile):
 def test_a_typed_time_is_read_as_people_write_it(profile, typed, at):
     ctx = Context(profile, carer=carer())
     t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
-    assert SetUpdateMode("evening", at, None) in t.effects and t.flow is None
+    assert Write(SetUpdateMode("evening", at, None)) in t.effects and t.flow is None
 
 
 def test_an_hour_alone_asks_morning_or_evening(profile):
@@ -261,7 +262,7 @@ def test_an_hour_alone_asks_morning_or_evening(profile):
     t = preferences.step({"step": "time", "mode": "weekly"}, TextReceived("6", ctx), NOW)
     assert keys(t) == ["settings.which_time"] and offered(t) == ["06:00", "18:00", "not_now"]
     t = preferences.step(t.state, ChoiceMade("18:00", ctx), NOW)
-    assert SetUpdateMode("weekly", "18:00", 4) in t.effects
+    assert Write(SetUpdateMode("weekly", "18:00", 4)) in t.effects
 
 
 @pytest.mark.parametrize(
@@ -277,7 +278,7 @@ def test_nonsense_gets_a_clear_answer_and_the_times_again(profile, typed, key):
     t = preferences.step({"step": "time", "mode": "evening"}, TextReceived(typed, ctx), NOW)
     assert keys(t) == [key] and t.state == {"step": "time", "mode": "evening"}
     assert offered(t) == [*preferences.TIMES, "not_now"] and not any(
-        isinstance(e, SetUpdateMode) for e in t.effects
+        isinstance(e, Write) and isinstance(e.record, SetUpdateMode) for e in t.effects
     )
 
 

@@ -22,10 +22,11 @@ from bot.flows.base import (
     NotPassedOn,
     ReachChanged,
     Reply,
-    SetPreference,
     SetReachable,
     TextReceived,
+    Write,
 )
+from bot.flows.linking import SetPreference
 from bot.flows.steps.people import REPLY_ACTION
 from tests.conftest import carer, child, staff
 from tests.flows.dispatch import start
@@ -93,7 +94,7 @@ def test_invite_code_links_staff_with_the_telegram_welcome(profile):
 def test_where_question_records_the_choice():
     ctx = Context(carer=carer())
     t = linking.step({}, ChoiceMade("both", ctx), NOW)
-    assert SetPreference("both") in t.effects and replies(t) == ["link.where_both"]
+    assert Write(SetPreference("both")) in t.effects and replies(t) == ["link.where_both"]
     assert linking.step({}, TextReceived("hello", ctx), NOW).passthrough
 
 

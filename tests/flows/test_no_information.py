@@ -9,7 +9,8 @@ import pytest
 
 from bot.domain.messages import Choice, Text
 from bot.flows import celebration, information, relay
-from bot.flows.base import ChoiceMade, Context, NotifyStaff, RecordNews, Reply, TextReceived
+from bot.flows.base import ChoiceMade, Context, NotifyStaff, Reply, TextReceived, Write
+from bot.flows.celebration import RecordNews
 from bot.flows.steps.questions import LEAVE, OTHER
 from tests.conftest import carer, child
 from tests.flows.dispatch import start
@@ -93,9 +94,11 @@ def test_good_news_reaches_staff_flagged_and_without_a_reply_button(profile, kid
     notes = [e for e in done.effects if isinstance(e, NotifyStaff)]
     assert {n.text.key for n in notes} == {"wow.to_staff_no_info"}
     assert all(n.choices == () for n in notes)
-    assert {e.child_id for e in done.effects if isinstance(e, RecordNews)} == {
-        k.child_id for k in kids
-    }
+    assert {
+        e.record.child_id
+        for e in done.effects
+        if isinstance(e, Write) and isinstance(e.record, RecordNews)
+    } == {k.child_id for k in kids}
     assert [e.text.key for e in done.effects if isinstance(e, Reply)] == ["wow.thanks_plain"]
 
 

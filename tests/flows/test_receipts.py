@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from bot.domain.people import ThreadInfo
 from bot.domain.setting import OutOfHours
 from bot.flows import relay
-from bot.flows.base import Acknowledged, ChoiceMade, Context, NotifyStaff, Reply, TextReceived
-from bot.flows.steps.receipts import ACKNOWLEDGE_FOR
+from bot.flows.base import ChoiceMade, Context, NotifyStaff, Reply, TextReceived, Write
+from bot.flows.steps.receipts import ACKNOWLEDGE_FOR, Acknowledged
 from tests.conftest import carer, child, staff
 from tests.flows.dispatch import start
 
@@ -33,7 +33,8 @@ def told(transition) -> list[str]:
 
 
 def recorded(transition) -> str | None:
-    (ack,) = [e for e in transition.effects if isinstance(e, Acknowledged)]
+    (ack,) = [e.record for e in transition.effects if isinstance(e, Write)]
+    assert isinstance(ack, Acknowledged)
     return ack.what
 
 
@@ -45,7 +46,9 @@ def test_a_family_writing_several_messages_in_a_row_is_told_once(profile):
     later = TUESDAY + timedelta(minutes=20)
     second = write(laura(profile, (what, TUESDAY)), "and a bit grumpy", later)
     assert told(second) == [] and any(isinstance(e, NotifyStaff) for e in second.effects)
-    assert not [e for e in second.effects if isinstance(e, Acknowledged)]
+    assert not [
+        e for e in second.effects if isinstance(e, Write) and isinstance(e.record, Acknowledged)
+    ]
 
 
 def test_told_again_after_a_few_hours_or_once_staff_have_answered(profile):
@@ -77,7 +80,7 @@ def test_a_staff_answer_means_the_next_message_is_acknowledged_afresh(profile):
     thread = ThreadInfo("K7Q", 100, "Laura", "mum", 1, "Amelia", 10, True)
     ctx = Context(profile, staff=staff(), facts={"named_code": "K7Q", "named_thread": thread})
     t = relay.from_staff("#K7Q She is fine", ctx)
-    assert Acknowledged(100, None) in t.effects
+    assert Write(Acknowledged(100, None)) in t.effects
 
 
 def test_messages_out_of_staff_hours_wait_for_them_unless_the_setting_says_at_once(profile):

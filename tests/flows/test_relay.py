@@ -128,7 +128,7 @@ def test_child_without_key_person_goes_to_managers(profile):
 def test_staff_reply_with_code_goes_to_carer(profile):
     ctx = Context(profile, staff=staff(), facts={"named_code": "k7q", "named_thread": thread()})
     t = start.run(None, {}, TextReceived("#k7q Yes, she ate it all!", ctx), IN_HOURS)
-    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "Acknowledged", "RecordAudit"]
+    assert kinds(t.effects) == ["NotifyCarer", "OpenThread", "Write", "RecordAudit"]
     to_carer = t.effects[0]
     assert isinstance(to_carer, NotifyCarer)
     assert to_carer.about_child == 1

@@ -8,6 +8,7 @@ have passed. Outside staff hours the message waits for them when the setting say
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,15 @@ from bot.flows.steps import facts as known
 # How long "your message has gone to …" stands: a family writing several messages in a row is
 # told once, not after every message, until staff answer them or this long has passed.
 ACKNOWLEDGE_FOR = timedelta(hours=3)
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """Record the acknowledgement a carer was sent (`what`), or that staff answered (None):
+    kept by the threads repository (relay's spec says so)."""
+
+    carer_id: int
+    what: str | None
 
 
 def held_until(ctx: Context, now: datetime) -> datetime | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.domain.people import PersonKind
-from bot.storage.rows import CHANNEL_PREFS, Invite, Route
+from bot.storage.rows import CHANNEL_PREFS, Invite, Route, Writer
 from bot.storage.sqlite.people import contact_from_row
 from bot.storage.sqlite.sql import fetch_all, fetch_one, iso
 
@@ -126,6 +127,13 @@ class SqliteLinks:
             self.conn, f"SELECT channel_pref FROM {_table(kind)} WHERE id = ?", (person_id,)
         )
         return row[0] if row else None
+
+    async def write_preference(self, record: Any, by: Writer) -> None:
+        """The channel the writer wants messages on (record: preference, only_if_unset)."""
+        if by.person_kind is not None and by.person_id is not None:
+            await self.set_preference(
+                by.person_kind, by.person_id, record.preference, record.only_if_unset
+            )
 
     async def set_preference(
         self, kind: PersonKind, person_id: int, preference: str, only_if_unset: bool = False

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
-from bot.domain.people import KeyChild
-from bot.storage.rows import DigestItem, FamilyMember
+from bot.domain.people import KeyChild, PersonKind
+from bot.storage.rows import DigestItem, FamilyMember, Writer
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso_or_none, iso
 
 
@@ -77,6 +78,18 @@ class SqliteNews:
         )
         assert row is not None
         return str(row[0]), str(row[1]), int(row[2])
+
+    async def write_news(self, record: Any, by: Writer) -> None:
+        """Keep what a carer said about a child (record: child_id, kind, text)."""
+        assert by.setting_id is not None
+        await self.add(
+            by.setting_id, record.child_id, record.kind, by.actor, record.text, None, by.now
+        )
+
+    async def write_update_mode(self, record: Any, by: Writer) -> None:
+        """The writer's update mode (record: mode, at, day); only a carer has one."""
+        if by.person_kind is PersonKind.CARER and by.person_id is not None:
+            await self.set_update_mode(by.person_id, record.mode, record.at, record.day)
 
     async def set_update_mode(
         self, carer_id: int, mode: str, at: str | None = None, day: int | None = None

@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.domain.codes import CODE_LENGTH, new_code
 from bot.domain.people import Carer, ThreadInfo
-from bot.storage.rows import ReminderRow, Thread
+from bot.storage.rows import ReminderRow, Thread, Writer
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
 
@@ -74,6 +74,10 @@ class SqliteThreads:
             self.conn, "SELECT child_id, code FROM threads WHERE carer_id = ?", (carer_id,)
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+    async def write_acknowledged(self, record: Any, by: Writer) -> None:
+        """What a family was last told of their message (record: carer_id, what)."""
+        await self.acknowledge(record.carer_id, record.what, by.now)
 
     async def reply_codes(self, setting_id: int, carer: Carer) -> dict[int, str]:
         """The reply code of each of a carer's children's threads; a child with no thread yet
