@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteInbox, SqliteOutbox
@@ -85,6 +86,7 @@ class Repos:
         self.reports = SqliteReports(conn)
         self.delivery = SqliteDelivery(conn)
         self.caps = SqliteCaps(conn)
+        self.absences = SqliteAbsences(conn)
 
 
 class Database:
