@@ -3,17 +3,22 @@ and the day's list; staff.csv's optional `rooms` column."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot import cli
 from bot.admin.importer import import_families, import_staff, read_staff
+from bot.config import load_settings
 from bot.flows.absence import Absence
 from bot.storage.sqlite.database import Database
+from tests.harness import Clock
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 24, 9, 5, tzinfo=UTC)
 TUESDAY = date(2026, 11, 24)
 
@@ -117,3 +122,81 @@ async def test_a_later_report_for_the_same_day_replaces_the_earlier(db):
     async with db.reading() as repos:
         (only,) = await repos.absences.on_day(setting_id, TUESDAY)
     assert (only.reason, only.last_day) == ("appointment", None)
+
+
+# --- keyperson report absence ----------------------------------------------------------------
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    monkeypatch.setenv("KEYPERSON_DATABASE", str(tmp_path / "k.db"))
+    monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(ROOT / "setting.example.toml"))
+    for key in ("KEYPERSON_PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path
+
+
+async def _reported(path: Path) -> None:
+    """Amelia ill today and tomorrow (reported by Laura at 09:05), Zofia away, not sure how long."""
+    db = Database(path)
+    await db.open()
+    try:
+        async with db.transaction() as repos:
+            setting_id = 1  # the one setting `keyperson import` made
+            amelia = Absence(1, "ill", TUESDAY, date(2026, 11, 25))
+            await repos.absences.add(setting_id, "carer:1", amelia, NOW)
+            zofia = Absence(2, "holiday", TUESDAY, None)
+            await repos.absences.add(setting_id, "carer:3", zofia, NOW.replace(hour=7, minute=40))
+    finally:
+        await db.close()
+
+
+def _imported(capsys) -> None:
+    assert cli.main(["import", "staff", str(DATA / "staff.csv")]) == 0
+    assert cli.main(["import", "families", str(DATA / "families.csv")]) == 0
+    capsys.readouterr()
+
+
+def test_report_absence_lists_the_days_absences(env, capsys):
+    _imported(capsys)
+    asyncio.run(_reported(env / "k.db"))
+    assert cli.main(["report", "absence", "--date", "2026-11-24"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Absences at Little Acorns Nursery on Tuesday 2026-11-24 (Europe/London)"
+    assert out[1].split() == ["child", "room", "reason", "until", "reported", "by", "at"]
+    amelia, zofia = out[2], out[3]
+    assert amelia.split() == [
+        "Amelia", "Hughes", "Acorns", "ill", "2026-11-25", "Laura", "Hughes", "(mum)",
+        "2026-11-24", "09:05",
+    ]  # fmt: skip
+    assert "Zofia Nowak" in zofia and "not sure yet" in zofia and "Katarzyna Nowak" in zofia
+    assert "2026-11-24 07:40" in zofia
+    assert out[4] == "2 children away"
+    assert "+44" not in "\n".join(out)
+    assert cli.main(["report", "absence", "--date", "2026-11-26"]) == 0
+    out = capsys.readouterr().out
+    assert "Zofia Nowak" in out and "Amelia" not in out and "1 child away" in out
+
+
+def test_report_absence_defaults_to_today_in_the_settings_time_zone(env, capsys):
+    _imported(capsys)
+    asyncio.run(_reported(env / "k.db"))
+    args = cli.parser().parse_args(["report", "absence"])
+
+    def report_at(now: datetime) -> str:
+        assert asyncio.run(cli._admin(args, load_settings(), Clock(now))) == 0
+        return capsys.readouterr().out
+
+    assert "on Tuesday 2026-11-24" in report_at(datetime(2026, 11, 24, 23, 59, tzinfo=UTC))
+    # 23:30 UTC on 1 June is already 2 June in London (summer time).
+    assert "on Tuesday 2026-06-02" in report_at(datetime(2026, 6, 1, 23, 30, tzinfo=UTC))
+    later = report_at(datetime(2026, 12, 2, 0, 1, tzinfo=UTC))
+    assert "on Wednesday 2026-12-02" in later and "No absences reported for this day." in later
+
+
+def test_report_absence_refuses_a_date_it_cannot_read(env, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["report", "absence", "--date", "24/11/2026"])
+    assert done.value.code == 2
+    assert "'24/11/2026' is not a date: write YYYY-MM-DD" in capsys.readouterr().err
