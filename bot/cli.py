@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -78,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="print a report: engagement (which families have not heard from us), contacts "
-        "(who can be reached, and how) or delivery (what could not be sent)",
+        "(who can be reached, and how), delivery (what could not be sent) or absence (who is "
+        "away today)",
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
         "update for [updates] no_update_days opening days, or only concerns, are marked. "
@@ -86,10 +87,20 @@ def parser() -> argparse.ArgumentParser:
         "chose, STOP and unreachable channels, update mode, and the last message in and out "
         "(refs and names; no phone numbers). "
         "delivery: messages that finally failed, whose outcome is unknown, or that wait to "
-        "be tried again, with whom they were for.",
+        "be tried again, with whom they were for. "
+        "absence: the children families said are away on a day (today in the setting's time "
+        "zone, or --date): child, room, reason, until, who reported it and when.",
     )
-    report.add_argument("name", choices=["engagement", "contacts", "delivery"], help="which report")
+    report.add_argument(
+        "name", choices=["engagement", "contacts", "delivery", "absence"], help="which report"
+    )
     report.add_argument("--days", type=int, default=7, help="delivery: the last N days (default 7)")
+    report.add_argument(
+        "--date",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="absence: the day to list (default: today in the setting's time zone)",
+    )
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -176,6 +187,8 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
             return 0
         if args.command == "invite":
             return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
+        if args.command == "report" and args.name == "absence":
+            return await _report_absence(db, setting_id, profile, args.date, clock)
         if args.command == "report" and args.name == "delivery":
             return await _report_delivery(db, profile, args.days, clock)
         if args.command == "report":
@@ -360,6 +373,26 @@ async def _report(
             )
     print("\n".join(lines))
     return 0
+
+
+async def _report_absence(
+    db: Store, setting_id: int, profile: SettingProfile, day: date | None, clock: Clock
+) -> int:
+    from bot.admin.absences import absence_report
+
+    day = day or clock().astimezone(ZoneInfo(profile.time_zone)).date()
+    async with db.reading() as repos:
+        rows = await repos.absences.on_day(setting_id, day)
+    print("\n".join(absence_report(rows, profile, day)))
+    return 0
+
+
+def _day(text: str) -> date:
+    """A --date as YYYY-MM-DD, or a clear message."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
 
 
 async def _report_delivery(db: Store, profile: SettingProfile, days: int, clock: Clock) -> int:

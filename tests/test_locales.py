@@ -22,6 +22,7 @@ from bot.app import flow_registry
 from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
+from bot.flows import absence
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
@@ -259,6 +260,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "plain.line_": ("jargon", "hurtful"),
         "news.reach_": NEWS_ROUTES,
         "optout.still_": ("sms", "telegram"),
+        "absence.reason_": absence.REASONS,
     }
 
 

@@ -55,7 +55,7 @@ def words_with_knock() -> Keywords:
 
 def test_the_shipped_specs_fill_every_role_once_and_have_words_for_every_trigger() -> None:
     registry = Registry(specs(), Keywords.from_catalogs(Catalogs.load()))
-    assert registry.commands("carer") == ("start", "info", "wow", "settings", "help")
+    assert registry.commands("carer") == ("start", "info", "wow", "absent", "settings", "help")
     assert registry.commands("staff") == ("update", "wow", "reply", "info", "help", "start")
 
 

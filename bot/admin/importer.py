@@ -19,7 +19,7 @@ from bot.storage.repos import Store
 from bot.storage.rows import FamilyRow, StaffRow
 
 STAFF_COLUMNS = ("staff_ref", "name", "roles", "phone", "languages", "cover_ref")
-STAFF_OPTIONAL = ("cover_ref",)
+STAFF_OPTIONAL = ("cover_ref", "rooms")
 FAMILY_COLUMNS = (
     "child_ref", "child_first_name", "child_last_name", "date_of_birth", "room",
     "key_person_ref", "send_status", "carer_ref", "carer_name", "relationship", "phone",
@@ -55,6 +55,11 @@ class NotConfirmed(ImportProblems):
     """The person importing did not confirm marking people left: nothing was changed."""
 
 
+def _rooms(cell: str) -> tuple[str, ...]:
+    """The rooms a member of staff works in: ';'-separated names, as families.csv's `room`."""
+    return tuple(dict.fromkeys(r.strip() for r in cell.split(";") if r.strip()))
+
+
 def _check_shared_phones(owners: list[_Owner], kind: str, problems: Problems) -> None:
     first: dict[str, tuple[str, int]] = {}
     for line, ref, phone in owners:
@@ -75,6 +80,7 @@ def _parse_staff(
             ref=c.ref("staff_ref"), name=c.required("name"), roles=c.codes("roles", ROLES),
             phone=c.phone("phone", country, False), languages=c.codes("languages"),
             cover_ref=c.ref("cover_ref") if c.cells["cover_ref"] else None,
+            rooms=_rooms(c.cells["rooms"]),
         ))
         for c in table.rows
     ]  # fmt: skip

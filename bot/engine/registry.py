@@ -179,6 +179,11 @@ class Registry:
             if _for(t.who, ctx) and self.words.said(t.key, text)
         ]
         found += worded
+        # A flow whose recogniser takes these words (WHAT IS X, "off sick today").
+        recognised = [
+            s for s in self.specs.values() if s.recognise is not None and s.recognise(text, ctx)
+        ]
+        found += recognised
         if not worded:
             found.append(self.roles["message"])
         return tuple(dict.fromkeys(found))
@@ -192,7 +197,7 @@ class Registry:
         if spec is not None and spec.step is not None:
             if leaving(event):
                 return self.left(flow, state, event.ctx)
-            if isinstance(event, TextReceived) and self.interrupts(event.text, event.ctx):
+            if isinstance(event, TextReceived) and self.interrupts(event.text, event.ctx, flow):
                 fresh = self.begin(event, now)
                 dropped = self._dropped(flow, state, event.ctx)
                 return Transition(fresh.flow, fresh.state, dropped + fresh.effects)
@@ -205,11 +210,16 @@ class Registry:
                 return self.resolve(transition, event.ctx)
         return self.begin(event, now)
 
-    def interrupts(self, text: str, ctx: Context) -> bool:
-        """Whether a text is a word the sender may use at any step, rather than an answer."""
+    def interrupts(self, text: str, ctx: Context, flow: str | None = None) -> bool:
+        """Whether a text is a word the sender may use at any step, rather than an answer. The
+        open flow's own recogniser does not interrupt it: its questions take such answers."""
         if any(_for(t.who, ctx) and self.words.said(t.key, text) for t in self._anywhere()):
             return True
-        return any(recognise(text, ctx) is not None for recognise in self._recognisers())
+        return any(
+            spec.recognise(text, ctx) is not None
+            for spec in self.specs.values()
+            if spec.recognise is not None and spec.name != flow
+        )
 
     def left(self, flow: str | None, state: State, ctx: Context) -> Transition:
         """Not now: end the open question, saying what was not sent or that nothing changed."""

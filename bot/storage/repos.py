@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
 from bot.storage.rows import (
+    AbsenceRecord,
+    AbsenceRow,
     ContactRow,
     DeliveryLine,
     DigestItem,
@@ -314,11 +316,19 @@ class CapsRepo(Protocol):
     async def pause(self, setting_id: int, code: str, until: datetime) -> None: ...
 
 
+class AbsencesRepo(Protocol):
+    async def to_tell(self, child_ids: tuple[int, ...]) -> dict[int, tuple[int, ...]]: ...
+    async def add(self, record: AbsenceRecord, by: Writer) -> None: ...
+    async def on_day(self, setting_id: int, day: date) -> list[AbsenceRow]: ...
+
+
 class Repos(Protocol):
     """Every repository, bound to one transaction (or one read) so that it spans all of them."""
 
     @property
     def settings(self) -> SettingsRepo: ...
+    @property
+    def absences(self) -> AbsencesRepo: ...
     @property
     def people(self) -> PeopleRepo: ...
     @property

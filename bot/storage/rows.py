@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from bot.domain.people import PersonKind
 
@@ -234,6 +234,7 @@ class StaffRow:
     phone: str | None
     languages: tuple[str, ...]
     cover_ref: str | None
+    rooms: tuple[str, ...] = ()  # the rooms they work in, as families.csv names them
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +276,37 @@ class Writer:
     person_kind: PersonKind | None
     person_id: int | None
     now: datetime
+
+
+# An absence whose family did not know how long stays on the day's list this many days after
+# its first day (counting that day), so it is not forgotten and not listed for ever.
+OPEN_DAYS = 7
+
+
+class AbsenceRecord(Protocol):
+    """What a flow hands over to keep (bot.flows.absence.Absence)."""
+
+    @property
+    def child_id(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def first_day(self) -> date: ...
+
+    @property
+    def last_day(self) -> date | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenceRow:
+    """One absence on a day's list, with the names to show."""
+
+    child: str  # "First Last"
+    room: str
+    reason: str
+    first_day: date
+    last_day: date | None
+    reported_by: str  # "Laura Hughes (mum)", or the audit actor when the carer is not on file
+    reported_at: datetime

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.repos import Store, Transaction
+from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteInbox, SqliteOutbox
@@ -81,6 +82,7 @@ class SqliteRepos:
         self.reports = SqliteReports(conn)
         self.delivery = SqliteDelivery(conn)
         self.caps = SqliteCaps(conn)
+        self.absences = SqliteAbsences(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

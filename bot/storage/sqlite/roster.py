@@ -21,12 +21,12 @@ class SqliteRoster:
     async def upsert_staff(self, setting_id: int, row: StaffRow) -> int:
         """Create or update one staff member by ref, with their SMS contact; return the id."""
         await self.conn.execute(
-            "INSERT INTO staff (setting_id, ref, name, roles, phone, languages, cover_ref) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (setting_id, ref) DO UPDATE SET "
+            "INSERT INTO staff (setting_id, ref, name, roles, phone, languages, cover_ref, rooms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (setting_id, ref) DO UPDATE SET "
             "name=excluded.name, roles=excluded.roles, phone=excluded.phone, "
-            "languages=excluded.languages, cover_ref=excluded.cover_ref",
+            "languages=excluded.languages, cover_ref=excluded.cover_ref, rooms=excluded.rooms",
             (setting_id, row.ref, row.name, ";".join(row.roles), row.phone,
-             ";".join(row.languages), row.cover_ref),
+             ";".join(row.languages), row.cover_ref, ";".join(row.rooms)),
         )  # fmt: skip
         staff_id = await self._id("staff", setting_id, row.ref)
         # A number moves with its person: drop the person's old SMS contact when it changes.
