@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 # The command menus Telegram shows: families see these, staff also get /reply in their chats.
 CARER_COMMANDS = ("start", "info", "wow", "settings", "help")
 STAFF_COMMANDS = ("update", "wow", "reply", "info", "help", "start")
+TELEGRAM_CHAT_GAP_S = 1.0  # Telegram's limit: about one message a second to one chat
 STALE_INBOUND_S = 300.0  # a message waiting this long to be handled: something is stuck
 
 
@@ -233,8 +234,12 @@ def production_senders(settings: Settings) -> dict[Channel, Sender]:
     return senders
 
 
-def production_telegram(settings: Settings) -> TelegramChannel | None:
-    """The Telegram channel the settings configure (webhook with a public URL, else polling)."""
+def production_telegram(
+    settings: Settings, chat_gap_s: float = TELEGRAM_CHAT_GAP_S
+) -> TelegramChannel | None:
+    """The Telegram channel the settings configure (webhook with a public URL, else polling).
+
+    `chat_gap_s` keeps sends to one chat apart, as Telegram asks; tests shorten it."""
     if settings.telegram_bot_token is None:
         return None
     from bot.handlers.telegram.send import TelegramSender
@@ -244,7 +249,7 @@ def production_telegram(settings: Settings) -> TelegramChannel | None:
     catalogs = Catalogs.load()
     application = build_application(settings.telegram_bot_token, settings.telegram_api_url)
     staff = command_menu(catalogs, STAFF_COMMANDS, STAFF_LANGUAGE)
-    sender = TelegramSender(application.bot, staff_commands=staff)
+    sender = TelegramSender(application.bot, chat_gap_s=chat_gap_s, staff_commands=staff)
     menus: dict[str | None, list[tuple[str, str]]] = {
         None: command_menu(catalogs, CARER_COMMANDS, profile.languages[0])
     }
