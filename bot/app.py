@@ -114,7 +114,7 @@ class Keyperson:
         now = self.clock()
         try:
             repos = Repos(await self.db.snapshot())
-            inbound = await repos.inbox.oldest_unhandled()
+            inbound = await (await self.db.inbound.snapshot()).oldest_unhandled()
             outbox = await repos.outbox.oldest_due(iso(now))
         except Exception as error:
             return {"storage": type(error).__name__}

@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import socket
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from tests.fakes.twilio_api import (
     running_fake_twilio,
     serve_app,
 )
-from tests.harness import DATA, LAURA, RunningClock, settings_for
+from tests.harness import DATA, LAURA, RunningClock, scalar_at, settings_for
 
 SECRET = "s3cret_for-tests"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -106,9 +105,7 @@ class Running:
         return {**params, **same[-1]}
 
     def scalar(self, sql: str, *args: object) -> Any:
-        with sqlite3.connect(self.db_path) as conn:
-            row = conn.execute(sql, args).fetchone()
-        return row[0] if row else None
+        return scalar_at(self.db_path, sql, *args)
 
 
 def message(chat: int, text: str = "", **extra: Any) -> dict[str, Any]:

@@ -21,15 +21,14 @@ from tests.harness import (
     FakeSender,
     make_keyperson,
     say,
+    scalar,
     settings_for,
     sms,
 )
 
 
 async def count(keyperson, sql: str) -> int:
-    async with keyperson.db.reading() as repos:
-        rows = await repos.conn.execute_fetchall(sql)
-    return int(next(iter(rows))[0])
+    return int(await scalar(keyperson, sql))
 
 
 async def test_persist_then_ack_and_duplicates_change_nothing(tmp_path):

@@ -57,13 +57,14 @@ async def disk_full(db: Database) -> AsyncIterator[list[str]]:
     "database or disk is full" (SQLITE_FULL), as it would on a full disk: a real full disk
     cannot be arranged in a test, and SQLite's max_page_count still lets small rows into
     pages with room. Yields the statements refused, so a test can see the fault was hit."""
-    conn = db.conn
     refused: list[str] = []
     names = ("execute", "executemany", "execute_fetchall")
-    originals = {name: getattr(conn, name) for name in names}
+    # Both files are on the one disk: the main file and the inbound file beside it.
+    conns = (db.conn, db.inbound.conn)
+    originals = {(c, name): getattr(conn, name) for c, conn in enumerate(conns) for name in names}
 
-    def failing(name: str):  # type: ignore[no-untyped-def]
-        original = originals[name]
+    def failing(c: int, name: str):  # type: ignore[no-untyped-def]
+        original = originals[(c, name)]
 
         def call(sql: str, *args, **kwargs):  # type: ignore[no-untyped-def]
             if sql.lstrip().upper().startswith(WRITES):
@@ -73,10 +74,10 @@ async def disk_full(db: Database) -> AsyncIterator[list[str]]:
 
         return call
 
-    for name in originals:
-        setattr(conn, name, failing(name))
+    for c, name in originals:
+        setattr(conns[c], name, failing(c, name))
     try:
         yield refused
     finally:
-        for name, original in originals.items():
-            setattr(conn, name, original)
+        for (c, name), original in originals.items():
+            setattr(conns[c], name, original)

@@ -8,6 +8,7 @@ import dataclasses
 from datetime import timedelta
 
 from bot.storage.sqlite.database import iso
+from bot.storage.sqlite.inbound import inbound_path
 from bot.storage.sqlite.messages import NewOutbox
 from tests.faults.app import FAULT_TUNING, FaultApp, fault_app
 from tests.faults.inject import disk_full, write_lock_held
@@ -30,9 +31,14 @@ async def test_the_write_lock_held_ten_seconds_by_another_process(tmp_path):
     production_waits = dataclasses.replace(FAULT_TUNING, busy_timeout_s=5.0, busy_wait_s=12.0)
     async with fault_app(tmp_path, production_waits) as app:
         await app.load(30)
-        async with write_lock_held(app.db, 10.0) as holder:
+        # A backup or a sqlite3 prompt may hold either file: here both, the inbound one too.
+        async with (
+            write_lock_held(app.db, 10.0) as holder,
+            write_lock_held(inbound_path(app.db), 10.0) as inbound_holder,
+        ):
             during = asyncio.create_task(app.load(30, start=30))
             await asyncio.to_thread(holder.wait)
+            await asyncio.to_thread(inbound_holder.wait)
             await during
         ledger = await finish(app, "write lock held 10 s")
     assert ledger.acknowledged_inbound == 60

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 from bot.domain.messages import Channel, RenderedChoice
 from bot.handlers.telegram.parse import chosen_text, render_telegram
 from bot.storage.sqlite.database import Repos
-from bot.storage.sqlite.messages import OutboxRow
+from bot.storage.sqlite.messages import OutboxRow, SqliteInbox
 
 BOT_ID = 1000000001  # the simulated bot's own Telegram user id
 
@@ -169,11 +169,10 @@ def telegram_view(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Ke
     return ordered, (keyboard["keyboard"] if keyboard else None)
 
 
-async def sent_from(repos: Repos, channel: Channel, address: str) -> list[dict[str, Any]]:
+async def sent_from(inbox: SqliteInbox, channel: Channel, address: str) -> list[dict[str, Any]]:
     """Every message an address sent, oldest first, as the page shows it."""
     return [
-        inbound_item(at, payload)
-        for at, payload in await repos.inbox.for_address(channel.value, address)
+        inbound_item(at, payload) for at, payload in await inbox.for_address(channel.value, address)
     ]
 
 
