@@ -165,3 +165,24 @@ async def test_a_database_opens_both_files_and_closes_both(tmp_path):
     with sqlite3.connect(inbound_path(tmp_path / "k.db")) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("SELECT COUNT(*) FROM inbound").fetchone()[0] == 1
+
+
+async def test_marks_commit_without_waiting_for_the_disk_and_webhooks_still_do(tmp_path):
+    db = Database(tmp_path / "k.db")
+    await db.open()
+    conn = db.inbound.conn
+
+    async def synchronous() -> int:
+        return int(next(iter(await conn.execute_fetchall("PRAGMA synchronous")))[0])
+
+    async with db.inbound.transaction(durable=False) as inbox:
+        assert await synchronous() == 1  # NORMAL: the handled marks, which can be made again
+        await inbox.mark_handled([], "2026-11-24T10:00:00.000000Z")
+    assert await synchronous() == 2  # FULL again for every webhook's commit
+    with pytest.raises(RuntimeError):
+        async with db.inbound.transaction(durable=False):
+            raise RuntimeError("a failed mark")
+    assert await synchronous() == 2
+    async with db.inbound.transaction():
+        assert await synchronous() == 2
+    await db.close()

@@ -244,7 +244,8 @@ class Router:
             await repos.handled.record(todo, self._errors, iso(self.clock()))
         if queued:
             self.on_queued()
-        async with self.db.inbound.transaction() as inbox:
+        # Not durable: if a power cut loses these marks, the main file's record restores them.
+        async with self.db.inbound.transaction(durable=False) as inbox:
             marks = [(r.id, self._errors.get(r.id)) for r in rows]
             await inbox.mark_handled(marks, iso(self.clock()))
             if deferred:

@@ -165,19 +165,29 @@ class InboundFile:
         return SqliteInbox(self._reader)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteInbox]:
-        """One BEGIN IMMEDIATE transaction on the inbound file, committed on success."""
+    async def transaction(self, durable: bool = True) -> AsyncIterator[SqliteInbox]:
+        """One BEGIN IMMEDIATE transaction on the inbound file, committed on success.
+
+        A transaction that need not be `durable` commits without waiting for the disk (the
+        handled marks: the main file's record is what counts, and a mark lost to a power cut
+        is made again at start); the next durable commit takes it to disk with its own."""
         async with self._lock:
             conn = self.conn
-            await self._begin(conn)
+            if not durable:
+                await conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield SqliteInbox(conn)
-                await conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        await conn.execute("ROLLBACK")
-                raise
+                await self._begin(conn)
+                try:
+                    yield SqliteInbox(conn)
+                    await conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):
+                            await conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    await conn.execute("PRAGMA synchronous=FULL")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteInbox]:
