@@ -16,21 +16,25 @@ from tests.harness import ended
 # Run in a separate process, as a backup or someone at the sqlite3 prompt would be.
 _HOLDER = """
 import sqlite3, sys, threading
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-conn.execute("BEGIN IMMEDIATE")
+conns = [sqlite3.connect(p, isolation_level=None, timeout=30) for p in sys.argv[2:]]
+for conn in conns:
+    conn.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
 # Not time.sleep: libfaketime breaks its absolute sleep when the wall clock is moved.
-threading.Event().wait(float(sys.argv[2]))
-conn.execute("ROLLBACK")
+threading.Event().wait(float(sys.argv[1]))
+for conn in conns:
+    conn.execute("ROLLBACK")
 """
 
 
 @asynccontextmanager
-async def write_lock_held(path: Path, seconds: float) -> AsyncIterator[subprocess.Popen[str]]:
-    """Another process takes the database's write lock and keeps it for `seconds`; the block
-    runs while it is held (and may outlast it)."""
+async def write_lock_held(
+    path: Path | str, seconds: float, *more: Path | str
+) -> AsyncIterator[subprocess.Popen[str]]:
+    """Another process takes the write lock of a database file (and of `more` files) and keeps
+    it for `seconds`; the block runs while it is held (and may outlast it)."""
     holder = subprocess.Popen(  # noqa: ASYNC220 - started once; reading its line is threaded
-        [sys.executable, "-c", _HOLDER, str(path), str(seconds)],
+        [sys.executable, "-c", _HOLDER, str(seconds), str(path), *map(str, more)],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -32,13 +32,9 @@ async def test_the_write_lock_held_ten_seconds_by_another_process(tmp_path):
     async with fault_app(tmp_path, production_waits) as app:
         await app.load(30)
         # A backup or a sqlite3 prompt may hold either file: here both, the inbound one too.
-        async with (
-            write_lock_held(app.db, 10.0) as holder,
-            write_lock_held(inbound_path(app.db), 10.0) as inbound_holder,
-        ):
+        async with write_lock_held(app.db, 10.0, inbound_path(app.db)) as holder:
             during = asyncio.create_task(app.load(30, start=30))
             await asyncio.to_thread(holder.wait)
-            await asyncio.to_thread(inbound_holder.wait)
             await during
         ledger = await finish(app, "write lock held 10 s")
     assert ledger.acknowledged_inbound == 60
