@@ -40,8 +40,14 @@ from bot.storage.sqlite.messages import InboundRow
 log = logging.getLogger(__name__)
 BATCH = 8  # rows handled per transaction: short enough that acknowledgements never wait long
 YIELD_SHARE = 2.0  # under webhook load, pause this many times as long as the last batch took
+YIELD_CAP_S = 0.25  # but never longer: a batch that waited out a lock is no measure of load
 DEFERRED_TURN = 4  # every so many batches, senders beyond their budget go first: none starves
 TASK = "router"
+
+
+def yield_pause(batch_s: float) -> float:
+    """How long the worker steps back for webhooks after a batch that took `batch_s`."""
+    return min(batch_s * YIELD_SHARE, YIELD_CAP_S)
 
 
 def to_payload(inbound: Inbound) -> dict[str, Any]:
@@ -174,7 +180,7 @@ class Router:
             elif self._accepted != accepted:
                 # Webhooks are arriving: leave the loop to them for a while, so acknowledgements
                 # stay fast under load; the stored rows are handled as soon as it eases.
-                await asyncio.sleep((loop.time() - started) * YIELD_SHARE)
+                await asyncio.sleep(yield_pause(loop.time() - started))
 
     async def _load_deferring(self) -> None:
         """After a restart: senders with deferred rows keep deferring until those are handled."""
