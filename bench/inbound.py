@@ -172,11 +172,10 @@ async def paced(url: str, requests: list[tuple[dict[str, str], str]], rate: floa
 
 
 def handled(db: Path) -> int:
-    """Inbound rows handled so far (read through a second connection, as WAL allows)."""
+    """Inbound rows handled so far: recorded in the main file in the same transaction as their
+    flow step and outbox rows (read through a second connection, as WAL allows)."""
     with sqlite3.connect(db, timeout=10) as conn:
-        return int(
-            conn.execute("SELECT COUNT(*) FROM inbound WHERE handled_at IS NOT NULL").fetchone()[0]
-        )
+        return int(conn.execute("SELECT COUNT(*) FROM inbound_handled").fetchone()[0])
 
 
 async def wait_handled(db: Path, count: int, started: float) -> float:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.handlers.telegram.web import TelegramChannel
 
 log = logging.getLogger(__name__)
+TELEGRAM_CHAT_GAP_S = 1.0  # Telegram's limit: about one message a second to one chat
 STALE_INBOUND_S = 300.0  # a message waiting this long to be handled: something is stuck
 
 
@@ -137,7 +138,7 @@ class Keyperson:
         now = self.clock()
         try:
             repos = await self.db.snapshot()
-            inbound = await repos.inbox.oldest_unhandled()
+            inbound = await (await self.db.inbound.snapshot()).oldest_unhandled()
             outbox = await repos.outbox.oldest_due(now)
         except Exception as error:
             return {"storage": type(error).__name__}
@@ -269,8 +270,12 @@ def production_senders(settings: Settings) -> dict[Channel, Sender]:
     return senders
 
 
-def production_telegram(settings: Settings) -> TelegramChannel | None:
-    """The Telegram channel the settings configure (webhook with a public URL, else polling)."""
+def production_telegram(
+    settings: Settings, chat_gap_s: float = TELEGRAM_CHAT_GAP_S
+) -> TelegramChannel | None:
+    """The Telegram channel the settings configure (webhook with a public URL, else polling).
+
+    `chat_gap_s` keeps sends to one chat apart, as Telegram asks; tests shorten it."""
     if settings.telegram_bot_token is None:
         return None
     from bot.handlers.telegram.send import TelegramSender
@@ -284,7 +289,7 @@ def production_telegram(settings: Settings) -> TelegramChannel | None:
     registry = flow_registry(catalogs)
     carer_commands, staff_commands = registry.commands("carer"), registry.commands("staff")
     staff = command_menu(catalogs, staff_commands, STAFF_LANGUAGE)
-    sender = TelegramSender(application.bot, staff_commands=staff)
+    sender = TelegramSender(application.bot, chat_gap_s=chat_gap_s, staff_commands=staff)
     menus: dict[str | None, list[tuple[str, str]]] = {
         None: command_menu(catalogs, carer_commands, profile.languages[0])
     }

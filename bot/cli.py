@@ -182,6 +182,8 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
     try:
         if args.command == "init":
             print(f"database {settings.database} is ready for {profile.name}")
+            # Back both files up together: the second holds messages not yet handled.
+            print(f"inbound messages are stored beside it, in {db.inbound.path}")
             for line in untranslated_notes(profile, settings.setting_file.name):
                 print(line)
             return 0

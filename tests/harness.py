@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import sqlite3
 import subprocess
 import threading
 import time
@@ -17,6 +19,7 @@ from bot.domain.clock import StartedClock
 from bot.domain.errors import SendError
 from bot.domain.messages import Channel, Inbound, InboundKind, Outbound, SendResult
 from bot.storage.rows import OutboxRow
+from bot.storage.sqlite.inbound import inbound_path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -136,6 +139,34 @@ async def queued_since(keyperson: Keyperson, last_id: int) -> list[OutboxRow]:
         for channel, address in rows:
             found.extend(await repos.outbox.for_address(channel, address, last_id))
     return sorted(found, key=lambda r: r.id)
+
+
+_INBOUND = re.compile(r"\bFROM inbound\b", re.IGNORECASE)
+
+
+def in_inbound_file(sql: str) -> bool:
+    """Whether a query reads the inbound rows, which live in the inbound file."""
+    return bool(_INBOUND.search(sql))
+
+
+async def scalar(keyperson: Keyperson, sql: str, *args: object) -> Any:
+    """The first value a query returns, from the inbound file or the main one by its table."""
+    if in_inbound_file(sql):
+        async with keyperson.db.inbound.reading() as inbox:
+            rows = await inbox.conn.execute_fetchall(sql, args)
+    else:
+        async with keyperson.db.reading() as repos:
+            rows = await repos.conn.execute_fetchall(sql, args)
+    row = next(iter(rows), None)
+    return row[0] if row else None
+
+
+def scalar_at(db_path: Path | str, sql: str, *args: object) -> Any:
+    """The same, read by another connection from the files on disk."""
+    path = inbound_path(db_path) if in_inbound_file(sql) else str(db_path)
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(sql, args).fetchone()
+    return row[0] if row else None
 
 
 def _kind(text: str) -> InboundKind:

@@ -69,6 +69,7 @@ def test_init_then_import_staff_and_families(env, capsys):
     assert cli.main(["import", "families", str(DATA / "families.csv")]) == 0
     out = capsys.readouterr().out
     assert "Little Acorns Nursery" in out and "imported 5 row(s)" in out
+    assert "inbound messages are stored beside it, in " in out and "-inbound.db" in out
 
 
 def test_a_bad_file_prints_every_problem_and_changes_nothing(env, tmp_path, capsys):

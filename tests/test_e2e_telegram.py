@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import socket
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +16,13 @@ import httpx
 
 from bot.admin.importer import import_families, import_staff
 from bot.admin.invites import create_invite
-from bot.app import Keyperson, build, production_senders, production_telegram
+from bot.app import (
+    TELEGRAM_CHAT_GAP_S,
+    Keyperson,
+    build,
+    production_senders,
+    production_telegram,
+)
 from bot.domain.people import PersonKind
 from bot.flows.base import NotifyCarer, Transition
 from bot.web import create_app
@@ -29,13 +34,17 @@ from tests.fakes.twilio_api import (
     running_fake_twilio,
     serve_app,
 )
-from tests.harness import DATA, LAURA, RunningClock, settings_for
+from tests.harness import DATA, LAURA, RunningClock, scalar_at, settings_for
 
 SECRET = "s3cret_for-tests"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SAM = "+447400200006"  # a second carer of Amelia, who stays on SMS
 LAURA_CHAT, TOM_CHAT, OTHER_CHAT = 5001, 6001, 6002
 _ids = itertools.count(1000)
+# Telegram's 1 s per-chat gap, shortened: these tests are about what is sent, not its pace
+# (TelegramSender's own tests pin the pacing). The start-up and polling tests below keep the
+# production gap, so the real pacing still runs end to end.
+FAST_GAP_S = 0.02
 
 
 @dataclass
@@ -74,6 +83,18 @@ class Running:
             await asyncio.sleep(0.02)
         raise AssertionError(f"{number} got fewer than {count} SMS")
 
+    async def sends_recorded(self) -> None:
+        """Wait until the dispatcher has recorded every Telegram send's outcome (its message id,
+        which a native reply names)."""
+        for _ in range(400):
+            if not self.scalar(
+                "SELECT COUNT(*) FROM outbox WHERE channel = 'telegram' "
+                "AND status IN ('queued', 'sending')"
+            ):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("telegram sends still unrecorded")
+
     def delivered(self, chat: int, params: dict[str, Any]) -> dict[str, Any]:
         """The message the fake made for these sendMessage parameters (the latest such)."""
         same = [
@@ -84,9 +105,7 @@ class Running:
         return {**params, **same[-1]}
 
     def scalar(self, sql: str, *args: object) -> Any:
-        with sqlite3.connect(self.db_path) as conn:
-            row = conn.execute(sql, args).fetchone()
-        return row[0] if row else None
+        return scalar_at(self.db_path, sql, *args)
 
 
 def message(chat: int, text: str = "", **extra: Any) -> dict[str, Any]:
@@ -140,7 +159,12 @@ def buttons(sent: dict[str, Any]) -> dict[str, str]:
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path, *, polling: bool = False, clock: Any = None, extra_rows: str = ""
+    tmp_path: Path,
+    *,
+    polling: bool = False,
+    clock: Any = None,
+    extra_rows: str = "",
+    chat_gap_s: float = FAST_GAP_S,
 ) -> AsyncIterator[Running]:
     """`keyperson serve`'s app with Telegram and SMS on loopback, test families imported."""
     fake = fake_telegram()
@@ -166,7 +190,7 @@ async def running(
                 settings,
                 production_senders(settings),
                 clock or RunningClock(),
-                telegram=production_telegram(settings),
+                telegram=production_telegram(settings, chat_gap_s=chat_gap_s),
             )
             await import_staff(kp.db, kp.setting_id, DATA / "staff.csv", "GB")
             await import_families(kp.db, kp.setting_id, DATA / "families.csv", "GB", now=kp.clock())
@@ -194,7 +218,10 @@ async def link_laura(app: Running) -> None:
 
 
 async def test_webhook_secret_duplicates_and_start_up(tmp_path):
-    async with running(tmp_path) as app:
+    # Real pacing: the production per-chat gap, end to end.
+    async with running(tmp_path, chat_gap_s=TELEGRAM_CHAT_GAP_S) as app:
+        assert app.keyperson.telegram is not None
+        assert app.keyperson.telegram.sender.chat_gap_s == TELEGRAM_CHAT_GAP_S
         webhook = app.telegram.called("setWebhook")[-1]
         assert webhook["url"].endswith("/webhooks/telegram")
         assert webhook["secret_token"] == SECRET
@@ -273,6 +300,7 @@ async def test_linking_by_contact_and_by_code_and_relay_both_ways(tmp_path):
 
         await app.say(LAURA_CHAT, "Thank you! And her hat?")
         relayed_again = app.delivered(TOM_CHAT, (await app.messages_to(TOM_CHAT, 6))[-1])
+        await app.sends_recorded()  # Tom's app shows it once Telegram has answered for it
         reply_to = {
             "message_id": relayed_again["message_id"],
             "date": 1764000000,
@@ -354,7 +382,8 @@ async def test_two_carers_two_channels_429_and_fallback_after_a_block(tmp_path):
 
 
 async def test_polling_stores_before_confirming(tmp_path):
-    async with running(tmp_path, polling=True) as app:
+    # Real pacing: the production per-chat gap, end to end.
+    async with running(tmp_path, polling=True, chat_gap_s=TELEGRAM_CHAT_GAP_S) as app:
         assert app.telegram.called("deleteWebhook")
         app.telegram.queue_update(message(OTHER_CHAT, "hello"))
         await app.messages_to(OTHER_CHAT, 1)
@@ -428,3 +457,10 @@ async def test_every_recorded_update_is_taken_as_its_kind(tmp_path, external):
             await asyncio.sleep(0.02)
         assert app.scalar("SELECT COUNT(*) FROM inbound WHERE error IS NOT NULL") == 0
         assert app.scalar("SELECT COUNT(*) FROM contacts WHERE channel = 'telegram'") == 0
+
+
+def test_production_keeps_telegrams_one_second_gap_per_chat(tmp_path):
+    # The tests above shorten the gap; what `keyperson serve` builds keeps Telegram's own.
+    settings = settings_for(tmp_path, telegram_bot_token=TOKEN, telegram_api_url="http://x")
+    channel = production_telegram(settings)
+    assert channel is not None and channel.sender.chat_gap_s == 1.0 == TELEGRAM_CHAT_GAP_S

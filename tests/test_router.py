@@ -20,15 +20,14 @@ from tests.harness import (
     FakeSender,
     make_keyperson,
     say,
+    scalar,
     settings_for,
     sms,
 )
 
 
 async def count(keyperson, sql: str) -> int:
-    async with keyperson.db.reading() as repos:
-        rows = await repos.conn.execute_fetchall(sql)
-    return int(next(iter(rows))[0])
+    return int(await scalar(keyperson, sql))
 
 
 async def test_persist_then_ack_and_duplicates_change_nothing(tmp_path):
@@ -472,3 +471,12 @@ async def test_info_about_concerns_gives_the_settings_steps_in_the_familys_langu
     (answer,) = await say(kp, LAURA, "4")
     assert "Sarah will talk with you" in answer.body
     await kp.stop()
+
+
+def test_the_worker_steps_back_for_webhooks_in_proportion_but_briefly():
+    from bot.engine.router import YIELD_CAP_S, YIELD_SHARE, yield_pause
+
+    assert abs(yield_pause(0.01) - 0.01 * YIELD_SHARE) < 1e-9
+    # A batch that waited 10 s for another process's lock must not pause the worker 20 s more
+    # while the messages stored meanwhile wait.
+    assert yield_pause(10.0) == YIELD_CAP_S <= 0.25

@@ -184,8 +184,8 @@ async def delivered(
 
 async def stored(keyperson: Keyperson, channel: str = "telegram") -> list[dict[str, Any]]:
     """The payloads stored for inbound messages of a channel, oldest first."""
-    async with keyperson.db.reading() as repos:
-        rows = await repos.conn.execute_fetchall(
+    async with keyperson.db.inbound.reading() as inbox:
+        rows = await inbox.conn.execute_fetchall(
             "SELECT external_id, address, payload FROM inbound WHERE channel = ? ORDER BY id",
             (channel,),
         )

@@ -12,25 +12,34 @@ import pytest
 from bot.app import Tuning, build
 from bot.domain.messages import Channel
 from bot.engine.supervisor import Supervisor, TaskDied
+from bot.storage.sqlite.inbound import inbound_path
 from bot.web import create_app
 from tests.fakes.twilio_api import serve_app
 from tests.faults.inject import disk_full, write_lock_held
-from tests.harness import LAURA, TOM, Clock, FakeSender, make_keyperson, settings_for, sms
+from tests.harness import (
+    LAURA,
+    TOM,
+    Clock,
+    FakeSender,
+    make_keyperson,
+    scalar,
+    scalar_at,
+    settings_for,
+    sms,
+)
 from tests.test_e2e_sms import inbound_form, signed
 
 FAST = Tuning(busy_timeout_s=0.1, busy_wait_s=0.3)
 
 
 async def count(kp, sql: str) -> int:
-    async with kp.db.reading() as repos:
-        rows = await repos.conn.execute_fetchall(sql)
-    return int(next(iter(rows))[0])
+    return int(await scalar(kp, sql))
 
 
 async def test_a_transaction_waits_for_another_process_to_let_go(tmp_path):
     kp = await make_keyperson(tmp_path)
-    kp.db.busy_wait_s = 10.0
-    async with write_lock_held(tmp_path / "k.db", 0.6):
+    kp.db.inbound.busy_wait_s = 10.0
+    async with write_lock_held(inbound_path(tmp_path / "k.db"), 0.6):  # where webhooks go
         # Without waiting, BEGIN IMMEDIATE would fail at once ("database is locked").
         assert await kp.router.accept(sms(LAURA, "Hello")) is True
     assert await count(kp, "SELECT COUNT(*) FROM inbound") == 1
@@ -39,7 +48,7 @@ async def test_a_transaction_waits_for_another_process_to_let_go(tmp_path):
 
 async def test_a_lock_held_too_long_fails_the_store_and_changes_nothing(tmp_path):
     kp = await build(settings_for(tmp_path), {Channel.SMS: FakeSender()}, Clock(), tuning=FAST)
-    async with write_lock_held(tmp_path / "k.db", 1.5):
+    async with write_lock_held(inbound_path(tmp_path / "k.db"), 1.5):
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             await kp.router.accept(sms(LAURA, "Hello"))
     assert await kp.router.accept(sms(LAURA, "Hello again")) is True
@@ -173,8 +182,7 @@ async def test_the_sms_webhook_answers_503_when_it_cannot_store(tmp_path):
         assert refused.status_code == 503  # Twilio asks again
         again = await http.post(path, **signed(public, path, form))
         assert again.status_code == 200
-    with sqlite3.connect(tmp_path / "k.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM inbound").fetchone()[0] == 1
+    assert scalar_at(tmp_path / "k.db", "SELECT COUNT(*) FROM inbound") == 1
 
 
 async def test_healthz_reports_tasks_and_ages_and_fails_when_a_task_is_dead(tmp_path):
@@ -185,10 +193,8 @@ async def test_healthz_reports_tasks_and_ages_and_fails_when_a_task_is_dead(tmp_
     async with serve_app(app, lifespan="on", sock=sock), httpx.AsyncClient(base_url=public) as http:
         kp = holder["kp"]
         await kp.router.stop()  # no worker batch may take the row before it is looked at
-        async with kp.db.transaction() as repos:
-            await repos.inbox.store(
-                "sms", "SMold", LAURA, {}, datetime(2026, 11, 24, 9, 59, tzinfo=UTC)
-            )
+        async with kp.db.inbound.transaction() as inbox:
+            await inbox.store("sms", "SMold", LAURA, {}, datetime(2026, 11, 24, 9, 59, tzinfo=UTC))
         health = await http.get("/healthz")
         body = health.json()
         assert health.status_code == 200, body

@@ -39,9 +39,15 @@ from bot.storage.rows import InboundRow
 log = logging.getLogger(__name__)
 BATCH = 8  # rows handled per transaction: short enough that acknowledgements never wait long
 YIELD_SHARE = 2.0  # under webhook load, pause this many times as long as the last batch took
+YIELD_CAP_S = 0.25  # but never longer: a batch that waited out a lock is no measure of load
 DEFERRED_TURN = 4  # every so many batches, senders beyond their budget go first: none starves
 TASK = "router"
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"  # received_at in a stored message, sortable as text
+
+
+def yield_pause(batch_s: float) -> float:
+    """How long the worker steps back for webhooks after a batch that took `batch_s`."""
+    return min(batch_s * YIELD_SHARE, YIELD_CAP_S)
 
 
 def to_payload(inbound: Inbound) -> dict[str, Any]:
@@ -112,6 +118,7 @@ class Router:
         self._accepted = 0
         self._turn = 0
         self._batch_ids: list[int] = []
+        self._errors: dict[int, str] = {}  # the batch's rows that failed, with the error's name
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def accept(self, inbound: Inbound) -> bool:
@@ -135,9 +142,10 @@ class Router:
                 stamp = self.clock()
                 # Beyond a sender's budget a message is stored now and handled later.
                 within = [self.budget.admit(m.channel.value, m.address) for m, _ in batch]
-                async with self.db.transaction() as repos:
+                # The inbound file: never waits for the worker's transaction on the main one.
+                async with self.db.inbound.transaction() as inbox:
                     ids = [
-                        await repos.inbox.store(
+                        await inbox.store(
                             m.channel.value,
                             m.external_id,
                             m.address,
@@ -163,6 +171,7 @@ class Router:
         """
         loop = asyncio.get_running_loop()
         await self._load_deferring()
+        await self._reconcile()
         while True:
             started, accepted = loop.time(), self._accepted
             try:
@@ -178,17 +187,35 @@ class Router:
             elif self._accepted != accepted:
                 # Webhooks are arriving: leave the loop to them for a while, so acknowledgements
                 # stay fast under load; the stored rows are handled as soon as it eases.
-                await asyncio.sleep((loop.time() - started) * YIELD_SHARE)
+                await asyncio.sleep(yield_pause(loop.time() - started))
 
     async def _load_deferring(self) -> None:
         """After a restart: senders with deferred rows keep deferring until those are handled."""
         while True:
             try:
-                async with self.db.reading() as repos:
-                    self.budget.deferring = set(await repos.inbox.deferred_senders())
+                async with self.db.inbound.reading() as inbox:
+                    self.budget.deferring = set(await inbox.deferred_senders())
                 return
             except Exception as error:
                 await self.supervisor.failed(TASK, error, "deferred senders")
+
+    async def _reconcile(self) -> None:
+        """After a crash: rows handled (recorded in the main file) but not yet marked in the
+        inbound file are marked now, never handled again."""
+        while True:
+            try:
+                async with self.db.inbound.reading() as inbox:
+                    waiting = await inbox.unhandled_ids()
+                async with self.db.reading() as repos:
+                    done = await repos.handled.among(waiting)
+                if done:
+                    marks = [(i, None) for i in sorted(done)]
+                    async with self.db.inbound.transaction() as inbox:
+                        await inbox.mark_handled(marks, self.clock())
+                    log.info("inbound: %d rows handled before a restart marked", len(done))
+                return
+            except Exception as error:
+                await self.supervisor.failed(TASK, error, "inbound reconcile")
 
     async def drain(self) -> None:
         """Handle every stored row now (tests and tools use this; the worker does it live)."""
@@ -207,23 +234,35 @@ class Router:
         self._turn += 1
         order = (True, False) if self._turn % DEFERRED_TURN == 0 else (False, True)
         self._batch_ids = []
-        async with self.db.transaction() as repos:
-            rows: list[InboundRow] = []
+        rows: list[InboundRow] = []
+        async with self.db.inbound.reading() as inbox:
             for deferred in order:
-                rows = await repos.inbox.waiting(BATCH, deferred)
+                rows = await inbox.waiting(BATCH, deferred)
                 if rows:
                     break
-            self._batch_ids = [r.id for r in rows]
-            queued = await self._handle_together(repos, rows)
+        if not rows:
+            return 0
+        self._batch_ids = [r.id for r in rows]
+        self._errors = {}
+        async with self.db.transaction() as repos:
+            # Handled before a crash stopped the mark below: marked again, not handled again.
+            done = await repos.handled.among(self._batch_ids)
+            todo = [r for r in rows if r.id not in done]
+            queued = await self._handle_together(repos, todo)
             if queued is None:
                 queued = 0
-                for row in rows:
+                for row in todo:
                     queued += await self._handle_isolated(repos, row)
-            await repos.inbox.mark_handled_many([r.id for r in rows], self.clock())
-            if rows and deferred:
-                self.budget.deferring = set(await repos.inbox.deferred_senders())
+            # In the same transaction as the effects: the handled mark that counts.
+            await repos.handled.record(todo, self._errors, self.clock())
         if queued:
             self.on_queued()
+        # Not durable: if a power cut loses these marks, the main file's record restores them.
+        async with self.db.inbound.transaction(durable=False) as inbox:
+            marks = [(r.id, self._errors.get(r.id)) for r in rows]
+            await inbox.mark_handled(marks, self.clock())
+            if deferred:
+                self.budget.deferring = set(await inbox.deferred_senders())
         return len(rows)
 
     async def _handle_together(self, repos: Transaction, rows: list[InboundRow]) -> int | None:
@@ -263,7 +302,7 @@ class Router:
             if self.db.is_failure(exc):
                 raise  # never mark a message as failed because the disk was full
             log.exception("inbound %s failed: %s", row.id, type(exc).__name__)
-            await repos.inbox.mark_handled(row.id, self.clock(), type(exc).__name__)
+            self._errors[row.id] = type(exc).__name__
             return 0
         return queued
 

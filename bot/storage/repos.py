@@ -109,9 +109,19 @@ class InboxRepo(Protocol):
     async def for_address(
         self, channel: str, address: str
     ) -> list[tuple[datetime, dict[str, Any]]]: ...
-    async def mark_handled_many(self, inbound_ids: list[int], now: datetime) -> None: ...
     async def mark_handled(
-        self, inbound_id: int, now: datetime, error: str | None = None
+        self, marks: Collection[tuple[int, str | None]], now: datetime
+    ) -> None: ...
+    async def unhandled_ids(self) -> list[int]: ...
+    async def last_received(self) -> list[tuple[str, str, datetime]]: ...
+
+
+class HandledRepo(Protocol):
+    """Which inbound messages were handled, kept with their effects (the mark that counts)."""
+
+    async def among(self, inbound_ids: Collection[int]) -> set[int]: ...
+    async def record(
+        self, rows: Collection[InboundRow], errors: dict[int, str], now: datetime
     ) -> None: ...
 
 
@@ -336,7 +346,7 @@ class Repos(Protocol):
     @property
     def threads(self) -> ThreadsRepo: ...
     @property
-    def inbox(self) -> InboxRepo: ...
+    def handled(self) -> HandledRepo: ...
     @property
     def outbox(self) -> OutboxRepo: ...
     @property
@@ -368,8 +378,30 @@ class Transaction(Repos, Protocol):
         ...
 
 
+class InboundStore(Protocol):
+    """Where webhooks are stored before they are acknowledged: on a connection of its own, so
+    that storing never waits for handling."""
+
+    def transaction(self, durable: bool = True) -> AbstractAsyncContextManager[InboxRepo]:
+        """One transaction on the inbound rows (`durable`: wait for the disk on commit)."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[InboxRepo]:
+        """The inbound rows, for reads."""
+        ...
+
+    async def snapshot(self) -> InboxRepo:
+        """The inbound rows on a separate read-only connection (for /healthz)."""
+        ...
+
+
 class Store(Protocol):
     """A storage backend: transactions for changes, reads, and a connection for health."""
+
+    @property
+    def inbound(self) -> InboundStore:
+        """The stored webhooks, apart from everything else."""
+        ...
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """One transaction, committed when the block ends and rolled back if it raises."""

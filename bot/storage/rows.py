@@ -49,6 +49,7 @@ class InboundRow:
     external_id: str
     address: str
     payload: dict[str, Any]
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,21 +16,25 @@ from tests.harness import ended
 # Run in a separate process, as a backup or someone at the sqlite3 prompt would be.
 _HOLDER = """
 import sqlite3, sys, threading
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-conn.execute("BEGIN IMMEDIATE")
+conns = [sqlite3.connect(p, isolation_level=None, timeout=30) for p in sys.argv[2:]]
+for conn in conns:
+    conn.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
 # Not time.sleep: libfaketime breaks its absolute sleep when the wall clock is moved.
-threading.Event().wait(float(sys.argv[2]))
-conn.execute("ROLLBACK")
+threading.Event().wait(float(sys.argv[1]))
+for conn in conns:
+    conn.execute("ROLLBACK")
 """
 
 
 @asynccontextmanager
-async def write_lock_held(path: Path, seconds: float) -> AsyncIterator[subprocess.Popen[str]]:
-    """Another process takes the database's write lock and keeps it for `seconds`; the block
-    runs while it is held (and may outlast it)."""
+async def write_lock_held(
+    path: Path | str, seconds: float, *more: Path | str
+) -> AsyncIterator[subprocess.Popen[str]]:
+    """Another process takes the write lock of a database file (and of `more` files) and keeps
+    it for `seconds`; the block runs while it is held (and may outlast it)."""
     holder = subprocess.Popen(  # noqa: ASYNC220 - started once; reading its line is threaded
-        [sys.executable, "-c", _HOLDER, str(path), str(seconds)],
+        [sys.executable, "-c", _HOLDER, str(seconds), str(path), *map(str, more)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -57,13 +61,14 @@ async def disk_full(db: Database) -> AsyncIterator[list[str]]:
     "database or disk is full" (SQLITE_FULL), as it would on a full disk: a real full disk
     cannot be arranged in a test, and SQLite's max_page_count still lets small rows into
     pages with room. Yields the statements refused, so a test can see the fault was hit."""
-    conn = db.conn
     refused: list[str] = []
     names = ("execute", "executemany", "execute_fetchall")
-    originals = {name: getattr(conn, name) for name in names}
+    # Both files are on the one disk: the main file and the inbound file beside it.
+    conns = (db.conn, db.inbound.conn)
+    originals = {(c, name): getattr(conn, name) for c, conn in enumerate(conns) for name in names}
 
-    def failing(name: str):  # type: ignore[no-untyped-def]
-        original = originals[name]
+    def failing(c: int, name: str):  # type: ignore[no-untyped-def]
+        original = originals[(c, name)]
 
         def call(sql: str, *args, **kwargs):  # type: ignore[no-untyped-def]
             if sql.lstrip().upper().startswith(WRITES):
@@ -73,10 +78,10 @@ async def disk_full(db: Database) -> AsyncIterator[list[str]]:
 
         return call
 
-    for name in originals:
-        setattr(conn, name, failing(name))
+    for c, name in originals:
+        setattr(conns[c], name, failing(c, name))
     try:
         yield refused
     finally:
-        for name, original in originals.items():
-            setattr(conn, name, original)
+        for (c, name), original in originals.items():
+            setattr(conns[c], name, original)

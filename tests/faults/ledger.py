@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.messages import RenderedChoice
 from bot.handlers.sms.send import render_sms
+from bot.storage.sqlite.inbound import inbound_path
 
 TOKEN = re.compile(r"\bq\d{4,}\b")  # each inbound test message carries one, e.g. q0042
 LEDGERS: list[Ledger] = []  # printed again at the end of the session
@@ -62,8 +63,9 @@ class Ledger:
 def count_inbound(ledger: Ledger, db: Path, acknowledged: set[str]) -> None:
     """Acknowledged, handled, lost and handled twice, from the database."""
     with sqlite3.connect(db) as conn:
+        conn.execute("ATTACH ? AS inb", (inbound_path(db),))  # the inbound rows' own file
         rows = conn.execute(
-            "SELECT external_id, payload, handled_at, error FROM inbound WHERE channel = 'sms'"
+            "SELECT external_id, payload, handled_at, error FROM inb.inbound WHERE channel = 'sms'"
         ).fetchall()
         relays = Counter(
             token
@@ -163,8 +165,9 @@ async def settled(db: Path, timeout: float = 30.0) -> bool:  # noqa: ASYNC109
     deadline = loop.time() + timeout
     while loop.time() < deadline:
         with sqlite3.connect(db, timeout=30) as conn:
+            conn.execute("ATTACH ? AS inb", (inbound_path(db),))
             waiting = conn.execute(
-                "SELECT (SELECT COUNT(*) FROM inbound WHERE handled_at IS NULL) + "
+                "SELECT (SELECT COUNT(*) FROM inb.inbound WHERE handled_at IS NULL) + "
                 "(SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending') OR "
                 "(status = 'unknown' AND reconcile_at IS NOT NULL))"
             ).fetchone()[0]

@@ -8,6 +8,7 @@ import dataclasses
 from datetime import timedelta
 
 from bot.storage.rows import NewOutbox
+from bot.storage.sqlite.inbound import inbound_path
 from tests.faults.app import FAULT_TUNING, FaultApp, fault_app
 from tests.faults.inject import disk_full, write_lock_held
 from tests.faults.ledger import Ledger, count_inbound, count_outbound, count_reported, settled
@@ -29,7 +30,8 @@ async def test_the_write_lock_held_ten_seconds_by_another_process(tmp_path):
     production_waits = dataclasses.replace(FAULT_TUNING, busy_timeout_s=5.0, busy_wait_s=12.0)
     async with fault_app(tmp_path, production_waits) as app:
         await app.load(30)
-        async with write_lock_held(app.db, 10.0) as holder:
+        # A backup or a sqlite3 prompt may hold either file: here both, the inbound one too.
+        async with write_lock_held(app.db, 10.0, inbound_path(app.db)) as holder:
             during = asyncio.create_task(app.load(30, start=30))
             await asyncio.to_thread(holder.wait)
             await during

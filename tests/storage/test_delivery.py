@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.domain.people import PersonKind
 from bot.storage.repos import Store
-from bot.storage.rows import NewOutbox
+from bot.storage.rows import InboundRow, NewOutbox
 from tests.storage.conftest import CARER_PHONE, NOW, OnFile
 
 CHAT = "5001"
@@ -93,8 +93,9 @@ async def test_after_the_clock_went_back_far_off_retries_come_forward(store: Sto
 async def test_the_contacts_report_shows_each_person_and_their_last_messages(
     store: Store, on_file: OnFile
 ) -> None:
+    row = InboundRow(1, "sms", "SM1", CARER_PHONE, {}, NOW)
     async with store.transaction() as repos:
-        await repos.inbox.store("sms", "SM1", CARER_PHONE, {}, NOW)
+        await repos.handled.record([row], {}, NOW)  # "last in" counts handled messages
         await repos.people.set_opted_out("sms", CARER_PHONE, True, NOW)
         people, contacts, left = await repos.reports.reach(on_file.setting_id)
     carer = next(p for p in people if p.kind is PersonKind.CARER)

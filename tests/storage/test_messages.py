@@ -18,14 +18,14 @@ def message(address: str, body: str, priority: int = 1, **changes: object) -> Ne
 
 
 async def test_an_inbound_message_is_stored_once_by_channel_and_external_id(store: Store) -> None:
-    async with store.transaction() as repos:
-        first = await repos.inbox.store("sms", "SM1", CARER_PHONE, {"text": "hi"}, NOW)
-        again = await repos.inbox.store("sms", "SM1", CARER_PHONE, {"text": "other"}, NOW)
-        telegram = await repos.inbox.store("telegram", "SM1", "5001", {"text": "hi"}, NOW)
+    async with store.inbound.transaction() as inbox:
+        first = await inbox.store("sms", "SM1", CARER_PHONE, {"text": "hi"}, NOW)
+        again = await inbox.store("sms", "SM1", CARER_PHONE, {"text": "other"}, NOW)
+        telegram = await inbox.store("telegram", "SM1", "5001", {"text": "hi"}, NOW)
     assert first is not None and telegram is not None and first != telegram
     assert again is None
-    async with store.reading() as repos:
-        rows = await repos.inbox.unhandled()
+    async with store.inbound.reading() as inbox:
+        rows = await inbox.unhandled()
     assert [(r.channel, r.external_id, r.payload) for r in rows] == [
         ("sms", "SM1", {"text": "hi"}),
         ("telegram", "SM1", {"text": "hi"}),
@@ -33,30 +33,47 @@ async def test_an_inbound_message_is_stored_once_by_channel_and_external_id(stor
 
 
 async def test_handled_messages_leave_the_queue_and_an_error_is_kept(store: Store) -> None:
-    async with store.transaction() as repos:
-        one = await repos.inbox.store("sms", "SM1", CARER_PHONE, {}, NOW)
-        two = await repos.inbox.store("sms", "SM2", CARER_PHONE, {}, NOW + timedelta(seconds=1))
+    async with store.inbound.transaction() as inbox:
+        one = await inbox.store("sms", "SM1", CARER_PHONE, {}, NOW)
+        two = await inbox.store("sms", "SM2", CARER_PHONE, {}, NOW + timedelta(seconds=1))
         assert one is not None and two is not None
-        assert await repos.inbox.oldest_unhandled() == NOW
-        await repos.inbox.mark_handled(one, NOW, "ValueError")
-        await repos.inbox.mark_handled_many([one, two], NOW)
-        assert await repos.inbox.unhandled() == []
-        assert await repos.inbox.oldest_unhandled() is None
-        sent = await repos.inbox.for_address("sms", CARER_PHONE)
+        assert await inbox.oldest_unhandled() == NOW
+        await inbox.mark_handled([(one, "ValueError")], NOW)
+        await inbox.mark_handled([(one, None), (two, None)], NOW)  # a mark is kept
+        assert await inbox.unhandled() == []
+        assert await inbox.unhandled_ids() == []
+        assert await inbox.oldest_unhandled() is None
+        sent = await inbox.for_address("sms", CARER_PHONE)
+        last = await inbox.last_received()
     assert [at for at, _ in sent] == [NOW, NOW + timedelta(seconds=1)]
+    assert last == [("sms", CARER_PHONE, NOW + timedelta(seconds=1))]
+
+
+async def test_the_handled_record_is_kept_with_the_effects_and_read_back(store: Store) -> None:
+    async with store.inbound.transaction() as inbox:
+        one = await inbox.store("sms", "SM1", CARER_PHONE, {}, NOW)
+        two = await inbox.store("sms", "SM2", CARER_PHONE, {}, NOW)
+        rows = await inbox.waiting(10, deferred=False)
+    assert one is not None and two is not None
+    async with store.transaction() as repos:
+        await repos.handled.record([r for r in rows if r.id == one], {one: "KeyError"}, NOW)
+        assert await repos.handled.among([one, two]) == {one}
+    async with store.reading() as repos:
+        assert await repos.handled.among([]) == set()
 
 
 async def test_a_deferred_message_holds_back_its_senders_later_ones_only(store: Store) -> None:
-    async with store.transaction() as repos:
-        await repos.inbox.store("sms", "SM1", CARER_PHONE, {"n": 1}, NOW, deferred=True)
-        await repos.inbox.store("sms", "SM2", CARER_PHONE, {"n": 2}, NOW)
-        await repos.inbox.store("sms", "SM3", OTHER, {"n": 3}, NOW)
-        within = await repos.inbox.waiting(10, deferred=False)
-        beyond = await repos.inbox.waiting(10, deferred=True)
-        senders = await repos.inbox.deferred_senders()
+    async with store.inbound.transaction() as inbox:
+        await inbox.store("sms", "SM1", CARER_PHONE, {"n": 1}, NOW, deferred=True)
+        await inbox.store("sms", "SM2", CARER_PHONE, {"n": 2}, NOW)
+        await inbox.store("sms", "SM3", OTHER, {"n": 3}, NOW)
+        within = await inbox.waiting(10, deferred=False)
+        beyond = await inbox.waiting(10, deferred=True)
+        senders = await inbox.deferred_senders()
     assert [r.payload["n"] for r in within] == [3]
     assert [r.payload["n"] for r in beyond] == [1]
     assert senders == [("sms", CARER_PHONE)]
+    assert all(r.received_at == NOW for r in [*within, *beyond])
 
 
 async def test_claiming_goes_by_priority_and_never_twice(store: Store) -> None:

@@ -18,12 +18,13 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 async def test_a_time_in_any_zone_comes_back_as_the_same_aware_instant(store: Store) -> None:
     in_warsaw = datetime(2026, 11, 24, 11, 0, 0, 123456, tzinfo=WARSAW)  # 10:00:00.123456 UTC
+    async with store.inbound.transaction() as inbox:
+        await inbox.store("sms", "SM1", CARER_PHONE, {}, in_warsaw)
+        oldest = await inbox.oldest_unhandled()
     async with store.transaction() as repos:
-        await repos.inbox.store("sms", "SM1", CARER_PHONE, {}, in_warsaw)
         await repos.outbox.add(
             [NewOutbox(None, "sms", CARER_PHONE, None, None, 1, "hi", [])], in_warsaw
         )
-        oldest = await repos.inbox.oldest_unhandled()
         (row,) = await repos.outbox.for_address("sms", CARER_PHONE)
     for moment in (oldest, row.created_at, row.next_attempt_at):
         assert moment is not None and moment.utcoffset() is not None
@@ -33,8 +34,8 @@ async def test_a_time_in_any_zone_comes_back_as_the_same_aware_instant(store: St
 
 async def test_a_naive_time_is_refused(store: Store) -> None:
     with pytest.raises(ValueError):
-        async with store.transaction() as repos:
-            await repos.inbox.store("sms", "SM1", CARER_PHONE, {}, datetime(2026, 11, 24, 10))
+        async with store.inbound.transaction() as inbox:
+            await inbox.store("sms", "SM1", CARER_PHONE, {}, datetime(2026, 11, 24, 10))
 
 
 async def test_timers_keep_their_order_across_the_autumn_clock_change(

@@ -166,8 +166,9 @@ class SimulatorPage:
             return _bad(error if isinstance(error, BadRequest) else "unknown channel")
         if chat:
             return JSONResponse(await self._telegram_chat(chat))
+        async with self.db.inbound.reading() as inbox:
+            items = await sent_from(inbox, channel, address)
         async with self.db.reading() as repos:
-            items = await sent_from(repos, channel, address)
             received = await repos.outbox.for_address(channel.value, address)
         for row in received:
             arrives = self.arrives(row)
@@ -182,8 +183,9 @@ class SimulatorPage:
 
     async def _telegram_chat(self, chat: str) -> dict[str, Any]:
         """A Telegram chat as the app shows it: messages, buttons, keyboard, and whether linked."""
+        async with self.db.inbound.reading() as inbox:
+            items = await sent_from(inbox, Channel.TELEGRAM, chat)
         async with self.db.reading() as repos:
-            items = await sent_from(repos, Channel.TELEGRAM, chat)
             received = await repos.outbox.for_address(Channel.TELEGRAM.value, chat)
             linked = await linked_on_telegram(repos, self.setting_id, chat)
         for row in received:

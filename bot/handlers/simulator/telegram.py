@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 
 from bot.domain.messages import Channel, RenderedChoice
 from bot.handlers.telegram.parse import chosen_text, render_telegram
-from bot.storage.repos import Repos
+from bot.storage.repos import InboxRepo, Repos
 from bot.storage.rows import OutboxRow
 
 BOT_ID = 1000000001  # the simulated bot's own Telegram user id
@@ -174,11 +174,10 @@ def telegram_view(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Ke
     return ordered, (keyboard["keyboard"] if keyboard else None)
 
 
-async def sent_from(repos: Repos, channel: Channel, address: str) -> list[dict[str, Any]]:
+async def sent_from(inbox: InboxRepo, channel: Channel, address: str) -> list[dict[str, Any]]:
     """Every message an address sent, oldest first, as the page shows it."""
     return [
-        inbound_item(at, payload)
-        for at, payload in await repos.inbox.for_address(channel.value, address)
+        inbound_item(at, payload) for at, payload in await inbox.for_address(channel.value, address)
     ]
 
 

@@ -19,8 +19,9 @@ import aiosqlite
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
+from bot.storage.sqlite.inbound import InboundFile, inbound_path
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
-from bot.storage.sqlite.messages import SqliteAudit, SqliteInbox, SqliteOutbox
+from bot.storage.sqlite.messages import SqliteAudit, SqliteHandled, SqliteOutbox
 from bot.storage.sqlite.news import SqliteNews
 from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite.reports import SqliteReports
@@ -71,7 +72,7 @@ class SqliteRepos:
         self.people = SqlitePeople(conn)
         self.conversations = SqliteConversations(conn)
         self.threads = SqliteThreads(conn)
-        self.inbox = SqliteInbox(conn)
+        self.handled = SqliteHandled(conn)
         self.outbox = SqliteOutbox(conn)
         self.reminders = SqliteReminders(conn)
         self.audit = SqliteAudit(conn)
@@ -118,6 +119,8 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Webhooks are stored in a file of their own, beside this one, on their own connection.
+        self.inbound = InboundFile(inbound_path(self.path), busy_timeout_s, busy_wait_s)
 
     async def open(self) -> None:
         """Connect, set the durability pragmas and apply pending migrations."""
@@ -131,9 +134,11 @@ class Database:
         await conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
         self._conn = conn
         await self._migrate()
+        await self.inbound.open(conn)
 
     async def close(self) -> None:
         """Close the connections; safe to call twice."""
+        await self.inbound.close()
         if self._reader is not None:
             with contextlib.suppress(sqlite3.Error):
                 await self._reader.close()

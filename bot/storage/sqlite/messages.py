@@ -19,7 +19,14 @@ from bot.storage.sqlite.sql import (
     iso_or_none,
 )
 
-__all__ = ["STATUS_RANK", "SqliteAudit", "SqliteInbox", "SqliteOutbox", "outbox_from_row"]
+__all__ = [
+    "STATUS_RANK",
+    "SqliteAudit",
+    "SqliteHandled",
+    "SqliteInbox",
+    "SqliteOutbox",
+    "outbox_from_row",
+]
 
 
 class SqliteInbox:
@@ -63,14 +70,14 @@ class SqliteInbox:
         """
         rows = await fetch_all(
             self.conn,
-            "SELECT id, channel, external_id, address, payload FROM inbound i "
+            "SELECT id, channel, external_id, address, payload, received_at FROM inbound i "
             "WHERE handled_at IS NULL AND deferred = ? AND (? OR NOT EXISTS ("
             "SELECT 1 FROM inbound d WHERE d.handled_at IS NULL AND d.deferred = 1 "
             "AND d.channel = i.channel AND d.address = i.address AND d.id < i.id)) "
             "ORDER BY id LIMIT ?",
             (int(deferred), int(deferred), limit),
         )
-        return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+        return [InboundRow(r[0], r[1], r[2], r[3], json.loads(r[4]), from_iso(r[5])) for r in rows]
 
     async def deferred_senders(self) -> list[tuple[str, str]]:
         """(channel, address) of every sender with deferred rows waiting (read after a restart)."""
@@ -101,18 +108,59 @@ class SqliteInbox:
         )
         return [(from_iso(r[0]), json.loads(r[1])) for r in rows]
 
-    async def mark_handled_many(self, inbound_ids: list[int], now: datetime) -> None:
-        """Mark messages handled (those already marked, with an error, keep their mark)."""
+    async def mark_handled(self, marks: Collection[tuple[int, str | None]], now: datetime) -> None:
+        """Mark messages handled, each with the error class name when handling failed; a row
+        marked already keeps its mark (marking is idempotent)."""
         await self.conn.executemany(
-            "UPDATE inbound SET handled_at = ? WHERE id = ? AND handled_at IS NULL",
-            [(iso(now), i) for i in inbound_ids],
+            "UPDATE inbound SET handled_at = ?, error = ? WHERE id = ? AND handled_at IS NULL",
+            [(iso(now), error, i) for i, error in marks],
         )
 
-    async def mark_handled(self, inbound_id: int, now: datetime, error: str | None = None) -> None:
-        """Mark a message handled (with the error class name when handling failed)."""
-        await self.conn.execute(
-            "UPDATE inbound SET handled_at = ?, error = ? WHERE id = ?",
-            (iso(now), error, inbound_id),
+    async def unhandled_ids(self) -> list[int]:
+        """Ids of every row not yet marked handled."""
+        rows = await fetch_all(self.conn, "SELECT id FROM inbound WHERE handled_at IS NULL")
+        return [r[0] for r in rows]
+
+    async def last_received(self) -> list[tuple[str, str, datetime]]:
+        """(channel, address, when) of the last message from every address."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT channel, address, MAX(received_at) FROM inbound GROUP BY channel, address",
+        )
+        return [(r[0], r[1], from_iso(r[2])) for r in rows]
+
+
+class SqliteHandled:
+    """In the main file: which inbound rows have been handled, written in the same
+    transaction as their effects, so that a row is handled once even when the process dies
+    before the inbound file is marked."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def among(self, inbound_ids: Collection[int]) -> set[int]:
+        """The ids of these that were handled already."""
+        if not inbound_ids:
+            return set()
+        rows = await fetch_all(
+            self.conn,
+            "SELECT inbound_id FROM inbound_handled WHERE inbound_id IN "
+            "(SELECT value FROM json_each(?))",
+            (json.dumps(sorted(inbound_ids)),),
+        )
+        return {r[0] for r in rows}
+
+    async def record(
+        self, rows: Collection[InboundRow], errors: dict[int, str], now: datetime
+    ) -> None:
+        """Record rows as handled (with the error class name where handling failed)."""
+        await self.conn.executemany(
+            "INSERT INTO inbound_handled (inbound_id, channel, address, received_at, handled_at, "
+            "error) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (r.id, r.channel, r.address, _stamp(r.received_at), iso(now), errors.get(r.id))
+                for r in rows
+            ],
         )
 
 
@@ -353,3 +401,7 @@ def outbox_from_row(row: aiosqlite.Row) -> OutboxRow:
         fallback_of=row["fallback_of"],
         next_attempt_at=from_iso_or_none(row["next_attempt_at"]),
     )
+
+
+def _stamp(moment: datetime | None) -> str:
+    return iso(moment) if moment is not None else ""
