@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -78,8 +78,8 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="print a report: engagement (which families have not heard from us), contacts "
-        "(who can be reached, and how), delivery (what could not be sent) or absence (who is "
-        "away today)",
+        "(who can be reached, and how), delivery (what could not be sent), absence (who is "
+        "away today) or concerns (what families raised, and where each stands)",
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
         "update for [updates] no_update_days opening days, or only concerns, are marked. "
@@ -89,10 +89,15 @@ def parser() -> argparse.ArgumentParser:
         "delivery: messages that finally failed, whose outcome is unknown, or that wait to "
         "be tried again, with whom they were for. "
         "absence: the children families said are away on a day (today in the setting's time "
-        "zone, or --date): child, room, reason, until, who reported it and when.",
+        "zone, or --date): child, room, reason, until, who reported it and when. "
+        "concerns: per concern, reference, child, topic, urgency, opened, acknowledge by, "
+        "acknowledged (when, by whom), stage, closed and satisfaction (--open: only those not "
+        "closed; --since: opened on or after a day; --csv: the same as CSV).",
     )
     report.add_argument(
-        "name", choices=["engagement", "contacts", "delivery", "absence"], help="which report"
+        "name",
+        choices=["engagement", "contacts", "delivery", "absence", "concerns"],
+        help="which report",
     )
     report.add_argument("--days", type=int, default=7, help="delivery: the last N days (default 7)")
     report.add_argument(
@@ -101,6 +106,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="absence: the day to list (default: today in the setting's time zone)",
     )
+    report.add_argument("--open", action="store_true", help="concerns: only those not closed")
+    report.add_argument(
+        "--since",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="concerns: only those opened on or after this day (in the setting's time zone)",
+    )
+    report.add_argument("--csv", action="store_true", help="concerns: write CSV instead")
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -191,6 +204,8 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
             return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
         if args.command == "report" and args.name == "absence":
             return await _report_absence(db, setting_id, profile, args.date, clock)
+        if args.command == "report" and args.name == "concerns":
+            return await _report_concerns(db, setting_id, profile, args)
         if args.command == "report" and args.name == "delivery":
             return await _report_delivery(db, profile, args.days, clock)
         if args.command == "report":
@@ -386,6 +401,24 @@ async def _report_absence(
     async with db.reading() as repos:
         rows = await repos.absences.on_day(setting_id, day)
     print("\n".join(absence_report(rows, profile, day)))
+    return 0
+
+
+async def _report_concerns(
+    db: Store, setting_id: int, profile: SettingProfile, args: argparse.Namespace
+) -> int:
+    from bot.admin.concerns import concern_csv, concern_report
+
+    since = None
+    if args.since is not None:
+        zone = ZoneInfo(profile.time_zone)
+        since = datetime.combine(args.since, time(0, 0), tzinfo=zone)
+    async with db.reading() as repos:
+        rows = await repos.concerns.listed(setting_id, args.open, since)
+    if args.csv:
+        sys.stdout.write(concern_csv(rows, profile))
+    else:
+        print("\n".join(concern_report(rows, profile)))
     return 0
 
 

@@ -35,7 +35,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
             "concern_steps languages",
         ),
         ("hours", "opening staff quiet days"),
-        ("concerns", "acknowledge_within_hours"),
+        ("concerns", "acknowledge_within_hours emergency_number"),
         ("reminders", "review_days_before workshop_days_before time"),
         ("retention", "message_days"),
         ("updates", "no_update_days keeping_in_touch_day keeping_in_touch_time"),

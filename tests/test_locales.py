@@ -22,7 +22,7 @@ from bot.app import flow_registry
 from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
-from bot.flows import absence
+from bot.flows import absence, concerns
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
@@ -261,6 +261,11 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "news.reach_": NEWS_ROUTES,
         "optout.still_": ("sms", "telegram"),
         "absence.reason_": absence.REASONS,
+        "concern.topic_": concerns.TOPICS,
+        "concern.urgency_": concerns.URGENCIES,
+        "concern.answer_by_": concerns.ANSWERS,
+        "concern.rating_": concerns.REOPENING,
+        "concern.stage_": concerns.STAGES,
     }
 
 

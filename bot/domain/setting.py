@@ -44,6 +44,7 @@ class SettingProfile:
     quiet: TimeRange = field(default_factory=lambda: TimeRange(time(20, 0), time(7, 30)))
     opening_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     concern_ack_hours: int = 48
+    emergency_number: str = "999"  # told to anyone raising a concern about someone's safety
     review_reminder_days: tuple[int, ...] = (7, 1)
     workshop_reminder_days: tuple[int, ...] = (7, 1)
     reminder_time: time = time(10, 0)
@@ -94,6 +95,7 @@ def load_profile(path: Path) -> SettingProfile:
         quiet=toml.time_range("hours.quiet", "20:00-07:30"),
         opening_days=days,
         concern_ack_hours=toml.positive("concerns.acknowledge_within_hours", 48),
+        emergency_number=toml.text("concerns.emergency_number", "999"),
         review_reminder_days=toml.days_before("reminders.review_days_before"),
         workshop_reminder_days=toml.days_before("reminders.workshop_days_before"),
         reminder_time=toml.clock("reminders.time", "10:00"),

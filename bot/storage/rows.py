@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+# A concern as flows see it is defined with the domain (flows import no storage).
+from bot.domain.concerns import FIRST_CONCERN_NUMBER as FIRST_CONCERN_NUMBER
+from bot.domain.concerns import ConcernInfo as ConcernInfo
 from bot.domain.people import PersonKind
 
 CHANNEL_PREFS = ("sms", "telegram", "both")

@@ -18,6 +18,7 @@ import aiosqlite
 
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
+from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
@@ -84,6 +85,7 @@ class SqliteRepos:
         self.delivery = SqliteDelivery(conn)
         self.caps = SqliteCaps(conn)
         self.absences = SqliteAbsences(conn)
+        self.concerns = SqliteConcerns(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

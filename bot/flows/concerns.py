@@ -1,0 +1,658 @@
+"""Concerns: a family raises something important, and it is followed to an end.
+
+CONCERN / "I'm worried about something" ──► which child (several) ──► what it is about
+    (development or needs / care or something that happened here / a complaint / someone's
+    safety: "If a child is in danger right now, call 999.") ──► how soon ──► their words ──►
+    how they would like to be answered ──► the concern is kept (one record, reference C-1042);
+    the staff its topic is routed to are told; the family gets the reference, what happens
+    next (concern_steps) and by when they will hear back (staff hours on open days only).
+Not now (or BACK) leaves any step; nothing is raised then.
+
+Staff, by SMS or Telegram:  ACK C-1042 ──► the family hears who is looking at it
+                            C-1042 <words> ──► (the plain-words check) ──► the family's answer
+                            CLOSE C-1042 <summary> ──► closed; the family is asked whether they
+                                are happy (C-1042 YES / NOT REALLY / MANAGER: the last two
+                                reopen it to the manager)
+                            CONCERNS ──► their open concerns, oldest first
+A family:                   C-1042 <words> ──► added to their concern; its staff are told
+Not acknowledged by its time ──► the manager is told (safety: the deputy DSL, else the
+    manager), and again each working day until someone acknowledges it.
+A child a carer may not be told about is never named to them (questions.which_children).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.concerns import ConcernInfo
+from bot.domain.messages import Choice, Inbound, LocalTime, Priority, Text
+from bot.domain.people import ChildLink
+from bot.domain.setting import SettingProfile
+from bot.flows.base import (
+    ChoiceMade,
+    Command,
+    Context,
+    Effect,
+    Event,
+    Fact,
+    FlowSpec,
+    MenuEntry,
+    NotifyCarer,
+    NotifyStaff,
+    RecordAudit,
+    Reply,
+    SetTimer,
+    State,
+    TextReceived,
+    TimerFired,
+    Transition,
+    Trigger,
+    Write,
+    end,
+)
+from bot.flows.steps import wording
+from bot.flows.steps.questions import (
+    answers_nothing,
+    child_choices,
+    leave_button,
+    leave_option,
+    which_children,
+)
+
+NAME = "concerns"
+TRIGGER = "concern"  # a carer raises one
+LIST = "concerns"  # a member of staff lists theirs
+TOPICS = ("development", "care", "complaint", "safety")
+URGENCIES = ("today", "week", "no_rush")
+ANSWERS = ("message", "phone", "meeting")
+RATINGS = ("yes", "not_really", "manager")
+REOPENING = ("not_really", "manager")  # ratings that reopen a concern to the manager
+STAGES = ("received", "acknowledged", "reopened", "closed")
+ACKNOWLEDGE = "acknowledge"  # the timer's rule
+SEES_ALL = frozenset({"manager", "dsl", "deputy_dsl"})
+
+# A reference as typed: C-1042 (also c1042), at the start of a message, then the words.
+_REF = r"C-?(\d{4,7})\b[\s:,.\-]*(.*)"
+_AT_START = re.compile(r"^\s*" + _REF, re.IGNORECASE | re.DOTALL)
+_AFTER_WORD = re.compile(r"^\s*(\S+)\s+" + _REF, re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """A concern as raised (Write): the carer writing is the one who raised it."""
+
+    number: int
+    child_id: int | None
+    topic: str
+    urgency: str
+    words: str
+    answer_by: str
+    staff: tuple[int, ...]
+    acknowledge_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    number: int
+    staff_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something said on a concern: "family" (an addition) or "answer" (from staff)."""
+
+    number: int
+    kind: str
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    number: int
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """The family's answer to "Are you happy with how this was dealt with?"."""
+
+    number: int
+    answer: str
+
+
+def reference(number: int) -> str:
+    """A reference people can read over the phone."""
+    return f"C-{number}"
+
+
+# Raising one.
+
+
+def begin(ctx: Context) -> Transition:
+    """CONCERN, or the menu's "I'm worried about something": which child, then the topic."""
+    number = ctx.facts.get("concern_number")
+    state: State = {"number": number} if number is not None else {}
+    return _ask_child(ctx, state)
+
+
+def _ask_child(ctx: Context, state: State) -> Transition:
+    assert ctx.carer is not None
+    answers = which_children(ctx.carer.children)
+    if len(answers) <= 1:
+        only = next(iter(answers), "")
+        return _ask(ctx, {**state, "child": only}, "topic")
+    choices = (*child_choices(ctx.carer.children), leave_option())
+    question = Reply(Text("concern.which_child"), choices)
+    return Transition(NAME, {**state, "step": "child"}, (question,))
+
+
+def _ask(ctx: Context, state: State, where: str, *before: Effect) -> Transition:
+    """Ask the question of a step."""
+    if where == "topic":
+        text = Text("concern.ask_topic")
+        options = tuple(Choice(o, Text(f"concern.topic_{o}")) for o in TOPICS)
+    elif where == "urgency":
+        text = Text("concern.ask_urgency")
+        options = tuple(Choice(o, Text(f"concern.urgency_{o}")) for o in URGENCIES)
+    elif where == "answer_by":
+        text = Text("concern.ask_answer_by")
+        options = tuple(Choice(o, Text(f"concern.answer_by_{o}")) for o in ANSWERS)
+    else:
+        question = Reply(Text("concern.ask_words"), (leave_button(),))
+        return Transition(NAME, {**state, "step": "words"}, (*before, question))
+    question = Reply(text, (*options, leave_option()))
+    return Transition(NAME, {**state, "step": where}, (*before, question))
+
+
+def step(state: State, event: Event, now: datetime) -> Transition:
+    """The steps of raising a concern, and a member of staff's plain-words answer."""
+    ctx = event.ctx
+    where = state.get("step")
+    if where in ("plain", "final", "edit"):
+        return _plain_step(state, event)
+    if ctx.carer is None or where not in ("child", "topic", "urgency", "words", "answer_by"):
+        return Transition(None, {}, passthrough=True)
+    if where == "words":
+        if isinstance(event, TextReceived) and not answers_nothing(event.text, ctx.words):
+            return _ask(ctx, {**state, "words": event.text.strip()}, "answer_by")
+        if isinstance(event, ChoiceMade):
+            return Transition(None, {}, passthrough=True)
+        return _ask(ctx, state, "words")
+    key = event.key if isinstance(event, ChoiceMade) else _typed(event.text, where, ctx)
+    if where == "child" and key in which_children(ctx.carer.children):
+        return _ask(ctx, {**state, "child": key}, "topic")
+    if where == "topic" and key in TOPICS:
+        before: tuple[Effect, ...] = ()
+        if key == "safety":
+            number = ctx.setting.emergency_number if ctx.setting else "999"
+            before = (Reply(Text("concern.emergency", {"number": number})),)
+        return _ask(ctx, {**state, "topic": key}, "urgency", *before)
+    if where == "urgency" and key in URGENCIES:
+        return _ask(ctx, {**state, "urgency": key}, "words")
+    if where == "answer_by" and key in ANSWERS:
+        return _raise({**state, "answer_by": key}, ctx, now)
+    if isinstance(event, ChoiceMade):
+        return Transition(None, {}, passthrough=True)  # a button of another question
+    if where == "child":
+        return _ask_child(ctx, state)
+    return _ask(ctx, state, str(where))
+
+
+def _typed(text: str, where: object, ctx: Context) -> str | None:
+    """An option typed as its word (the catalogs' trigger.concern_<option>)."""
+    options = {"topic": TOPICS, "urgency": URGENCIES, "answer_by": ANSWERS}.get(str(where), ())
+    return next((o for o in options if ctx.words.said(f"concern_{o}", text)), None)
+
+
+def _raise(state: State, ctx: Context, now: datetime) -> Transition:
+    """Keep the concern, tell the staff its topic goes to, tell the family what happens next."""
+    carer, setting = ctx.carer, ctx.setting
+    assert carer is not None
+    number = state.get("number")
+    if number is None or setting is None:
+        # No reference could be taken (the concern did not start with CONCERN or the menu).
+        return end(Reply(Text("concern.try_again")))
+    number = int(number)
+    chosen = which_children(carer.children).get(str(state.get("child", "")), ())
+    child = chosen[0] if len(chosen) == 1 else None
+    topic, urgency = str(state["topic"]), str(state["urgency"])
+    words, answer_by = str(state["words"]), str(state["answer_by"])
+    staff = route(topic, child, ctx.facts.get("concern_roles") or {})
+    due = acknowledge_by(setting, now)
+    ref = reference(number)
+    urgent = topic == "safety" or urgency == "today"
+    params = {
+        "reference": ref,
+        "carer": _carer_name(carer.name, child),
+        "child": child.first_name if child else Text("concern.child_unknown"),
+        "topic": Text(f"concern.topic_{topic}"),
+        "urgency": Text(f"concern.urgency_{urgency}"),
+        "answer_by": Text(f"concern.answer_by_{answer_by}"),
+        "message": words,
+    }
+    effects: list[Effect] = [
+        Write(Concern(number, child.child_id if child else None, topic, urgency, words,
+                      answer_by, staff, due)),
+        *(
+            NotifyStaff(s, Text("concern.to_staff", params),
+                        Priority.URGENT if urgent else Priority.REPLY)
+            for s in staff
+        ),
+        SetTimer(NAME, due, ACKNOWLEDGE, {"number": number}),
+        RecordAudit(
+            "concern.opened",
+            f"concern:{ref}",
+            {"topic": topic, "urgency": urgency, "answer_by": answer_by, "to": list(staff)},
+        ),
+    ]  # fmt: skip
+    local = due.astimezone(ZoneInfo(setting.time_zone))
+    received = {
+        "reference": ref,
+        "steps": setting.text("concern_steps", carer.language),
+        "when": _when(local, now.astimezone(ZoneInfo(setting.time_zone))),
+    }
+    effects.append(Reply(Text("concern.received", received)))
+    return end(*effects)
+
+
+def route(
+    topic: str, child: ChildLink | None, roles: dict[str, tuple[int, ...]]
+) -> tuple[int, ...]:
+    """Whom a concern goes to, by topic: development → key person and SENCo; care → key
+    person and manager; a complaint → manager; someone's safety → the DSL and the deputy DSL.
+    Nobody in those roles: the managers, then the DSL."""
+    key_person = (child.key_person_id,) if child and child.key_person_id else ()
+    chosen: tuple[int, ...]
+    if topic == "development":
+        chosen = (*key_person, *roles.get("senco", ()))
+    elif topic == "care":
+        chosen = (*key_person, *roles.get("manager", ()))
+    elif topic == "complaint":
+        chosen = roles.get("manager", ())
+    else:
+        chosen = (*roles.get("dsl", ()), *roles.get("deputy_dsl", ()))
+    chosen = chosen or roles.get("manager", ()) or roles.get("dsl", ())
+    return tuple(dict.fromkeys(chosen))
+
+
+def acknowledge_by(setting: SettingProfile, now: datetime) -> datetime:
+    """When a concern raised now must be acknowledged: `acknowledge_within_hours` counted in
+    staff hours on the days the setting opens only, in its time zone (UTC)."""
+    zone = ZoneInfo(setting.time_zone)
+    # Counted on the wall clock: staff hours never span a clock change (made at night), so a
+    # DST change moves nothing but the UTC offset of the answer.
+    local = now.astimezone(zone).replace(tzinfo=None)
+    left = timedelta(hours=setting.concern_ack_hours)
+    hours = setting.staff
+    day = local.date()
+    for _ in range(3660):
+        if day.weekday() in hours.days:
+            opens = datetime.combine(day, hours.range.start)
+            closes = datetime.combine(day, hours.range.end)
+            if closes <= opens:
+                closes += timedelta(days=1)
+            start = max(opens, local)
+            if start < closes:
+                if start + left <= closes:
+                    return (start + left).replace(tzinfo=zone).astimezone(UTC)
+                left -= closes - start
+        day += timedelta(days=1)
+    raise AssertionError("unreachable: staff hours fall on some day")
+
+
+def next_working_day(setting: SettingProfile, after: datetime) -> datetime:
+    """The start of staff hours on the next day staff work after `after` (UTC)."""
+    zone = ZoneInfo(setting.time_zone)
+    day: date = after.astimezone(zone).date()
+    for _ in range(8):
+        day += timedelta(days=1)
+        if day.weekday() in setting.staff.days:
+            return datetime.combine(day, setting.staff.range.start, tzinfo=zone).astimezone(UTC)
+    raise AssertionError("unreachable: staff work some day of the week")
+
+
+def _when(moment: datetime, local_now: datetime) -> Text:
+    """'today at 16:00', 'tomorrow at 10:00' or 'Monday 10:00', as a parent would say it."""
+    days = (moment.date() - local_now.date()).days
+    if days == 0:
+        return Text("when.today", {"time": LocalTime(moment.time())})
+    if days == 1:
+        return Text("when.tomorrow", {"time": LocalTime(moment.time())})
+    return Text("when.day", {"moment": LocalTime(moment, with_day=True)})
+
+
+def _carer_name(name: str, child: ChildLink | None) -> str:
+    return f"{name} ({child.relationship})" if child else name
+
+
+# Acting on one: staff's ACK, answer, CLOSE and CONCERNS; a family's addition or rating.
+
+
+def recognise(text: str, ctx: Context) -> Transition | None:
+    """A message that names a concern by its reference (C-1042), from staff or a family."""
+    parsed = _parse(text, ctx)
+    if parsed is None:
+        return None
+    action, number, words = parsed
+    if ctx.setting_id is None:
+        return None
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    if ctx.staff is not None:
+        return _staff_acts(action, number, words, info, ctx)
+    return _family_writes(number, words, info, ctx)
+
+
+def _parse(text: str, ctx: Context) -> tuple[str, int, str] | None:
+    """(action, number, words) when a message names a concern: staff "ack", "close" or
+    "answer"; a family "add"."""
+    if ctx.staff is None and ctx.carer is None:
+        return None
+    found = _AT_START.match(text)
+    if found:
+        return ("answer" if ctx.staff else "add", int(found.group(1)), found.group(2).strip())
+    if ctx.staff is None:
+        return None
+    found = _AFTER_WORD.match(text)
+    if found is None:
+        return None
+    for action, key in (("ack", "concern_ack"), ("close", "concern_close")):
+        if ctx.words.said(key, found.group(1)):
+            return action, int(found.group(2)), found.group(3).strip()
+    return None
+
+
+def _may_act(info: ConcernInfo, ctx: Context) -> bool:
+    staff = ctx.staff
+    assert staff is not None
+    if SEES_ALL & set(staff.roles):
+        return True
+    team = {staff.id, *(ctx.facts.get("covers") or ())}
+    return bool(team & {*info.staff, info.acknowledged_by})
+
+
+def _staff_acts(
+    action: str, number: int, words: str, info: ConcernInfo | None, ctx: Context
+) -> Transition:
+    staff = ctx.staff
+    assert staff is not None
+    ref = reference(number)
+    if info is None:
+        return end(Reply(Text("concern.unknown", {"reference": ref})))
+    if not _may_act(info, ctx):
+        return end(Reply(Text("concern.not_yours", {"reference": ref})))
+    if action == "ack":
+        if info.stage == "closed":
+            return end(Reply(Text("concern.already_closed", {"reference": ref})))
+        return end(
+            Write(Acknowledged(number, staff.id)),
+            NotifyCarer(
+                info.carer_id,
+                Text("concern.looking", {"reference": ref, "name": staff.name}),
+                None,
+                essential=True,
+            ),
+            RecordAudit("concern.acknowledged", f"concern:{ref}", {"by": staff.id}),
+            Reply(Text("concern.acked", {"reference": ref})),
+        )
+    if action == "close":
+        if not words:
+            return end(Reply(Text("concern.close_needs_summary", {"reference": ref})))
+        return end(
+            Write(Closed(number, words)),
+            NotifyCarer(
+                info.carer_id,
+                Text("concern.closed", {"reference": ref, "summary": words}),
+                None,
+                essential=True,
+            ),
+            RecordAudit("concern.closed", f"concern:{ref}", {"by": staff.id}),
+            Reply(Text("concern.closed_staff", {"reference": ref})),
+        )
+    if not words:
+        return end(Reply(Text("concern.answer_needs_words", {"reference": ref})))
+    found = wording.flags(ctx.glossary, words)
+    state: State = {"step": "plain", "number": number, "carer": info.carer_id, "text": words}
+    if found:
+        question = wording.question(found, Text("concern.edit"), Text("concern.cancel"))
+        return Transition(NAME, state, (question,))
+    return _answer(state, ctx)
+
+
+def _answer(state: State, ctx: Context) -> Transition:
+    """Send a member of staff's answer to the family."""
+    staff = ctx.staff
+    assert staff is not None
+    number, text = int(state["number"]), str(state["text"])
+    ref = reference(number)
+    return end(
+        Write(Note(number, "answer", text)),
+        NotifyCarer(
+            int(state["carer"]),
+            Text("concern.answer", {"reference": ref, "name": staff.name, "message": text}),
+            None,
+            essential=True,
+        ),
+        RecordAudit("concern.answered", f"concern:{ref}", {"by": staff.id}),
+        Reply(Text("concern.answered", {"reference": ref})),
+    )
+
+
+def _plain_step(state: State, event: Event) -> Transition:
+    """The plain-words question on a staff answer: use a plain word, send as it is, edit."""
+    ctx = event.ctx
+    if ctx.staff is None:
+        return Transition(None, {}, passthrough=True)
+    text = str(state.get("text", ""))
+    if state.get("step") == "edit":
+        if isinstance(event, TextReceived) and event.text.strip():
+            fresh = {**state, "text": event.text.strip()}
+            found = wording.flags(ctx.glossary, fresh["text"])
+            if found:
+                question = wording.question(found, Text("concern.edit"), Text("concern.cancel"))
+                return Transition(NAME, {**fresh, "step": "plain"}, (question,))
+            return _answer(fresh, ctx)
+        return Transition(NAME, state, (Reply(Text("concern.type_again")),))
+    if not isinstance(event, ChoiceMade):
+        return Transition(None, {}, passthrough=True)
+    if event.key in (wording.KEEP, wording.SEND):
+        return _answer(state, ctx)
+    if event.key == wording.EDIT:
+        return Transition(NAME, {**state, "step": "edit"}, (Reply(Text("concern.type_again")),))
+    if event.key == wording.CANCEL:
+        return end(Reply(Text("concern.answer_cancelled")))
+    plain = wording.accepted(ctx.glossary, text, event.key)
+    if plain is None:
+        return Transition(None, {}, passthrough=True)
+    final = wording.final(
+        Text("label.raw", {"text": plain}), Text("concern.edit"), Text("concern.cancel")
+    )
+    return Transition(NAME, {**state, "step": "final", "text": plain}, (final,))
+
+
+def _family_writes(number: int, words: str, info: ConcernInfo | None, ctx: Context) -> Transition:
+    carer = ctx.carer
+    assert carer is not None
+    ref = reference(number)
+    if info is None or info.carer_id != carer.id:
+        return end(Reply(Text("concern.unknown", {"reference": ref})))
+    rating = next((r for r in RATINGS if ctx.words.said(f"concern_{r}", words)), None)
+    if info.stage == "closed" and info.satisfaction is None and rating is not None:
+        return _rated(info, rating, ctx)
+    if answers_nothing(words, ctx.words):
+        return end(Reply(Text("concern.add_how", {"reference": ref})))
+    told = _told(info, ctx)
+    params = {
+        "reference": ref,
+        "carer": info.carer,
+        "child": info.child or Text("concern.child_unknown"),
+        "message": words,
+    }
+    return end(
+        Write(Note(number, "family", words)),
+        *(NotifyStaff(s, Text("concern.added_staff", params)) for s in told),
+        RecordAudit("concern.added", f"concern:{ref}", {"to": list(told)}),
+        Reply(Text("concern.added", {"reference": ref})),
+    )
+
+
+def _told(info: ConcernInfo, ctx: Context) -> tuple[int, ...]:
+    """Who hears a family's addition: whoever acknowledged it, else those it went to; the
+    manager once it was reopened."""
+    roles: dict[str, tuple[int, ...]] = ctx.facts.get("concern_roles") or {}
+    if info.stage == "reopened":
+        return roles.get("manager", ()) or info.staff
+    if info.acknowledged_by is not None:
+        return (info.acknowledged_by,)
+    return info.staff or roles.get("manager", ())
+
+
+def _rated(info: ConcernInfo, rating: str, ctx: Context) -> Transition:
+    ref = reference(info.number)
+    effects: list[Effect] = [
+        Write(Rated(info.number, rating)),
+        RecordAudit("concern.rated", f"concern:{ref}", {"answer": rating}),
+    ]
+    if rating == "yes":
+        return end(*effects, Reply(Text("concern.thanks_happy")))
+    roles: dict[str, tuple[int, ...]] = ctx.facts.get("concern_roles") or {}
+    managers = roles.get("manager", ()) or roles.get("dsl", ())
+    params = {
+        "reference": ref,
+        "carer": info.carer,
+        "child": info.child or Text("concern.child_unknown"),
+        "answer": Text(f"concern.rating_{rating}"),
+        "summary": info.summary or "",
+    }
+    effects += [NotifyStaff(m, Text("concern.reopened_staff", params)) for m in managers]
+    return end(*effects, Reply(Text("concern.reopened", {"reference": ref})))
+
+
+def list_mine(ctx: Context) -> Transition:
+    """CONCERNS: a member of staff's open concerns, oldest first."""
+    mine: list[ConcernInfo] = list(ctx.facts.get("my_concerns") or ())
+    if not mine:
+        return end(Reply(Text("concern.list_none")))
+    lines = tuple(
+        Text(
+            "concern.list_line",
+            {
+                "reference": c.reference,
+                "child": c.child or Text("concern.child_unknown"),
+                "topic": Text(f"concern.topic_{c.topic}"),
+                "stage": Text(f"concern.stage_{c.stage}"),
+            },
+        )
+        for c in mine
+    )
+    return end(Reply(Text("concern.list", {"lines": lines})))
+
+
+# The acknowledge deadline.
+
+
+def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
+    """Not acknowledged by its time: tell the manager (for safety, the deputy DSL or the
+    manager), and again on each working day until someone acknowledges it."""
+    ctx = fired.ctx
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    keep = Transition(NAME, state) if state else Transition(None, {})
+    if fired.rule != ACKNOWLEDGE or info is None or ctx.setting is None:
+        return keep
+    if info.acknowledged_at is not None or info.stage == "closed":
+        return keep
+    roles: dict[str, tuple[int, ...]] = ctx.facts.get("concern_roles") or {}
+    if info.topic == "safety":
+        to = roles.get("deputy_dsl", ()) or roles.get("manager", ())
+    else:
+        to = roles.get("manager", ())
+    to = to or roles.get("dsl", ())
+    ref = info.reference
+    params = {
+        "reference": ref,
+        "carer": info.carer,
+        "child": info.child or Text("concern.child_unknown"),
+        "topic": Text(f"concern.topic_{info.topic}"),
+        "urgency": Text(f"concern.urgency_{info.urgency}"),
+        "message": info.words,
+    }
+    priority = Priority.URGENT if info.topic == "safety" else Priority.REPLY
+    effects: tuple[Effect, ...] = (
+        *(NotifyStaff(s, Text("concern.escalated", params), priority) for s in to),
+        SetTimer(NAME, next_working_day(ctx.setting, now), ACKNOWLEDGE, {"number": info.number}),
+        RecordAudit("concern.escalated", f"concern:{ref}", {"to": list(to)}),
+    )
+    return Transition(keep.flow, keep.state, effects)
+
+
+# Facts.
+
+
+def _starting(ctx: Context, inbound: Inbound) -> bool:
+    return inbound.choice == TRIGGER or (
+        inbound.choice is None and ctx.words.said(TRIGGER, inbound.text)
+    )
+
+
+def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if ctx.carer is None or ctx.setting_id is None or not _starting(ctx, inbound):
+        return None
+    return (ctx.setting_id,)
+
+
+def _named_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if ctx.setting_id is None:
+        return None
+    fired = ctx.facts.get("timer")
+    if fired:
+        return (ctx.setting_id, int(fired["number"]))
+    parsed = _parse(inbound.text, ctx) if inbound.choice is None else None
+    return (ctx.setting_id, parsed[1]) if parsed else None
+
+
+def _mine_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if ctx.staff is None or ctx.setting_id is None or not ctx.words.said(LIST, inbound.text):
+        return None
+    return (ctx.setting_id, ctx.staff)
+
+
+def _roles_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    return (ctx.setting_id,) if ctx.setting_id is not None else None
+
+
+def _covers_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    return (ctx.staff,) if ctx.staff is not None and ctx.setting_id is not None else None
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(
+        Trigger(TRIGGER, begin, who="carer"),
+        Trigger(LIST, list_mine, who="staff"),
+    ),
+    menu=(MenuEntry(TRIGGER, begin, who="carer", order=40),),
+    commands=(Command(TRIGGER, carer=40), Command(LIST, staff=40)),
+    facts=(
+        Fact("concern_number", "concerns", "reserve_number", _number_args),
+        Fact("concern_roles", "concerns", "role_holders", _roles_args, default={}),
+        Fact("concern", "concerns", "by_number", _named_args),
+        Fact("my_concerns", "concerns", "open_for", _mine_args, default=[]),
+        Fact("covers", "people", "covered_by", _covers_args, default=[]),
+    ),
+    recognise=recognise,
+    timer=timer,
+    left_key="concern.left",
+    records={
+        Concern: ("concerns", "add"),
+        Acknowledged: ("concerns", "acknowledge"),
+        Note: ("concerns", "note"),
+        Closed: ("concerns", "close"),
+        Rated: ("concerns", "rate"),
+    },
+)
+
+__all__ = ["SPEC", "Concern", "acknowledge_by", "reference", "route"]

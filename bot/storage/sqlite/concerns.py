@@ -1,0 +1,193 @@
+"""SQLite repository for concerns: reference numbers, who holds each role, the concerns kept
+and their stages, and the lists behind CONCERNS and the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.people import StaffMember
+from bot.storage.rows import FIRST_CONCERN_NUMBER, ConcernInfo, Writer
+from bot.storage.sqlite.sql import fetch_all, fetch_one
+
+ROUTED_ROLES = ("manager", "senco", "dsl", "deputy_dsl")
+# Who sees every open concern of the setting in CONCERNS, not only those routed to them.
+SEES_ALL = frozenset({"manager", "dsl", "deputy_dsl"})
+
+_SELECT = (
+    "SELECT k.*, c.first_name, c.last_name, ca.name AS carer_name, cc.relationship, "
+    "cc.receives_information, s.name AS ack_name "
+    "FROM concerns k "
+    "LEFT JOIN children c ON c.id = k.child_id "
+    "LEFT JOIN carers ca ON ca.id = k.carer_id "
+    "LEFT JOIN child_carers cc ON cc.child_id = k.child_id AND cc.carer_id = k.carer_id "
+    "LEFT JOIN staff s ON s.id = k.acknowledged_by "
+)
+
+
+class SqliteConcerns:
+    """Concerns and their stages."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def reserve_number(self, setting_id: int) -> int:
+        """The next reference number of a setting, taken now (a number left unused when a
+        family stops halfway is skipped: references are unique, not consecutive)."""
+        row = await fetch_one(
+            self.conn,
+            "INSERT INTO concern_numbers (setting_id, last) VALUES (?, ?) "
+            "ON CONFLICT (setting_id) DO UPDATE SET last = last + 1 RETURNING last",
+            (setting_id, FIRST_CONCERN_NUMBER),
+        )
+        return int(row[0])
+
+    async def role_holders(self, setting_id: int) -> dict[str, tuple[int, ...]]:
+        """The staff ids holding each role concerns are routed to (key persons come with the
+        child)."""
+        rows = await fetch_all(
+            self.conn, "SELECT id, roles FROM staff WHERE setting_id = ? ORDER BY id", (setting_id,)
+        )
+        held: dict[str, tuple[int, ...]] = {}
+        for role in ROUTED_ROLES:
+            held[role] = tuple(int(r["id"]) for r in rows if role in _cells(r["roles"]))
+        return held
+
+    async def by_number(self, setting_id: int, number: int) -> ConcernInfo | None:
+        row = await fetch_one(
+            self.conn, _SELECT + "WHERE k.setting_id = ? AND k.number = ?", (setting_id, number)
+        )
+        return _info(row) if row is not None else None
+
+    async def open_for(self, setting_id: int, staff: StaffMember) -> list[ConcernInfo]:
+        """The concerns not closed that a member of staff is to act on, oldest first: those
+        routed to them or acknowledged by them (a manager or DSL: every open one)."""
+        rows = await fetch_all(
+            self.conn,
+            _SELECT + "WHERE k.setting_id = ? AND k.stage != 'closed' ORDER BY k.opened_at, k.id",
+            (setting_id,),
+        )
+        found = [_info(r) for r in rows]
+        if SEES_ALL & set(staff.roles):
+            return found
+        return [c for c in found if staff.id in c.staff or c.acknowledged_by == staff.id]
+
+    async def listed(
+        self, setting_id: int, open_only: bool, since: datetime | None
+    ) -> list[ConcernInfo]:
+        """Concerns for the report, oldest first."""
+        sql = _SELECT + "WHERE k.setting_id = ?"
+        params: list[Any] = [setting_id]
+        if open_only:
+            sql += " AND k.stage != 'closed'"
+        if since is not None:
+            sql += " AND k.opened_at >= ?"
+            params.append(_utc(since))
+        rows = await fetch_all(self.conn, sql + " ORDER BY k.opened_at, k.id", params)
+        return [_info(r) for r in rows]
+
+    async def add(self, record: Any, by: Writer) -> None:
+        """Keep a concern a family raised (bot.flows.concerns.Concern)."""
+        if by.setting_id is None or by.person_id is None:
+            raise ValueError("a concern belongs to a setting and a carer")
+        await self.conn.execute(
+            "INSERT INTO concerns (setting_id, number, child_id, carer_id, topic, urgency, words, "
+            "answer_by, staff, opened_at, acknowledge_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                by.setting_id,
+                record.number,
+                record.child_id,
+                by.person_id,
+                record.topic,
+                record.urgency,
+                record.words,
+                record.answer_by,
+                ";".join(str(s) for s in record.staff),
+                _utc(by.now),
+                _utc(record.acknowledge_by),
+            ),
+        )
+
+    async def acknowledge(self, record: Any, by: Writer) -> None:
+        """A member of staff is looking at it: the first acknowledgement is kept."""
+        await self.conn.execute(
+            "UPDATE concerns SET stage = 'acknowledged', "
+            "acknowledged_at = COALESCE(acknowledged_at, ?), "
+            "acknowledged_by = COALESCE(acknowledged_by, ?) "
+            "WHERE setting_id = ? AND number = ? AND stage != 'closed'",
+            (_utc(by.now), record.staff_id, by.setting_id, record.number),
+        )
+
+    async def note(self, record: Any, by: Writer) -> None:
+        """Something said on a concern: a family's addition or a staff answer."""
+        await self._note(record.number, record.kind, record.words, by)
+
+    async def close(self, record: Any, by: Writer) -> None:
+        """Closed with a short summary; the family is asked whether they are happy."""
+        await self.conn.execute(
+            "UPDATE concerns SET stage = 'closed', closed_at = ?, summary = ?, satisfaction = NULL "
+            "WHERE setting_id = ? AND number = ?",
+            (_utc(by.now), record.summary, by.setting_id, record.number),
+        )
+        await self._note(record.number, "closed", record.summary, by)
+
+    async def rate(self, record: Any, by: Writer) -> None:
+        """The family's answer to "Are you happy…?": anything but yes reopens it."""
+        stage = "closed" if record.answer == "yes" else "reopened"
+        await self.conn.execute(
+            "UPDATE concerns SET satisfaction = ?, stage = ? WHERE setting_id = ? AND number = ?",
+            (record.answer, stage, by.setting_id, record.number),
+        )
+        await self._note(record.number, "satisfaction", record.answer, by)
+
+    async def _note(self, number: int, kind: str, words: str, by: Writer) -> None:
+        await self.conn.execute(
+            "INSERT INTO concern_notes (concern_id, kind, words, written_by, written_at) "
+            "SELECT id, ?, ?, ?, ? FROM concerns WHERE setting_id = ? AND number = ?",
+            (kind, words, by.actor, _utc(by.now), by.setting_id, number),
+        )
+
+
+def _info(r: Any) -> ConcernInfo:
+    first = r["first_name"] or ""
+    relationship = r["relationship"]
+    carer = str(r["carer_name"] or "")
+    return ConcernInfo(
+        id=int(r["id"]),
+        setting_id=int(r["setting_id"]),
+        number=int(r["number"]),
+        child_id=int(r["child_id"]) if r["child_id"] is not None else None,
+        child=first,
+        child_full=f"{first} {r['last_name'] or ''}".strip(),
+        carer_id=int(r["carer_id"]),
+        carer=f"{carer} ({relationship})" if relationship else carer,
+        informed=bool(r["receives_information"]),
+        topic=str(r["topic"]),
+        urgency=str(r["urgency"]),
+        words=str(r["words"]),
+        answer_by=str(r["answer_by"]),
+        staff=tuple(int(s) for s in str(r["staff"]).split(";") if s),
+        stage=str(r["stage"]),
+        opened_at=_time(r["opened_at"]),
+        acknowledge_by=_time(r["acknowledge_by"]),
+        acknowledged_at=_time(r["acknowledged_at"]) if r["acknowledged_at"] else None,
+        acknowledged_by=int(r["acknowledged_by"]) if r["acknowledged_by"] is not None else None,
+        acknowledged_by_name=r["ack_name"],
+        closed_at=_time(r["closed_at"]) if r["closed_at"] else None,
+        summary=r["summary"],
+        satisfaction=r["satisfaction"],
+    )
+
+
+def _cells(cell: str | None) -> set[str]:
+    return {c.strip() for c in (cell or "").split(";") if c.strip()}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

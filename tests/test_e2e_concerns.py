@@ -1,0 +1,84 @@
+"""Concerns end to end through the signed Twilio webhook: a family raises one, staff are told
+by topic, acknowledge, answer and close it by reference, and the family's rating reopens it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.fakes.twilio_api import running_fake_twilio
+from tests.harness import LAURA, SARAH, TOM
+from tests.test_e2e_absence import Sms
+from tests.test_e2e_sms import running_keyperson
+
+
+def concerns(db: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT number, topic, urgency, words, answer_by, stage, acknowledged_by IS NOT NULL, "
+            "summary, satisfaction FROM concerns ORDER BY id"
+        ).fetchall()
+
+
+async def test_sms_a_concern_from_raising_it_to_reopening_it(tmp_path):
+    async with running_fake_twilio() as fake, running_keyperson(tmp_path, fake) as public:
+        async with httpx.AsyncClient(base_url=public) as http:
+            phone = Sms(http, public, fake)
+            await phone.send(LAURA, "CONCERN")
+            _, topic = await phone.to(LAURA, 2)
+            assert topic.startswith("What is it about?")
+            assert "2 Their care, or something that happened here" in topic
+            assert "4 Someone's safety\n5 Not now" in topic
+            await phone.send(LAURA, "2")
+            urgency = (await phone.to(LAURA, 3))[-1]
+            assert "1 Today\n2 This week\n3 No rush\n4 Not now" in urgency
+            await phone.send(LAURA, "1")
+            words = (await phone.to(LAURA, 4))[-1]
+            assert words.startswith("Please tell us about it in your own words.")
+            await phone.send(LAURA, "Amelia came home with a scratch and nobody said")
+            answer = (await phone.to(LAURA, 5))[-1]
+            assert "1 A message\n2 A phone call\n3 A meeting" in answer
+            await phone.send(LAURA, "1")
+            received = (await phone.to(LAURA, 6))[-1]
+            assert received.startswith("Thank you for telling us. Your reference is C-1001.")
+            assert "Sarah will talk with you" in received  # the setting's concern_steps
+            assert "We will be in touch by Tuesday 10:30." in received  # 48 staff hours later
+            # Care goes to the key person (Tom) and the manager (Sarah).
+            for staff in (TOM, SARAH):
+                (told,) = await phone.to(staff, 1)
+                assert told.startswith(
+                    "Concern C-1001 from Laura Hughes (mum) about Amelia: Their care, or "
+                    "something that happened here. Needs attention: Today."
+                )
+                assert "Amelia came home with a scratch and nobody said" in told
+
+            await phone.send(TOM, "ACK C-1001")
+            looking = (await phone.to(LAURA, 7))[-1]
+            assert looking == "Tom Baker is looking at your concern C-1001."
+            await phone.send(TOM, "C-1001 Sorry, it happened in the garden; we will call you.")
+            answered = (await phone.to(LAURA, 8))[-1]
+            assert answered == (
+                "About your concern C-1001, Tom Baker says: Sorry, it happened in the garden; "
+                "we will call you."
+            )
+            await phone.send(LAURA, "C-1001 thank you, she is fine now")
+            added = await phone.to(TOM, 5)
+            assert any("thank you, she is fine now" in m for m in added)
+            await phone.send(TOM, "CLOSE C-1001 Spoke on the phone; staff will tell you at pickup.")
+            closed = (await phone.to(LAURA, 10))[-1]
+            assert closed.startswith("Your concern C-1001 is now closed: Spoke on the phone")
+            assert "Are you happy with how this was dealt with?" in closed
+            await phone.send(LAURA, "C-1001 manager")
+            reopened = (await phone.to(LAURA, 11))[-1]
+            assert (
+                reopened == "Thank you for telling us. The manager will be in touch about C-1001."
+            )
+            told_manager = (await phone.to(SARAH, 2))[-1]
+            assert "It is open again for you" in told_manager
+    assert concerns(tmp_path / "k.db") == [
+        (1001, "care", "today", "Amelia came home with a scratch and nobody said", "message",
+         "reopened", 1, "Spoke on the phone; staff will tell you at pickup.", "manager"),
+    ]  # fmt: skip
