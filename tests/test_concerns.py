@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,36 @@ async def test_roles_for_routing(db):
         roles = await repos.concerns.role_holders(setting_id)
     assert roles["manager"] == roles["dsl"] == (1,)  # Sarah
     assert roles["senco"] == (2,) and roles["deputy_dsl"] == ()
+
+
+async def test_concerns_count_against_good_news_in_keeping_in_touch_but_safety_ones_do_not(db):
+    setting_id = await _setting(db, DATA / "staff.csv")
+    async with db.transaction() as repos:
+        care = Concern(
+            await repos.concerns.reserve_number(setting_id),
+            1,
+            "care",
+            "week",
+            "a scratch",
+            "message",
+            (4,),
+            DUE,
+        )
+        safety = Concern(
+            await repos.concerns.reserve_number(setting_id),
+            2,
+            "safety",
+            "today",
+            "...",
+            "phone",
+            (1,),
+            DUE,
+        )
+        await repos.concerns.add(care, by(setting_id, "carer:1", 1))
+        await repos.concerns.add(safety, by(setting_id, "carer:1", 1))
+        rows = await repos.news.quiet_families(setting_id, NOW, NOW - timedelta(days=30))
+    counted = {row["child_id"]: row["concerns"] for row in rows}
+    assert counted[1] == 1 and counted[2] == 0
 
 
 async def test_a_concern_through_its_stages(db):

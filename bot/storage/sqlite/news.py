@@ -140,13 +140,16 @@ class SqliteNews:
             "(SELECT MAX(n.created_at) FROM news n WHERE n.child_id = c.id "
             " AND n.kind IN ('update', 'celebration')) AS last_update, "
             "(SELECT COUNT(*) FROM news n WHERE n.child_id = c.id AND n.kind = 'concern' "
-            " AND n.created_at >= ?) AS concerns, "
+            " AND n.created_at >= ?) + "
+            # Concerns raised as cases count too; a safety concern is the DSL's, never listed.
+            "(SELECT COUNT(*) FROM concerns k WHERE k.child_id = c.id AND k.topic != 'safety' "
+            " AND k.opened_at >= ?) AS concerns, "
             "(SELECT COUNT(*) FROM news n WHERE n.child_id = c.id "
             " AND n.kind IN ('celebration', 'home') AND n.created_at >= ?) AS celebrations "
             "FROM children c LEFT JOIN staff s ON s.setting_id = c.setting_id "
             "AND s.ref = c.key_person_ref WHERE c.setting_id = ? AND c.left_at IS NULL "
             "ORDER BY s.name, c.first_name",
-            (iso(concerns_since), iso(concerns_since), setting_id),
+            (iso(concerns_since), iso(concerns_since), iso(concerns_since), setting_id),
         )
         stamp = iso(since)
         return [
