@@ -82,3 +82,29 @@ async def test_sms_a_concern_from_raising_it_to_reopening_it(tmp_path):
         (1001, "care", "today", "Amelia came home with a scratch and nobody said", "message",
          "reopened", 1, "Spoke on the phone; staff will tell you at pickup.", "manager"),
     ]  # fmt: skip
+
+
+async def test_sms_words_that_read_like_a_concern_are_asked_about_then_raised(tmp_path):
+    async with running_fake_twilio() as fake, running_keyperson(tmp_path, fake) as public:
+        async with httpx.AsyncClient(base_url=public) as http:
+            phone = Sms(http, public, fake)
+            said = "I'm worried about Amelia's cough, it has gone on for weeks"
+            await phone.send(LAURA, said)
+            _, asked = await phone.to(LAURA, 2)  # the welcome, then the question
+            assert asked.startswith(
+                "Would you like to raise this as a concern, or just send it to Tom Baker?"
+            )
+            assert "1 Raise it as a concern\n2 Just send it\n3 Not now" in asked
+            assert await phone.to(TOM, 0) == []  # nothing is assumed
+            await phone.send(LAURA, "1")
+            topic = (await phone.to(LAURA, 3))[-1]
+            assert topic.startswith("What is it about?")
+            await phone.send(LAURA, "1")  # development or needs
+            await phone.to(LAURA, 4)
+            await phone.send(LAURA, "3")  # no rush
+            answer = (await phone.to(LAURA, 5))[-1]
+            assert "1 A message\n2 A phone call\n3 A meeting" in answer  # words not asked again
+            await phone.send(LAURA, "1")
+            received = (await phone.to(LAURA, 6))[-1]
+            assert received.startswith("Thank you for telling us. Your reference is C-1001.")
+    assert concerns(tmp_path / "k.db")[0][3] == said

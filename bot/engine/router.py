@@ -345,7 +345,9 @@ class Router:
         event: Event = ChoiceMade(choice, ctx) if choice else TextReceived(inbound.text, ctx)
         # Only the flows that may step for this message load what they declared they need.
         candidates = self.registry.candidates(flow, event)
-        ctx = await self.lookup.facts(repos, candidates, ctx, inbound, now)
+        # Facts see a numbered answer ("1" by SMS) as the option it chose, as the flow does.
+        answered = dataclasses.replace(inbound, choice=choice) if choice else inbound
+        ctx = await self.lookup.facts(repos, candidates, ctx, answered, now)
         event = dataclasses.replace(event, ctx=ctx)
         # A stopped number still reaches staff; the dispatcher holds back replies until START.
         # "YES" restarts a stopped number, as carriers expect; otherwise it is just an answer.

@@ -42,6 +42,10 @@ class Keywords(Protocol):
         """Whether `text`, as a whole answer, is one of the words for `key`."""
         ...
 
+    def mentions(self, key: str, text: str) -> bool:
+        """Whether `text` holds one of the words or phrases for `key` anywhere."""
+        ...
+
     def keys(self) -> frozenset[str]:
         """Every key some catalog gives words for."""
         ...

@@ -66,6 +66,8 @@ from bot.flows.steps.questions import (
 NAME = "concerns"
 TRIGGER = "concern"  # a carer raises one
 LIST = "concerns"  # a member of staff lists theirs
+PHRASES = "concern_phrases"  # words that make a message read like a concern
+SEND = "send"  # "just send it" rather than raise a concern
 TOPICS = ("development", "care", "complaint", "safety")
 URGENCIES = ("today", "week", "no_rush")
 ANSWERS = ("message", "phone", "meeting")
@@ -174,6 +176,8 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     where = state.get("step")
     if where in ("plain", "final", "edit"):
         return _plain_step(state, event)
+    if where == "offer" and ctx.carer is not None:
+        return _offered(state, event)
     if ctx.carer is None or where not in ("child", "topic", "urgency", "words", "answer_by"):
         return Transition(None, {}, passthrough=True)
     if where == "words":
@@ -192,7 +196,8 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             before = (Reply(Text("concern.emergency", {"number": number})),)
         return _ask(ctx, {**state, "topic": key}, "urgency", *before)
     if where == "urgency" and key in URGENCIES:
-        return _ask(ctx, {**state, "urgency": key}, "words")
+        # Words already given (a message that read like a concern) are not asked for again.
+        return _ask(ctx, {**state, "urgency": key}, "answer_by" if state.get("words") else "words")
     if where == "answer_by" and key in ANSWERS:
         return _raise({**state, "answer_by": key}, ctx, now)
     if isinstance(event, ChoiceMade):
@@ -333,10 +338,11 @@ def _carer_name(name: str, child: ChildLink | None) -> str:
 
 
 def recognise(text: str, ctx: Context) -> Transition | None:
-    """A message that names a concern by its reference (C-1042), from staff or a family."""
+    """A message that names a concern by its reference (C-1042), from staff or a family; or
+    a family's message that reads like a concern, which is asked about first."""
     parsed = _parse(text, ctx)
     if parsed is None:
-        return None
+        return _offer(text, ctx)
     action, number, words = parsed
     if ctx.setting_id is None:
         return None
@@ -344,6 +350,43 @@ def recognise(text: str, ctx: Context) -> Transition | None:
     if ctx.staff is not None:
         return _staff_acts(action, number, words, info, ctx)
     return _family_writes(number, words, info, ctx)
+
+
+def _offer(text: str, ctx: Context) -> Transition | None:
+    """ "I'm worried about…", "not happy with…", "a complaint": never assumed to be a concern.
+    The family is asked whether to raise it as one or just send it (the catalogs'
+    trigger.concern_phrases, anywhere in the message)."""
+    carer = ctx.carer
+    if carer is None or ctx.staff is not None or not ctx.words.mentions(PHRASES, text):
+        return None
+    people = {c.key_person_name for c in carer.children if c.receives_information}
+    names = sorted(n for n in people if n)
+    to: str | Text = (
+        names[0] if len(names) == 1 and None not in people else Text("concern.offer_team")
+    )
+    choices = (
+        Choice(TRIGGER, Text("concern.offer_raise")),
+        Choice(SEND, Text("concern.offer_send")),
+        leave_option(),
+    )
+    state = {"step": "offer", "said": text.strip()}
+    return Transition(NAME, state, (Reply(Text("concern.offer", {"to": to}), choices),))
+
+
+def _offered(state: State, event: Event) -> Transition:
+    """The answer to "raise it as a concern, or just send it?"."""
+    ctx, said = event.ctx, str(state.get("said", ""))
+    if isinstance(event, ChoiceMade) and event.key == TRIGGER:
+        started = begin(ctx)
+        # Their words are the concern's: the question for them is not asked again.
+        return Transition(started.flow, {**started.state, "words": said}, started.effects)
+    if isinstance(event, ChoiceMade) and event.key == SEND:
+        return Transition(None, {}, forward=said)
+    if isinstance(event, TextReceived) and event.text.strip():
+        if answers_nothing(event.text, ctx.words):
+            return recognise(said, ctx) or Transition(None, {}, forward=said)
+        return Transition(None, {}, forward=f"{said}\n{event.text.strip()}")
+    return Transition(None, {}, passthrough=True)
 
 
 def _parse(text: str, ctx: Context) -> tuple[str, int, str] | None:

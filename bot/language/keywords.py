@@ -35,6 +35,12 @@ class Keywords:
         """Whether `text`, as a whole answer, is one of the words for `key`."""
         return normalise_answer(text) in self.words.get(key, frozenset())
 
+    def mentions(self, key: str, text: str) -> bool:
+        """Whether `text` holds one of the words or phrases for `key` anywhere, as whole words
+        ("I'm worried about his speech" mentions "i'm worried")."""
+        padded = f" {normalise_answer(text)} "
+        return any(f" {phrase} " in padded for phrase in self.words.get(key, frozenset()))
+
     def keys(self) -> frozenset[str]:
         """Every key some catalog gives words for."""
         return frozenset(self.words)

@@ -41,7 +41,7 @@ ROLES = {"manager": (1,), "senco": (2,), "dsl": (1,), "deputy_dsl": (3,)}
 
 def ctx_for(profile, *kids, number: int | None = 1042, roles=ROLES) -> Context:
     parent = carer(*(kids or (NOAH,)), name="Craig")
-    facts = {"concern_roles": roles}
+    facts: dict[str, object] = {"concern_roles": roles, "threads": {7: "K7Q", 8: "J8Q", 9: "M9Q"}}
     if number is not None:
         facts["concern_number"] = number
     return Context(profile, carer=parent, setting_id=1, facts=facts)
@@ -395,3 +395,54 @@ def test_acknowledged_or_closed_is_not_escalated_and_an_open_question_stays(prof
     state = {"step": "words", "number": 1050}
     kept = fire(profile, info(stage="closed"), state=state)
     assert kept.flow == concerns.NAME and kept.state == state and not kept.effects
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'm worried about Noah's speech, he isn't saying many words",
+        "Not happy with how pick up was handled today",
+        "I would like to make a complaint about the garden gate",
+        "Martwię się, że Noah mało je",
+        "Nie jestem zadowolona z tego, co się stało",
+    ],
+)
+def test_a_message_that_reads_like_a_concern_is_asked_about_never_assumed(profile, said):
+    (asked,) = talk(ctx_for(profile), said)
+    assert asked.flow == concerns.NAME and not of(asked, Write) and not of(asked, NotifyStaff)
+    assert question(asked).text == Text("concern.offer", {"to": "Tom"})
+    assert keys(asked) == ["concern", "send", LEAVE]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Noah loved the painting today",
+        "Is Noah worried about the new room?",  # "worried" alone, about the child, is a question
+        "Can you remind me about the complaints procedure?",
+        "Happy with how settling in went, thank you",
+    ],
+)
+def test_ordinary_messages_are_not_asked_about(profile, said):
+    (sent,) = talk(ctx_for(profile), said)
+    assert sent.flow != concerns.NAME
+    assert [n.text.key for n in of(sent, NotifyStaff)] == ["relay.to_staff"]
+
+
+def test_raising_it_keeps_the_words_and_does_not_ask_for_them_again(profile):
+    said = "I'm worried about a bruise on his arm"
+    _, topic, _, answer, done = talk(
+        ctx_for(profile), said, press("concern"), press("care"), press("week"), press("phone")
+    )
+    assert question(topic).text == Text("concern.ask_topic")
+    assert question(answer).text == Text("concern.ask_answer_by")  # no "in your words" again
+    (kept,) = [w.record for w in of(done, Write) if isinstance(w.record, Concern)]
+    assert kept.words == said and kept.number == 1042
+
+
+def test_just_sending_it_relays_the_words_to_the_key_person(profile):
+    said = "Not happy about the nappy rash cream they used"
+    _, sent = talk(ctx_for(profile), said, press("send"))
+    assert sent.flow is None and not [w for w in of(sent, Write) if isinstance(w.record, Concern)]
+    (note,) = of(sent, NotifyStaff)
+    assert note.text.key == "relay.to_staff" and note.text.params["message"] == said
