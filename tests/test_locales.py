@@ -266,6 +266,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "concern.answer_by_": concerns.ANSWERS,
         "concern.rating_": concerns.REOPENING,
         "concern.stage_": concerns.STAGES,
+        "concern.button_": tuple(concerns.PRESSED.values()),
     }
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.concerns import ConcernInfo
-from bot.domain.messages import Choice, Inbound, LocalTime, Priority, Text
+from bot.domain.messages import Choice, ChoiceStyle, Inbound, LocalTime, Priority, Text
 from bot.domain.people import ChildLink
 from bot.domain.setting import SettingProfile
 from bot.flows.base import (
@@ -244,7 +244,7 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
                       answer_by, staff, due)),
         *(
             NotifyStaff(s, Text("concern.to_staff", params),
-                        Priority.URGENT if urgent else Priority.REPLY)
+                        Priority.URGENT if urgent else Priority.REPLY, buttons(number))
             for s in staff
         ),
         SetTimer(NAME, due, ACKNOWLEDGE, {"number": number}),
@@ -335,6 +335,38 @@ def _carer_name(name: str, child: ChildLink | None) -> str:
 
 
 # Acting on one: staff's ACK, answer, CLOSE and CONCERNS; a family's addition or rating.
+
+# Buttons under a concern on Telegram (SMS says the words instead): "<action>:<number>".
+PRESSED = {"concern_ack:": "ack", "concern_reply:": "reply", "concern_close:": "close"}
+
+
+def buttons(number: int) -> tuple[Choice, ...]:
+    """I'm looking at it / Reply / Close, under the staff's notification of a concern."""
+    return tuple(
+        Choice(f"{prefix}{number}", Text(f"concern.button_{action}"), ChoiceStyle.TAP)
+        for prefix, action in PRESSED.items()
+    )
+
+
+def _pressed_number(key: str) -> tuple[str, int] | None:
+    for prefix, action in PRESSED.items():
+        if key.startswith(prefix) and key[len(prefix) :].isdecimal():
+            return action, int(key[len(prefix) :])
+    return None
+
+
+def pressed(key: str, ctx: Context) -> Transition:
+    """A button under a concern: acknowledge it at once; for an answer or closing, say how
+    (the words go in a message of their own, as by SMS)."""
+    found = _pressed_number(key)
+    if found is None or ctx.staff is None:
+        return end(Reply(Text("choice.stale")))
+    action, number = found
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    if action == "ack":
+        return _staff_acts("ack", number, "", info, ctx)
+    how = "concern.how_to_answer" if action == "reply" else "concern.how_to_close"
+    return end(Reply(Text(how, {"reference": reference(number)})))
 
 
 def recognise(text: str, ctx: Context) -> Transition | None:
@@ -652,7 +684,10 @@ def _named_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...
     fired = ctx.facts.get("timer")
     if fired:
         return (ctx.setting_id, int(fired["number"]))
-    parsed = _parse(inbound.text, ctx) if inbound.choice is None else None
+    if inbound.choice is not None:
+        found = _pressed_number(inbound.choice)
+        return (ctx.setting_id, found[1]) if found and ctx.staff is not None else None
+    parsed = _parse(inbound.text, ctx)
     return (ctx.setting_id, parsed[1]) if parsed else None
 
 
@@ -687,6 +722,8 @@ SPEC = FlowSpec(
         Fact("covers", "people", "covered_by", _covers_args, default=[]),
     ),
     recognise=recognise,
+    actions=tuple(PRESSED),
+    action=pressed,
     timer=timer,
     left_key="concern.left",
     records={

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.concerns import ConcernInfo
-from bot.domain.messages import Choice, Priority, Text
+from bot.domain.messages import Choice, ChoiceStyle, Priority, Text
 from bot.flows import concerns
 from bot.flows.base import (
     ChoiceMade,
@@ -446,3 +446,22 @@ def test_just_sending_it_relays_the_words_to_the_key_person(profile):
     assert sent.flow is None and not [w for w in of(sent, Write) if isinstance(w.record, Concern)]
     (note,) = of(sent, NotifyStaff)
     assert note.text.key == "relay.to_staff" and note.text.params["message"] == said
+
+
+def test_staff_get_buttons_on_telegram_and_pressing_them_acts_on_the_concern(profile):
+    *_, done = talk(ctx_for(profile), "CONCERN", *FULL)
+    for note in of(done, NotifyStaff):
+        assert [c.key for c in note.choices] == [
+            "concern_ack:1042", "concern_reply:1042", "concern_close:1042",
+        ]  # fmt: skip
+        assert all(c.style is ChoiceStyle.TAP for c in note.choices)  # SMS says the words
+    ctx = staff_ctx(profile, concern=info())
+    acked = start.run(None, {}, ChoiceMade("concern_ack:1042", ctx), TUESDAY)
+    assert of(acked, Write)[0].record == Acknowledged(1042, 10)
+    assert of(acked, NotifyCarer)[0].text.key == "concern.looking"
+    how = start.run(None, {}, ChoiceMade("concern_close:1042", ctx), TUESDAY)
+    assert question(how).text == Text("concern.how_to_close", {"reference": "C-1042"})
+    assert not of(how, Write)
+    someone_else = staff_ctx(profile, who=staff(11, "Anna"), concern=info())
+    refused = start.run(None, {}, ChoiceMade("concern_ack:1042", someone_else), TUESDAY)
+    assert question(refused).text.key == "concern.not_yours" and not of(refused, Write)
