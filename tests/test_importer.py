@@ -206,7 +206,7 @@ async def test_staff_may_swap_numbers_on_reimport(
 async def test_bad_staff_file_lists_every_problem(db: Database, setting_id: int) -> None:
     path = DATA / "import" / "staff_bad.csv"
     problems = await async_problems(import_staff(db, setting_id, path, "GB"))
-    roles = "key_person, senco, manager, dsl, translator"
+    roles = "key_person, senco, manager, dsl, translator, deputy_dsl"
     assert problems == [
         f"{path}:3: cover_ref: S09 is not a staff_ref in this file",
         f"{path}:3: languages: 'english' is not a language code like en or pl",

@@ -35,6 +35,7 @@ from bot.language.catalogs import (
     Catalogs,
     placeholders,
 )
+from bot.language.safeguarding import shipped_signs
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "bot"
@@ -261,6 +262,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "news.reach_": NEWS_ROUTES,
         "optout.still_": ("sms", "telegram"),
         "absence.reason_": absence.REASONS,
+        "safeguarding.sign_": shipped_signs().known_kinds,
     }
 
 

@@ -27,7 +27,7 @@ FAMILY_COLUMNS = (
 )  # fmt: skip
 # Columns a file may leave out: older files stay valid; a missing one takes its default.
 FAMILY_OPTIONAL = ("photo_consent",)
-ROLES = ("key_person", "senco", "manager", "dsl", "translator")
+ROLES = ("key_person", "senco", "manager", "dsl", "translator", "deputy_dsl")
 SEND_STATUSES = ("none", "emerging", "sen_support", "ehcp")
 CHILD_FIELDS = (
     "child_first_name", "child_last_name", "date_of_birth", "room", "key_person_ref",

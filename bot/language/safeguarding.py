@@ -107,6 +107,11 @@ class Signs:
         found.sort(key=lambda f: f[0])
         return tuple(dict.fromkeys(sign for _, sign in found))
 
+    @property
+    def known_kinds(self) -> tuple[str, ...]:
+        """Every kind of sign some language lists, each once."""
+        return tuple(dict.fromkeys(kind for kind, _, _ in self._signs))
+
     def kinds(self, text: str) -> tuple[str, ...]:
         """The kinds of sign a message holds, each once, in text order."""
         return tuple(dict.fromkeys(sign.kind for sign in self.find(text)))

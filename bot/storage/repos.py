@@ -27,6 +27,9 @@ from bot.storage.rows import (
     ReachContact,
     ReminderRow,
     Route,
+    SafeguardingRecord,
+    SafeguardingRow,
+    SafeguardingStage,
     StaffRow,
     Thread,
     Writer,
@@ -332,6 +335,16 @@ class AbsencesRepo(Protocol):
     async def on_day(self, setting_id: int, day: date) -> list[AbsenceRow]: ...
 
 
+class SafeguardingRepo(Protocol):
+    """Safeguarding records: never removed by the message retention purge."""
+
+    async def reserve(self, setting_id: int) -> int: ...
+    async def add(self, record: SafeguardingRecord, by: Writer) -> None: ...
+    async def acknowledge(self, stage: SafeguardingStage, by: Writer) -> None: ...
+    async def escalate(self, stage: SafeguardingStage, by: Writer) -> None: ...
+    async def find(self, setting_id: int, number: int) -> SafeguardingRow | None: ...
+
+
 class Repos(Protocol):
     """Every repository, bound to one transaction (or one read) so that it spans all of them."""
 
@@ -339,6 +352,8 @@ class Repos(Protocol):
     def settings(self) -> SettingsRepo: ...
     @property
     def absences(self) -> AbsencesRepo: ...
+    @property
+    def safeguarding(self) -> SafeguardingRepo: ...
     @property
     def people(self) -> PeopleRepo: ...
     @property
