@@ -35,6 +35,7 @@ from bot.language.catalogs import (
     Catalogs,
     placeholders,
 )
+from bot.language.safeguarding import shipped_signs
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "bot"
@@ -267,6 +268,7 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "concern.rating_": concerns.REOPENING,
         "concern.stage_": concerns.STAGES,
         "concern.button_": tuple(concerns.PRESSED.values()),
+        "safeguarding.sign_": shipped_signs().known_kinds,
     }
 
 

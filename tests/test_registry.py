@@ -18,6 +18,7 @@ from bot.flows.base import (
     Fact,
     FlowSpec,
     MenuEntry,
+    RecordAudit,
     Reply,
     TextReceived,
     Transition,
@@ -159,3 +160,60 @@ async def test_only_the_facts_of_the_flows_that_may_step_are_loaded(profile) -> 
     assert "threads.recent" in answer and "audit.count_since" not in answer
     # Naming a code loads the checks against guessing.
     assert "audit.count_since" in await loaded(staff_ctx, "#K7QM2 She is fine")
+
+
+def _watch(text: str, ctx: Context, now: datetime) -> tuple[RecordAudit, ...]:
+    if "owl" not in text.casefold():
+        return ()
+    return (RecordAudit("owl.seen", None, {"said": text, "fact": ctx.facts.get("owls")}),)
+
+
+OWL = FlowSpec(
+    "owl",
+    watch=_watch,
+    facts=(Fact("owls", "owls", "count", lambda ctx, inbound, now: (1,)),),
+)
+
+
+def _seen(transition: Transition) -> list[str]:
+    return [e.details["said"] for e in transition.effects if isinstance(e, RecordAudit)
+            and e.action == "owl.seen"]  # fmt: skip
+
+
+def test_a_watcher_sees_every_text_a_carer_sends_whatever_flow_takes_it(profile) -> None:
+    registry = Registry((*specs(), KNOCK, OWL), words_with_knock())
+    codes = {c.child_id: "K7QM2" for c in carer().children}
+    ctx = Context(profile, carer=carer(), setting_id=1, facts={"threads": codes})
+    # An ordinary message: the relay takes it and the watcher's effects are added to its own.
+    plain = registry.run(None, {}, TextReceived("An owl in the garden", ctx), NOW)
+    unwatched = Registry((*specs(), KNOCK), words_with_knock()).run(
+        None, {}, TextReceived("An owl in the garden", ctx), NOW
+    )
+    assert _seen(plain) == ["An owl in the garden"]
+    assert plain.effects[: len(unwatched.effects)] == unwatched.effects
+    assert (plain.flow, plain.state) == (unwatched.flow, unwatched.state)
+    # An answer typed to an open question, and a trigger word's flow: seen as well.
+    asked = registry.run("preferences", {"step": "mode"}, TextReceived("owl owl", ctx), NOW)
+    assert _seen(asked) == ["owl owl"]
+    knocked = registry.run(None, {}, TextReceived("knock", ctx), NOW)
+    assert knocked.flow == "knock" and _seen(knocked) == []  # it says nothing of owls
+    # Nothing else is changed, and words without an owl add nothing.
+    assert _seen(registry.run(None, {}, TextReceived("A cat", ctx), NOW)) == []
+    # A choice is not text; staff are not watched.
+    assert _seen(registry.run(None, {}, ChoiceMade("owl", ctx), NOW)) == []
+    staff_ctx = Context(profile, staff=staff(), setting_id=1)
+    assert _seen(registry.run(None, {}, TextReceived("owl", staff_ctx), NOW)) == []
+
+
+def test_a_watcher_sees_a_photo_caption_and_its_facts_are_loaded_for_carers_text(profile):
+    from bot.flows.base import PhotoShared
+
+    registry = Registry((*specs(), OWL), shipped_keywords())
+    ctx = Context(profile, carer=carer(), setting_id=1)
+    photo = PhotoShared("FILE1", "an owl!", ctx)
+    assert _seen(registry.signal(None, {}, photo, NOW)) == ["an owl!"]
+    assert OWL in registry.candidates(None, TextReceived("anything", ctx))
+    assert OWL in registry.candidates("preferences", photo)
+    assert OWL not in registry.candidates(None, ChoiceMade("yes", ctx))
+    staff_ctx = Context(profile, staff=staff(), setting_id=1)
+    assert OWL not in registry.candidates(None, TextReceived("owl", staff_ctx))

@@ -11,10 +11,13 @@ a kept button (Reply) ──► the flow that declared it
 a button of a question already answered ──► told so; nothing else changes
 other text ──► the message role (relay: carer → key person, staff → carer)
 /start, a shared contact, blocked, edits, photos ──► the flow that handles that signal
+any text a carer sends, whatever takes it ──► also every watcher (FlowSpec.watch), whose
+    effects are added to the transition
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -30,6 +33,7 @@ from bot.flows.base import (
     Keywords,
     MenuEntry,
     Offer,
+    PhotoShared,
     RecordAudit,
     Reply,
     Signal,
@@ -64,6 +68,19 @@ def audience(ctx: Context) -> Audience | None:
     if ctx.carer is not None:
         return "carer"
     return None
+
+
+def _watched_text(event: Event | Signal) -> str | None:
+    """The words a carer sent, for the watchers: a text or a photo's caption."""
+    if audience(event.ctx) != "carer":
+        return None
+    if isinstance(event, TextReceived):
+        text = event.text
+    elif isinstance(event, PhotoShared):
+        text = event.caption
+    else:
+        return None
+    return text if text.strip() else None
 
 
 def _for(who: Audience, ctx: Context) -> bool:
@@ -102,6 +119,7 @@ class Registry:
             (e for s in self.specs.values() for e in s.menu), key=lambda e: e.order
         )
         self.signals = {kind: s for s in self.specs.values() for kind in s.signals}
+        self.watchers = tuple(s for s in self.specs.values() if s.watch is not None)
         missing = {t.key for t in self.triggers} - words.keys()
         if missing:
             raise RegistryError(f"no catalog gives words for trigger.{sorted(missing)[0]}")
@@ -164,6 +182,8 @@ class Registry:
         open_spec = self.specs.get(flow or "")
         if open_spec is not None:
             found.append(open_spec)
+        if _watched_text(event) is not None:
+            found += self.watchers
         if not isinstance(event, TextReceived | ChoiceMade):
             holder = self.signals.get(type(event))
             return tuple(dict.fromkeys([*found, *([holder] if holder else [])]))
@@ -192,7 +212,21 @@ class Registry:
 
     def run(self, flow: str | None, state: State, event: Event, now: datetime) -> Transition:
         """Step the open conversation, or begin afresh when there is none or it let the event
-        pass. Not now leaves any question, and a trigger word is obeyed whatever is open."""
+        pass. Not now leaves any question, and a trigger word is obeyed whatever is open.
+        Whatever takes a carer's text, the watchers see it too."""
+        return self.watched(event, self._run(flow, state, event, now), now)
+
+    def watched(self, event: Event | Signal, transition: Transition, now: datetime) -> Transition:
+        """The transition with the watchers' effects added, for a text a carer sent."""
+        text = _watched_text(event)
+        if text is None:
+            return transition
+        added = tuple(e for s in self.watchers if s.watch for e in s.watch(text, event.ctx, now))
+        if not added:
+            return transition
+        return dataclasses.replace(transition, effects=transition.effects + added)
+
+    def _run(self, flow: str | None, state: State, event: Event, now: datetime) -> Transition:
         spec = self.specs.get(flow or "")
         if spec is not None and spec.step is not None:
             if leaving(event):
@@ -309,9 +343,16 @@ class Registry:
             return self._unknown(ctx)
         return Transition(flow, state, (Reply(Text("choice.stale")),))
 
-    def signal(self, flow: str | None, state: State, event: Signal) -> Transition:
+    def signal(
+        self, flow: str | None, state: State, event: Signal, now: datetime | None = None
+    ) -> Transition:
         """Linking, reachability and what is not passed on, whatever flow is open; the open
-        flow takes a signal first when it declares it (a photo in a daily update)."""
+        flow takes a signal first when it declares it (a photo in a daily update). A photo's
+        caption from a carer is seen by the watchers (when `now` is given)."""
+        taken = self._signal(flow, state, event)
+        return taken if now is None else self.watched(event, taken, now)
+
+    def _signal(self, flow: str | None, state: State, event: Signal) -> Transition:
         spec = self.specs.get(flow or "")
         if spec is not None and type(event) in spec.while_open:
             taken = spec.while_open[type(event)](state, event)

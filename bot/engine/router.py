@@ -333,7 +333,7 @@ class Router:
         if signal is not None:
             specs = self.registry.candidates(flow, signal)
             ctx = await self.lookup.facts(repos, specs, ctx, inbound, now)
-            return self.registry.signal(flow, state, dataclasses.replace(signal, ctx=ctx))
+            return self.registry.signal(flow, state, dataclasses.replace(signal, ctx=ctx), now)
         offered_rows = state.pop("_offered", [])
         offered = [RenderedChoice.from_dict(c) for c in offered_rows]
         if inbound.choice is not None and not (

@@ -427,7 +427,12 @@ SignalStep = Callable[[str | None, State, Any], Transition]
 class FlowSpec:
     """What a capability declares about itself; the registry builds dispatch, menus, command
     lists and timers from these. Exactly one spec fills each conversation role (the `on_*`
-    fields and `message`)."""
+    fields and `message`).
+
+    `watch` sees every text a carer sends (a message, an answer typed to a question, a photo's
+    caption), whatever flow takes it; its effects are added to that flow's transition, which
+    it never changes. Any capability may watch; its facts are loaded for every such text.
+    """
 
     name: str
     step: Step | None = None
@@ -448,6 +453,7 @@ class FlowSpec:
     # A free-form recogniser ("WHAT IS EHCP") tried before trigger words.
     recognise: Callable[[str, Context], Transition | None] | None = None
     timer: Callable[[State, TimerFired, datetime], Transition] | None = None
+    watch: Callable[[str, Context, datetime], tuple[Effect, ...]] | None = None
     jobs: tuple[PeriodicJob, ...] = ()
     # Where Write(record) goes, by the record's type: (repository, method); the method takes
     # (setting_id, actor, record, now).

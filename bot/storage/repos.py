@@ -28,6 +28,9 @@ from bot.storage.rows import (
     ReachContact,
     ReminderRow,
     Route,
+    SafeguardingRecord,
+    SafeguardingRow,
+    SafeguardingStage,
     StaffRow,
     Thread,
     Writer,
@@ -350,6 +353,16 @@ class ConcernsRepo(Protocol):
     async def rate(self, record: Any, by: Writer) -> None: ...
 
 
+class SafeguardingRepo(Protocol):
+    """Safeguarding records: never removed by the message retention purge."""
+
+    async def reserve(self, setting_id: int) -> int: ...
+    async def add(self, record: SafeguardingRecord, by: Writer) -> None: ...
+    async def acknowledge(self, stage: SafeguardingStage, by: Writer) -> None: ...
+    async def escalate(self, stage: SafeguardingStage, by: Writer) -> None: ...
+    async def find(self, setting_id: int, number: int) -> SafeguardingRow | None: ...
+
+
 class Repos(Protocol):
     """Every repository, bound to one transaction (or one read) so that it spans all of them."""
 
@@ -359,6 +372,8 @@ class Repos(Protocol):
     def absences(self) -> AbsencesRepo: ...
     @property
     def concerns(self) -> ConcernsRepo: ...
+    @property
+    def safeguarding(self) -> SafeguardingRepo: ...
     @property
     def people(self) -> PeopleRepo: ...
     @property

@@ -314,3 +314,53 @@ class AbsenceRow:
     last_day: date | None
     reported_by: str  # "Laura Hughes (mum)", or the audit actor when the carer is not on file
     reported_at: datetime
+
+
+class SafeguardingRecord(Protocol):
+    """A safeguarding message a flow hands over to keep (bot.flows.safeguarding.Raised)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def carer_id(self) -> int: ...
+
+    @property
+    def children(self) -> tuple[int, ...]: ...
+
+    @property
+    def signs(self) -> tuple[str, ...]: ...
+
+    @property
+    def words(self) -> str: ...
+
+    @property
+    def told(self) -> tuple[int, ...]: ...
+
+
+class SafeguardingStage(Protocol):
+    """A step in a safeguarding record's life (Acknowledged, Escalated): which one, and who."""
+
+    @property
+    def number(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SafeguardingRow:
+    """One safeguarding record, with the names the DSL and the escalation message show."""
+
+    number: int
+    carer: str
+    relationship: str
+    children: tuple[str, ...]  # first names
+    signs: tuple[str, ...]
+    words: str
+    told: tuple[int, ...]
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None  # the staff member's name
+    escalated_at: datetime | None
+
+    @property
+    def reference(self) -> str:
+        return f"S-{self.number}"

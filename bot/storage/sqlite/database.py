@@ -27,6 +27,7 @@ from bot.storage.sqlite.news import SqliteNews
 from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite.reports import SqliteReports
 from bot.storage.sqlite.roster import SqliteRoster
+from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import from_iso, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
 
@@ -86,6 +87,7 @@ class SqliteRepos:
         self.caps = SqliteCaps(conn)
         self.absences = SqliteAbsences(conn)
         self.concerns = SqliteConcerns(conn)
+        self.safeguarding = SqliteSafeguarding(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
