@@ -45,7 +45,8 @@ async def test_sms_a_concern_from_raising_it_to_reopening_it(tmp_path):
             received = (await phone.to(LAURA, 6))[-1]
             assert received.startswith("Thank you for telling us. Your reference is C-1001.")
             assert "Sarah will talk with you" in received  # the setting's concern_steps
-            assert "We will be in touch by Tuesday 10:30." in received  # 48 staff hours later
+            # 48 staff hours later: a week on, so the date says which Tuesday.
+            assert "We will be in touch by Tuesday 1 December 10:30." in received
             # Care goes to the key person (Tom) and the manager (Sarah).
             for staff in (TOM, SARAH):
                 (told,) = await phone.to(staff, 1)

@@ -157,3 +157,4 @@ class LocalTime:
 
     value: time | datetime
     with_day: bool = False
+    with_date: bool = False  # "Tuesday 8 December 10:00": a week or more away

@@ -327,7 +327,9 @@ def _when(moment: datetime, local_now: datetime) -> Text:
         return Text("when.today", {"time": LocalTime(moment.time())})
     if days == 1:
         return Text("when.tomorrow", {"time": LocalTime(moment.time())})
-    return Text("when.day", {"moment": LocalTime(moment, with_day=True)})
+    # A week or more away, the weekday alone could be this week's: the date says which.
+    dated = days >= 6
+    return Text("when.day", {"moment": LocalTime(moment, with_day=True, with_date=dated)})
 
 
 def _carer_name(name: str, child: ChildLink | None) -> str:

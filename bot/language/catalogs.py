@@ -180,7 +180,8 @@ def _language_name(code: str, lang: str) -> str:
 def _local_time(value: LocalTime, lang: str) -> str:
     moment = value.value
     if isinstance(moment, datetime):
-        pattern = "EEEE HH:mm" if value.with_day else "HH:mm"
+        pattern = "EEEE d MMMM HH:mm" if value.with_date else "EEEE HH:mm"
+        pattern = pattern if value.with_day or value.with_date else "HH:mm"
         return format_datetime(moment, pattern, locale=lang)
     assert isinstance(moment, time)
     return format_time(moment, "HH:mm", locale=lang)
