@@ -120,6 +120,7 @@ class Effects:
                 essential=True,
                 thread=effect.thread,
                 not_before=held,
+                every_channel=effect.every_channel,
             )
             language = (await repos.people.staff_member(effect.staff_id)).language
             return await self.deliver(
@@ -254,7 +255,10 @@ class Effects:
     ) -> list[NewOutbox]:
         """Rows for one person on the channels they chose (the managers for unreachable staff)."""
         route = await repos.links.route(kind, person_id)
-        contacts = list(route.chosen(message.essential))
+        if message.every_channel:
+            contacts = list(route.contacts)
+        else:
+            contacts = list(route.chosen(message.essential))
         if not route.contacts and kind is PersonKind.STAFF and sender.setting_id is not None:
             # A staff member we cannot reach: the managers get it, so nothing sent is lost.
             for manager in await repos.people.staff_with_role(sender.setting_id, "manager"):
@@ -361,3 +365,4 @@ class Message:
     photo: str | None = None
     not_before: datetime | None = None
     numbers: dict[str, int] | None = None  # SMS numbers kept from the question's last asking
+    every_channel: bool = False  # all the person's reachable channels, not only the chosen

@@ -177,6 +177,9 @@ class NotifyStaff:
     choices: tuple[Choice, ...] = ()
     thread: str | None = None  # the relay thread's code, so a channel's own reply finds it
     not_before: datetime | None = None  # held until then (the start of staff hours)
+    # Every channel they have at once, not only the one they chose (an unanswered safeguarding
+    # message, escalated): it must not wait for them to look at one app.
+    every_channel: bool = False
 
 
 @dataclass(frozen=True, slots=True)

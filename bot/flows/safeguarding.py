@@ -164,7 +164,12 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     }
     return end(
         Write(Escalated(record.number)),
-        *(NotifyStaff(s, Text("safeguarding.escalated", params), Priority.URGENT) for s in to),
+        *(
+            NotifyStaff(
+                s, Text("safeguarding.escalated", params), Priority.URGENT, every_channel=True
+            )
+            for s in to
+        ),
         RecordAudit("safeguarding.escalated", f"safeguarding:{record.reference}", {"to": list(to)}),
     )
 

@@ -75,6 +75,7 @@ def test_the_timer_escalates_to_deputies_and_managers_unless_acknowledged() -> N
     told = [e for e in taken.effects if isinstance(e, NotifyStaff)]
     assert [e.staff_id for e in told] == [2, 1, 3]
     assert told[0].text.key == "safeguarding.escalated" and told[0].priority is Priority.URGENT
+    assert all(n.every_channel for n in told)  # by every channel they have, at once
     assert Write(Escalated(1001)) in taken.effects
     acknowledged = Record(acknowledged_at=NOW, acknowledged_by="Sarah")
     assert timer({}, fired(acknowledged, **{DEPUTIES: [2]}), NOW).effects == ()
