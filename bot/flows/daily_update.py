@@ -62,10 +62,9 @@ def begin(kind: str, ctx: Context) -> Transition:
 def step(state: State, event: Event, now: datetime) -> Transition:
     """Continue the update from the step it is at."""
     ctx = event.ctx
-    typed = isinstance(event, TextReceived) and ctx.words.said("cancel", event.text)
-    if typed or (isinstance(event, ChoiceMade) and event.key == "cancel"):
-        said = "update.cancelled_rest" if state.get("sent_some") else "update.cancelled"
-        return end(Reply(Text(said)), RecordAudit("update.cancelled"))
+    # Typed "cancel" (or NOT NOW) leaves any question, through the registry; this is the button.
+    if isinstance(event, ChoiceMade) and event.key == "cancel":
+        return end(*_dropped(state, ctx), RecordAudit("update.cancelled"))
     if ctx.staff is None:
         return Transition(None, {}, passthrough=True)
     where = state.get("step")
@@ -297,7 +296,9 @@ def _photo(state: State, event: PhotoShared) -> Transition:
 
 
 def _dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
-    return (Reply(Text("update.cancelled")),)
+    """What leaving says: nothing was sent, or the rest was not (one update per child)."""
+    said = "update.cancelled_rest" if state.get("sent_some") else "update.cancelled"
+    return (Reply(Text(said)),)
 
 
 SPEC = FlowSpec(

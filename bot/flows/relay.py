@@ -159,8 +159,6 @@ def _plain(state: State, event: Event, ctx: Context) -> Transition:
             return compose(known.with_fact(ctx, "named_thread", thread))
         if event.key == wording.CANCEL:
             return end(Reply(Text("update.cancelled")))
-    if isinstance(event, TextReceived) and ctx.words.said("cancel", event.text):
-        return end(Reply(Text("update.cancelled")))
     if isinstance(event, TextReceived) and event.text.strip():
         return _checked(event.text.strip(), thread, ctx)
     return Transition(None, {}, passthrough=True)

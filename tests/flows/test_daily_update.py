@@ -103,7 +103,7 @@ def test_cancel_at_any_step_sends_nothing(profile):
     ctx = anna(profile)
     t = start.run(None, {}, TextReceived("update", ctx), NOW)
     for event in (ChoiceMade("cancel", ctx), TextReceived("cancel", ctx)):
-        done = run(t, event)
+        done = start.run(t.flow, t.state, event, NOW)
         assert done.flow is None and keys(done) == ["update.cancelled"]
         assert not any(isinstance(e, ShareNews) for e in done.effects)
 
