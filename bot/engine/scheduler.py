@@ -90,14 +90,11 @@ class Scheduler:
         """Start ticking in the running event loop (the first tick at once)."""
         self._aps = AsyncIOScheduler(timezone=UTC)
         self._aps.add_job(
-            self.tick,
-            "interval",
-            seconds=self.tick_s,
-            next_run_time=datetime.now(UTC),
-            max_instances=1,
-            coalesce=True,
-            id="tick",
+            self.tick, "interval", seconds=self.tick_s, max_instances=1, coalesce=True, id="tick"
         )
+        # The first tick at once: a date job with no date runs now by APScheduler's own timer,
+        # so nothing here reads the wall clock (the work itself goes by self.clock).
+        self._aps.add_job(self.tick, "date", id="first-tick")
         self._aps.start()
         self.supervisor.state(self.task).running = True
 
