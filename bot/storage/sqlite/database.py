@@ -8,7 +8,6 @@ import itertools
 import logging
 import re
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -28,7 +27,7 @@ from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite.reports import SqliteReports
 from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
-from bot.storage.sqlite.sql import from_iso, iso
+from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
 
 log = logging.getLogger(__name__)
@@ -36,18 +35,12 @@ log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_S = 5.0  # SQLite's own wait for another process's write lock, per statement
 BUSY_WAIT_S = 12.0  # how long a transaction keeps asking for the lock (webhooks wait 15 s)
-BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
 def is_storage_failure(error: BaseException) -> bool:
     """Whether an error is the storage's (locked, full, I/O), not the data's: retry, never blame
     the row being handled."""
     return isinstance(error, sqlite3.OperationalError)
-
-
-def is_busy(error: BaseException) -> bool:
-    """Whether an error says another connection holds the write lock."""
-    return isinstance(error, sqlite3.OperationalError) and any(b in str(error) for b in BUSY)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -210,20 +203,7 @@ class Database:
                 raise
 
     async def _begin(self, conn: aiosqlite.Connection) -> None:
-        """BEGIN IMMEDIATE, asking again while another process holds the write lock (a backup,
-        someone at the sqlite3 prompt) until `busy_wait_s` has passed."""
-        deadline = time.monotonic() + self.busy_wait_s
-        pause = 0.05
-        while True:
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if not is_busy(error) or time.monotonic() + pause >= deadline:
-                    raise
-                log.warning("database busy: waiting for the write lock")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 1.0)
+        await begin_immediate(conn, self.busy_wait_s, "database")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[SqliteRepos]:

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.sqlite.messages import SqliteInbox
+from bot.storage.sqlite.sql import begin_immediate
 
 log = logging.getLogger(__name__)
 
@@ -196,21 +196,4 @@ class InboundFile:
             yield SqliteInbox(self.conn)
 
     async def _begin(self, conn: aiosqlite.Connection) -> None:
-        """BEGIN IMMEDIATE, asking again while another process holds the write lock."""
-        deadline = time.monotonic() + self.busy_wait_s
-        pause = 0.05
-        while True:
-            try:
-                await conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if not _busy(error) or time.monotonic() + pause >= deadline:
-                    raise
-                log.warning("inbound file busy: waiting for the write lock")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 1.0)
-
-
-def _busy(error: sqlite3.OperationalError) -> bool:
-    text = str(error)
-    return any(b in text for b in ("database is locked", "database table is locked", "busy"))
+        await begin_immediate(conn, self.busy_wait_s, "inbound file")

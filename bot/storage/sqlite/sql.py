@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
+BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Any]:
@@ -40,3 +47,25 @@ def from_iso(text: str) -> datetime:
 def from_iso_or_none(text: str | None) -> datetime | None:
     """`from_iso`, passing None through."""
     return None if text is None else from_iso(text)
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether an error says another connection holds the write lock."""
+    return isinstance(error, sqlite3.OperationalError) and any(b in str(error) for b in BUSY)
+
+
+async def begin_immediate(conn: aiosqlite.Connection, busy_wait_s: float, what: str) -> None:
+    """BEGIN IMMEDIATE, asking again while another process holds the write lock (a backup,
+    someone at the sqlite3 prompt) until `busy_wait_s` has passed; `what` names the file."""
+    deadline = time.monotonic() + busy_wait_s
+    pause = 0.05
+    while True:
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or time.monotonic() + pause >= deadline:
+                raise
+            log.warning("%s busy: waiting for the write lock", what)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 1.0)
