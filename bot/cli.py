@@ -7,11 +7,12 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.commands import Admin, add_commands, reports
 from bot.config import Settings, load_settings
 from bot.domain.clock import Clock, SystemClock, parse_local
 from bot.domain.errors import ConfigError, ImportProblems, KeypersonError
@@ -75,11 +76,12 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--days", type=int, default=7, help="how many days the code is valid (default 7)"
     )
+    extra = reports()
     report = commands.add_parser(
         "report",
         help="print a report: engagement (which families have not heard from us), contacts "
         "(who can be reached, and how), delivery (what could not be sent), absence (who is "
-        "away today) or concerns (what families raised, and where each stands)",
+        "away today) or " + ", ".join(extra),
         description="engagement: for every child, the key person, the last update or "
         "celebration sent, and the last 30 days' concerns and good news. Families with no "
         "update for [updates] no_update_days opening days, or only concerns, are marked. "
@@ -90,14 +92,15 @@ def parser() -> argparse.ArgumentParser:
         "be tried again, with whom they were for. "
         "absence: the children families said are away on a day (today in the setting's time "
         "zone, or --date): child, room, reason, until, who reported it and when. "
-        "concerns: per concern, reference, child, topic, urgency, opened, acknowledge by, "
-        "acknowledged (when, by whom), stage, closed and satisfaction (--open: only those not "
-        "closed; --since: opened on or after a day; --csv: the same as CSV).",
+        + " ".join(module.HELP for module in extra.values()),
     )
     report.add_argument(
         "name",
-        choices=["engagement", "contacts", "delivery", "absence", "concerns"],
+        choices=["engagement", "contacts", "delivery", "absence", *extra],
         help="which report",
+    )
+    report.add_argument(
+        "ref", nargs="?", metavar="REF", help="the record a report is about, where it takes one"
     )
     report.add_argument("--days", type=int, default=7, help="delivery: the last N days (default 7)")
     report.add_argument(
@@ -113,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="concerns: only those opened on or after this day (in the setting's time zone)",
     )
-    report.add_argument("--csv", action="store_true", help="concerns: write CSV instead")
+    report.add_argument("--csv", action="store_true", help="write CSV instead, where offered")
     commands.add_parser(
         "serve",
         help="run the production server (webhooks, dispatcher)",
@@ -134,6 +137,7 @@ def parser() -> argparse.ArgumentParser:
         help="start the demo's clock at this local time (the example setting's time zone) and "
         "let it run on, e.g. --at '2026-12-01 07:25'; default: now",
     )
+    add_commands(commands)
     return top
 
 
@@ -204,8 +208,11 @@ async def _admin(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
             return await _invite(args, settings, db, setting_id, profile.time_zone, clock)
         if args.command == "report" and args.name == "absence":
             return await _report_absence(db, setting_id, profile, args.date, clock)
-        if args.command == "report" and args.name == "concerns":
-            return await _report_concerns(db, setting_id, profile, args)
+        admin = Admin(settings, db, setting_id, profile, clock)
+        if args.command == "report" and args.name in reports():
+            return int(await reports()[args.name].report(args, admin))
+        if getattr(args, "handler", None) is not None:
+            return int(await args.handler(args, admin))
         if args.command == "report" and args.name == "delivery":
             return await _report_delivery(db, profile, args.days, clock)
         if args.command == "report":
@@ -401,24 +408,6 @@ async def _report_absence(
     async with db.reading() as repos:
         rows = await repos.absences.on_day(setting_id, day)
     print("\n".join(absence_report(rows, profile, day)))
-    return 0
-
-
-async def _report_concerns(
-    db: Store, setting_id: int, profile: SettingProfile, args: argparse.Namespace
-) -> int:
-    from bot.admin.concerns import concern_csv, concern_report
-
-    since = None
-    if args.since is not None:
-        zone = ZoneInfo(profile.time_zone)
-        since = datetime.combine(args.since, time(0, 0), tzinfo=zone)
-    async with db.reading() as repos:
-        rows = await repos.concerns.listed(setting_id, args.open, since)
-    if args.csv:
-        sys.stdout.write(concern_csv(rows, profile))
-    else:
-        print("\n".join(concern_report(rows, profile)))
     return 0
 
 
