@@ -14,6 +14,7 @@ import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,7 @@ def _unlabelled_choice_keys() -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+@cache  # the code under bot/ is parsed once, not once per catalog and call
 def _dynamic_keys() -> dict[str, tuple[str, ...]]:
     """Each f-string key prefix the code builds, and the values its one field can take."""
     return {
@@ -435,7 +437,8 @@ def _text_keys(node: ast.expr | None) -> list[str]:
     return (_expand(key, _dynamic_keys()) or []) if key is not None else []
 
 
-def _label_keys() -> set[str]:
+@cache
+def _label_keys() -> frozenset[str]:
     """Every catalog key used as a choice's label: in Choice(key, label) and the labels passed
     to wording.question, the unlabelled choice.<key>, and keys named as labels."""
     keys = {f"choice.{key}" for key in _unlabelled_choice_keys()}
@@ -445,7 +448,7 @@ def _label_keys() -> set[str]:
             for argument in arguments:
                 keys.update(_text_keys(argument))
     keys.update(key for key in ENGLISH if LABEL_KEY.search(key))
-    return keys
+    return frozenset(keys)
 
 
 def opt_out_problems(key: str, template: str, label: bool) -> list[str]:
