@@ -8,14 +8,17 @@ plain key and the same placeholders.
 from __future__ import annotations
 
 import ast
+import gettext
 import re
 import string
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.app import flow_registry
@@ -96,6 +99,8 @@ CATALOGS = {lang: entries for lang, (entries, _) in READ.items()}
 PLURAL_FORMS = {lang: forms for lang, (_, forms) in READ.items()}
 ENGLISH = CATALOGS.get(DEFAULT_LANGUAGE, {})
 SAMPLE_COUNTS = (0, 1, 2, 3, 4, 5, 11, 12, 14, 21, 22, 25, 101, 102, 112, 1000)
+# Every count up to 999, and millions: Spanish and Portuguese say "1 millón de".
+PLURAL_SAMPLE = (*range(0, 1000), 1_000_000, 2_000_000)
 
 
 def _literal_text(template: str) -> str:
@@ -165,8 +170,17 @@ def test_plural_messages_have_every_form_the_language_needs(lang: str) -> None:
 def test_the_plural_rule_picks_an_existing_form_for_every_number(
     catalogs: Catalogs, lang: str
 ) -> None:
-    picked = {catalogs.plural_form(n, lang) for n in range(0, 1000)}
+    picked = {catalogs.plural_form(n, lang) for n in PLURAL_SAMPLE}
     assert picked == set(range(PLURAL_FORMS[lang])), f"{lang}: forms used {sorted(picked)}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_plural_rule_is_babels_rule_for_the_language(catalogs: Catalogs, lang: str) -> None:
+    babel = get_plural(lang)
+    assert PLURAL_FORMS[lang] == babel.num_plurals, f"{lang}: Babel has {babel.num_plurals} forms"
+    expected = gettext.c2py(babel.plural_expr)
+    differ = [n for n in PLURAL_SAMPLE if catalogs.plural_form(n, lang) != expected(n)]
+    assert not differ, f"{lang}: the Plural-Forms header differs from Babel's rule for {differ[:5]}"
 
 
 def test_channel_variants_have_their_plain_message_and_its_placeholders() -> None:
@@ -246,6 +260,7 @@ def _unlabelled_choice_keys() -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+@cache  # the code under bot/ is parsed once, not once per catalog and call
 def _dynamic_keys() -> dict[str, tuple[str, ...]]:
     """Each f-string key prefix the code builds, and the values its one field can take."""
     return {
@@ -422,7 +437,8 @@ def _text_keys(node: ast.expr | None) -> list[str]:
     return (_expand(key, _dynamic_keys()) or []) if key is not None else []
 
 
-def _label_keys() -> set[str]:
+@cache
+def _label_keys() -> frozenset[str]:
     """Every catalog key used as a choice's label: in Choice(key, label) and the labels passed
     to wording.question, the unlabelled choice.<key>, and keys named as labels."""
     keys = {f"choice.{key}" for key in _unlabelled_choice_keys()}
@@ -432,7 +448,7 @@ def _label_keys() -> set[str]:
             for argument in arguments:
                 keys.update(_text_keys(argument))
     keys.update(key for key in ENGLISH if LABEL_KEY.search(key))
-    return keys
+    return frozenset(keys)
 
 
 def opt_out_problems(key: str, template: str, label: bool) -> list[str]:

@@ -9,8 +9,8 @@ which can say "tap Reply"); the plain key is what every other channel gets.
 from __future__ import annotations
 
 import gettext
-import re
 import string
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -187,9 +187,19 @@ def _local_time(value: LocalTime, lang: str) -> str:
     return format_time(moment, "HH:mm", locale=lang)
 
 
-_WORD = re.compile(r"[^\w#]+", re.UNICODE)
+# Marks that may or may not be typed, dropped so both spellings compare equal: Arabic short
+# vowels, shadda, sukun and the tatweel, and the dot a folded Turkish capital İ leaves on "i".
+_OPTIONAL_MARKS = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640, 0x0307])
+
+
+def _word_character(char: str) -> bool:
+    # Vowel signs and viramas (Bengali, Gurmukhi, Gujarati, Tamil) are marks, not letters,
+    # but they are part of the word: "ਹਾਂ" (yes) must not shrink to "ਹ".
+    return char.isalnum() or char in "#_" or unicodedata.category(char).startswith("M")
 
 
 def normalise_answer(text: str) -> str:
-    """Lower-case a reply and drop punctuation, so 'Yes!' and 'yes' compare equal."""
-    return _WORD.sub(" ", text.casefold()).strip()
+    """Lower-case a reply and drop punctuation, so 'Yes!' and 'yes' compare equal; a word in
+    any script keeps its vowel signs, and optional Arabic marks are dropped."""
+    folded = unicodedata.normalize("NFC", text.casefold()).translate(_OPTIONAL_MARKS)
+    return " ".join("".join(c if _word_character(c) else " " for c in folded).split())
