@@ -1,0 +1,84 @@
+"""What agency and referral notices share: a service named plainly and explained from the
+glossary in the reader's language, and the carers a notice about a child goes to.
+
+Only carers with receives_information = yes who can be reached now are told; the record of
+what was shared names exactly them (Told), in the same transaction as their notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.domain.agencies import Reachable, Told
+from bot.domain.messages import LocalTime, Text
+
+_ARTICLES = ("the ", "a ", "an ")
+
+
+def plain_name(glossary: Any, name: str) -> str:
+    """A service's name with any jargon in it replaced by the glossary's plain words
+    ("SALT" → "speech and language therapist"); as written when nothing is flagged."""
+    text = " ".join(name.split())
+    if glossary is None:
+        return text
+    flags = [f for f in glossary.check(text) if getattr(f, "suggestion", "")]
+    for flag in sorted(flags, key=lambda f: f.start, reverse=True):
+        text = str(glossary.accept(text, flag))
+    if flags and min(f.start for f in flags) == 0 and text[1:2].islower():
+        text = text[:1].lower() + text[1:]  # a plain word at the start is not a sentence's start
+    return text
+
+
+def named(glossary: Any, name: str, language: str) -> str:
+    """The name as a reader meets it in a sentence: plain, and in English with "the" before a
+    service ("the health visitor"), not before a name ("Leeds City Council")."""
+    if language != "en":
+        # The glossary's plain words are English: other readers get the name as written,
+        # explained under it in their language.
+        return " ".join(name.split())
+    text = plain_name(glossary, name)
+    if not text[:1].islower():
+        return text
+    if text.casefold().startswith((*_ARTICLES, "our ", "your ", "their ")):
+        return text
+    return f"the {text}"
+
+
+def explanation(glossary: Any, name: str, language: str) -> str | None:
+    """The glossary's plain explanation of a service, in a language, if it has one."""
+    if glossary is None:
+        return None
+    text = " ".join(name.split())
+    lowered = text.casefold()
+    for article in _ARTICLES:
+        if lowered.startswith(article):
+            text = text[len(article) :]
+            break
+    found = glossary.explain(text, language)
+    return str(found) if found else None
+
+
+def about(glossary: Any, name: str, language: str) -> str:
+    """The explanation as a line of its own at the end of a notice's first part, or nothing
+    (words, not a Text: the reader's language was chosen already)."""
+    found = explanation(glossary, name, language)
+    return f"\n{found}" if found else ""
+
+
+def to_tell(family: Sequence[Reachable]) -> tuple[Reachable, ...]:
+    """The carers a notice about the child goes to: informed and reachable now."""
+    return tuple(c for c in family if c.can_be_told)
+
+
+def told(family: Sequence[Reachable]) -> tuple[Told, ...]:
+    """Whom the record says was told, and on which channels."""
+    return tuple(Told(c.carer_id, c.channels) for c in to_tell(family))
+
+
+def on_day(day: date | None) -> Text:
+    """ "on Thursday 3 December", in the reader's language, or nothing."""
+    if day is None:
+        return Text("label.raw", {"text": ""})
+    return Text("agency.on_day", {"day": LocalTime(day)})
