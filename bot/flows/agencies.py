@@ -40,16 +40,6 @@ from bot.flows.steps.questions import answers_nothing, leave_button, leave_optio
 
 NAME = "agencies"
 TRIGGER = "agency"
-# The agencies a staff phone offers by name (each explained to families from the glossary).
-KNOWN = (
-    "health visitor",
-    "speech and language therapy service",
-    "educational psychology service",
-    "early help",
-    "portage",
-    "child development centre",
-    "local authority SEND team",
-)
 DONE, PLANNED = "done", "planned"
 SEND = "send_notice:"
 # The family's notice: (planned, with a day) → its message.
@@ -59,7 +49,6 @@ NOTICES = {
     (True, False): Text("agency.planned"),
     (True, True): Text("agency.planned_on"),
 }
-OFFERED = 10  # children offered as options; any other is found by name
 
 
 def tell_family(
@@ -101,26 +90,8 @@ def begin(ctx: Context) -> Transition:
     children: list[ChildOnFile] = list(ctx.facts.get("agency_children") or ())
     if ctx.staff is None or not children:
         return end(Reply(Text("agency.no_children")))
-    return Transition(NAME, {"step": "child"}, (_which_child(children, ctx),))
-
-
-def _which_child(children: Sequence[ChildOnFile], ctx: Context) -> Reply:
-    staff_id = ctx.staff.id if ctx.staff else None
-    mine = [c for c in children if c.key_person_id == staff_id] or list(children)
-    choices = tuple(
-        Choice(str(c.id), Text("label.raw", {"text": c.full_name})) for c in mine[:OFFERED]
-    )
-    return Reply(Text("agency.which_child"), (*choices, leave_option()))
-
-
-def _named_child(text: str, children: Sequence[ChildOnFile]) -> ChildOnFile | None:
-    """The one child a typed name or ref names (None when none or several)."""
-    said = " ".join(text.split()).casefold()
-    for field in ("ref", "full_name", "first_name"):
-        found = [c for c in children if str(getattr(c, field)).casefold() == said]
-        if len(found) == 1:
-            return found[0]
-    return None
+    question = services.which_child(children, ctx, Text("agency.which_child"))
+    return Transition(NAME, {"step": "child"}, (question,))
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
@@ -135,20 +106,18 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     key = event.key if isinstance(event, ChoiceMade) else None
     if where == "child":
         children: list[ChildOnFile] = list(ctx.facts.get("agency_children") or ())
-        chosen = next((c for c in children if str(c.id) == key), None)
-        chosen = chosen or (_named_child(text, children) if text else None)
+        chosen = services.chosen_child(key, text, children)
         if chosen is not None:
             return _ask_agency({**state, "child": chosen.id, "name": chosen.first_name})
         if isinstance(event, ChoiceMade):
             return Transition(None, {}, passthrough=True)
-        return Transition(NAME, state, (_which_child(children, ctx),))
+        question = services.which_child(children, ctx, Text("agency.which_child"))
+        return Transition(NAME, state, (question,))
     if where == "agency":
-        if key is not None and key.startswith("known:") and key[6:].isdecimal():
-            index = int(key[6:])
-            if index < len(KNOWN):
-                return _ask_what({**state, "agency": KNOWN[index]})
-        if text and not answers_nothing(text, ctx.words):
-            return _ask_what({**state, "agency": text})
+        said = "" if answers_nothing(text, ctx.words) else text
+        service = services.chosen_service(key, said)
+        if service is not None:
+            return _ask_what({**state, "agency": service})
         return _again(event, state)
     if where == "what":
         if text and not answers_nothing(text, ctx.words):
@@ -181,10 +150,7 @@ def _again(event: Event, state: State) -> Transition:
 
 
 def _ask_agency(state: State) -> Transition:
-    choices = tuple(
-        Choice(f"known:{i}", Text("label.raw", {"text": name})) for i, name in enumerate(KNOWN)
-    )
-    question = Reply(Text("agency.ask_agency"), (*choices, leave_option()))
+    question = Reply(Text("agency.ask_agency"), services.service_choices())
     return Transition(NAME, {**state, "step": "agency"}, (question,))
 
 
@@ -291,4 +257,4 @@ SPEC = FlowSpec(
     records={AgencyContact: ("agencies", "add_contact")},
 )
 
-__all__ = ["KNOWN", "SPEC", "tell_family"]
+__all__ = ["SPEC", "tell_family"]

@@ -46,16 +46,18 @@ from bot.flows.base import (
     RecordAudit,
     Reply,
     State,
+    TextReceived,
     Transition,
     Trigger,
     Write,
     end,
 )
-from bot.flows.steps import services
+from bot.flows.steps import services, wording
 from bot.flows.steps.questions import answers_nothing, leave_button, leave_option
 
 NAME = "referrals"
 PERMISSIONS = "permissions"
+MAKE = "referral"  # a staff phone makes one
 ANSWER_KEYS = {"referral_yes:": "yes", "referral_no:": "no", "referral_ask:": "questions"}
 WITHDRAW = "withdraw:"
 NOTHING = "nothing"  # "No, nothing to add" to the views question
@@ -259,6 +261,8 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     """The questions after an answer (views, a question) and My permissions."""
     ctx = event.ctx
     where = state.get("step")
+    if ctx.staff is not None and str(where).startswith("make_"):
+        return _making(state, event)
     if ctx.carer is None or where not in ("views", "question", "permissions"):
         return Transition(None, {}, passthrough=True)
     if where == "permissions":
@@ -344,6 +348,114 @@ def _withdrawing(event: Event) -> Transition:
     return _answered(int(number), "withdrawn", event.ctx)
 
 
+# Making one from a staff phone (the SENCo or a manager): REFERRAL.
+
+MAKERS = frozenset({"senco", "manager"})
+SEND = "send_referral:"
+
+
+def make(ctx: Context) -> Transition:
+    """REFERRAL: which child, to whom, why, the plain-words check, a preview, then the family
+    is asked for consent."""
+    if ctx.staff is None:
+        return Transition(None, {}, passthrough=True)
+    if not MAKERS & set(ctx.staff.roles):
+        return end(Reply(Text("referral.only_senco")))
+    children: list[ChildOnFile] = list(ctx.facts.get("referral_children") or ())
+    if not children:
+        return end(Reply(Text("agency.no_children")))
+    question = services.which_child(children, ctx, Text("referral.which_child"))
+    return Transition(NAME, {"step": "make_child"}, (question,))
+
+
+def _making(state: State, event: Event) -> Transition:
+    ctx = event.ctx
+    where = state.get("step")
+    key = event.key if isinstance(event, ChoiceMade) else None
+    text = event.text.strip() if isinstance(event, TextReceived) else ""
+    said = "" if answers_nothing(text, ctx.words) else text
+    if where == "make_child":
+        children: list[ChildOnFile] = list(ctx.facts.get("referral_children") or ())
+        chosen = services.chosen_child(key, text, children)
+        if chosen is not None:
+            return _ask_to({**state, "child": chosen.id, "name": chosen.first_name})
+        if key is not None:
+            return Transition(None, {}, passthrough=True)
+        question = services.which_child(children, ctx, Text("referral.which_child"))
+        return Transition(NAME, state, (question,))
+    if where == "make_to":
+        service = services.chosen_service(key, said)
+        return _ask_why({**state, "to": service}) if service else _asked_again(event, state)
+    if where == "make_why":
+        if not said:
+            return _asked_again(event, state)
+        found = wording.flags(ctx.glossary, said)
+        if found:
+            question = wording.question(found, Text("referral.edit"), Text("referral.cancel"))
+            return Transition(NAME, {**state, "step": "make_plain", "why": said}, (question,))
+        return _preview({**state, "why": said})
+    if where == "make_plain" and key is not None:
+        if key in (wording.KEEP, wording.SEND):
+            return _preview(state)
+        if key == wording.EDIT:
+            return _ask_why(state)
+        if key == wording.CANCEL:
+            return end(Reply(Text("update.cancelled")))
+        plain = wording.accepted(ctx.glossary, str(state.get("why", "")), key)
+        if plain is not None:
+            return _preview({**state, "why": plain})
+    if where == "make_preview" and key == f"{SEND}{state.get('child')}":
+        return _made(state, ctx)
+    return _asked_again(event, state)
+
+
+def _asked_again(event: Event, state: State) -> Transition:
+    if isinstance(event, ChoiceMade):
+        return Transition(None, {}, passthrough=True)  # a button of another question
+    where = state.get("step")
+    if where == "make_to":
+        return _ask_to(state)
+    if where == "make_why":
+        return _ask_why(state)
+    return _preview(state)
+
+
+def _ask_to(state: State) -> Transition:
+    question = Reply(Text("referral.ask_to"), services.service_choices())
+    return Transition(NAME, {**state, "step": "make_to"}, (question,))
+
+
+def _ask_why(state: State) -> Transition:
+    question = Reply(Text("referral.ask_why", {"to": state["to"]}), (leave_button(),))
+    return Transition(NAME, {**state, "step": "make_why"}, (question,))
+
+
+def _preview(state: State) -> Transition:
+    params = {"child": state["name"], "to": state["to"], "why": state["why"]}
+    # The child rides on the key, so that sending loads that child's family (a fact).
+    choices = (Choice(f"{SEND}{state['child']}", Text("referral.choice_send")), leave_option())
+    reply = Reply(Text("referral.preview", params), choices)
+    return Transition(NAME, {**state, "step": "make_preview"}, (reply,))
+
+
+def _made(state: State, ctx: Context) -> Transition:
+    child: ChildOnFile | None = ctx.facts.get("referral_child")
+    number = ctx.facts.get("referral_number")
+    family: tuple[Reachable, ...] = tuple(ctx.facts.get("referral_family") or ())
+    staff = ctx.staff
+    if child is None or number is None or staff is None or child.id != int(state["child"]):
+        return end(Reply(Text("agency.no_children")))
+    effects = ask_consent(
+        int(number), child, str(state["to"]), str(state["why"]), family, ctx.glossary, staff.id
+    )
+    if effects is None:
+        return end(Reply(Text("referral.nobody", {"child": child.first_name})))
+    made = Text(
+        "referral.made", {"reference": referral_reference(int(number)), "child": child.first_name}
+    )
+    return end(*effects, Reply(made))
+
+
 # Facts.
 
 
@@ -385,13 +497,44 @@ def _mine_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...]
     return (ctx.carer.id,) if starting else None
 
 
+def _children_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if ctx.staff is None or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id,)
+
+
+def _sending(ctx: Context, inbound: Inbound) -> int | None:
+    choice = inbound.choice or ""
+    if ctx.staff is None or not choice.startswith(SEND) or not choice[len(SEND) :].isdecimal():
+        return None
+    return int(choice[len(SEND) :])
+
+
+def _child_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    child = _sending(ctx, inbound)
+    return (child,) if child is not None else None
+
+
+def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if _sending(ctx, inbound) is None or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id,)
+
+
 SPEC = FlowSpec(
     NAME,
     step=step,
-    triggers=(Trigger(PERMISSIONS, permissions, who="carer"),),
+    triggers=(
+        Trigger(PERMISSIONS, permissions, who="carer"),
+        Trigger(MAKE, make, who="staff"),
+    ),
     menu=(MenuEntry(PERMISSIONS, permissions, who="carer", order=70),),
-    commands=(Command(PERMISSIONS, carer=70),),
+    commands=(Command(PERMISSIONS, carer=70), Command(MAKE, staff=65)),
     facts=(
+        Fact("referral_children", "agencies", "children", _children_args, default=[]),
+        Fact("referral_child", "agencies", "child_by_id", _child_args),
+        Fact("referral_family", "agencies", "family", _child_args, default=()),
+        Fact("referral_number", "agencies", "reserve_referral", _number_args),
         Fact("referral", "agencies", "referral", _referral_args),
         Fact("referral_sencos", "agencies", "role_holders", _roles_args("senco"), default=()),
         Fact("referral_managers", "agencies", "role_holders", _roles_args("manager"), default=()),

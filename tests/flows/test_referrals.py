@@ -213,3 +213,64 @@ def test_one_no_stops_a_referral_and_a_later_yes_from_that_carer_restores_it():
     assert row((100, "questions")).state == "questions"
     assert row((100, "yes"), (100, "withdrawn")).state == "withdrawn"
     assert row((100, "yes"), sent=True).state == "sent"
+
+
+def staff_ctx(roles: tuple[str, ...] = ("senco", "key_person"), **facts: object) -> Context:
+    from tests.conftest import staff
+
+    member = staff(SENCO, "Priya", roles)
+    return Context(
+        staff=member,
+        setting_id=1,
+        glossary=GLOSSARY,
+        facts={"referral_children": [AMELIA], **facts},
+    )
+
+
+def test_referral_on_the_sencos_phone_from_child_to_asking_the_family():
+    first = start.run(None, {}, TextReceived("REFERRAL", staff_ctx()), NOW)
+    (question,) = first.effects
+    assert isinstance(question, Reply) and question.text.key == "referral.which_child"
+    flow, state = first.flow, first.state
+    for event in (
+        TextReceived("C01", staff_ctx()),
+        ChoiceMade("known:1", staff_ctx()),
+        TextReceived("Amelia's SALT said it would help", staff_ctx()),
+    ):
+        t = start.run(flow, state, event, NOW)
+        flow, state = t.flow, t.state
+    assert state["step"] == "make_plain"  # SALT is flagged before anything goes
+    t = start.run(flow, state, ChoiceMade("use:0", staff_ctx()), NOW)
+    assert t.state["why"] == "Amelia's speech and language therapist said it would help"
+    (preview,) = t.effects
+    assert isinstance(preview, Reply) and preview.text.key == "referral.preview"
+    assert [c.key for c in preview.choices] == ["send_referral:1", "not_now"]
+    sending = staff_ctx(referral_child=AMELIA, referral_family=(LAURA, DAN), referral_number=1004)
+    made = start.run(t.flow, t.state, ChoiceMade("send_referral:1", sending), NOW)
+    assert made.flow is None
+    (kept,) = [e for e in made.effects if isinstance(e, Write)]
+    assert kept.record == Referral(
+        1004, 1, "speech and language therapy service",
+        "Amelia's speech and language therapist said it would help", SENCO,
+        (Told(100, ("telegram",)),),
+    )  # fmt: skip
+    assert [e.carer_id for e in made.effects if isinstance(e, NotifyCarer)] == [100]
+    assert made.effects[-1] == Reply(
+        Text("referral.made", {"reference": "R-1004", "child": "Amelia"})
+    )
+
+
+def test_referral_from_a_phone_with_nobody_to_ask_makes_none():
+    state = {
+        "step": "make_preview", "child": 1, "name": "Amelia", "to": "portage", "why": "play",
+    }  # fmt: skip
+    sending = staff_ctx(referral_child=AMELIA, referral_family=(DAN,), referral_number=1004)
+    t = start.run("referrals", state, ChoiceMade("send_referral:1", sending), NOW)
+    assert t.effects == (Reply(Text("referral.nobody", {"child": "Amelia"})),)
+
+
+def test_only_the_senco_or_a_manager_makes_a_referral_from_a_phone():
+    t = start.run(None, {}, TextReceived("REFERRAL", staff_ctx(("key_person",))), NOW)
+    assert t.effects == (Reply(Text("referral.only_senco")),)
+    manager = start.run(None, {}, TextReceived("referral", staff_ctx(("manager",))), NOW)
+    assert manager.flow == "referrals"

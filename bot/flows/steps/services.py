@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.domain.agencies import Reachable, Told
-from bot.domain.messages import LocalTime, Text
+from bot.domain.agencies import ChildOnFile, Reachable, Told
+from bot.domain.messages import Choice, LocalTime, Text
+from bot.flows.base import Context, Reply
+from bot.flows.steps.questions import leave_option
 
 _ARTICLES = ("the ", "a ", "an ")
 
@@ -82,3 +84,60 @@ def on_day(day: date | None) -> Text:
     if day is None:
         return Text("label.raw", {"text": ""})
     return Text("agency.on_day", {"day": LocalTime(day)})
+
+
+# A staff phone's questions: which child, which service.
+
+# The services a staff phone offers by name (each explained to families from the glossary).
+KNOWN = (
+    "health visitor",
+    "speech and language therapy service",
+    "educational psychology service",
+    "early help",
+    "portage",
+    "child development centre",
+    "local authority SEND team",
+)
+KNOWN_KEY = "known:"
+OFFERED = 10  # children offered as options; any other is found by name
+
+
+def which_child(children: Sequence[ChildOnFile], ctx: Context, question: Text) -> Reply:
+    """Which child: the staff member's key children offered (else the first few); any child
+    may be written by name or ref."""
+    staff_id = ctx.staff.id if ctx.staff else None
+    mine = [c for c in children if c.key_person_id == staff_id] or list(children)
+    choices = tuple(
+        Choice(str(c.id), Text("label.raw", {"text": c.full_name})) for c in mine[:OFFERED]
+    )
+    return Reply(question, (*choices, leave_option()))
+
+
+def chosen_child(key: str | None, text: str, children: Sequence[ChildOnFile]) -> ChildOnFile | None:
+    """The child an answer names: an offered option, or one child's ref, full or first name."""
+    found = next((c for c in children if str(c.id) == key), None)
+    if found is not None or not text:
+        return found
+    said = " ".join(text.split()).casefold()
+    for field in ("ref", "full_name", "first_name"):
+        named = [c for c in children if str(getattr(c, field)).casefold() == said]
+        if len(named) == 1:
+            return named[0]
+    return None
+
+
+def service_choices() -> tuple[Choice, ...]:
+    """The known services as options, then Not now."""
+    known = tuple(
+        Choice(f"{KNOWN_KEY}{i}", Text("label.raw", {"text": name})) for i, name in enumerate(KNOWN)
+    )
+    return (*known, leave_option())
+
+
+def chosen_service(key: str | None, text: str) -> str | None:
+    """The service an answer names: an offered one, or the words written."""
+    if key is not None and key.startswith(KNOWN_KEY) and key[len(KNOWN_KEY) :].isdecimal():
+        index = int(key[len(KNOWN_KEY) :])
+        return KNOWN[index] if index < len(KNOWN) else None
+    cleaned = " ".join(text.split())
+    return cleaned or None
