@@ -114,7 +114,7 @@ async def test_a_referral_asked_of_two_carers_answered_on_each_channel_then_with
         assert buttons(views) == {"nothing": "No, nothing"}
         await app.say(LAURA_CHAT, "She sings all day, and is shy with new people.")
         kept = (await app.messages_to(LAURA_CHAT, 6))[-1]["text"]
-        assert kept.startswith("Thank you. Your words will go to speech and language therapy")
+        assert kept.startswith("Thank you. Your words will go to the speech and language therapy")
         # The key person and the SENCo hear each step.
         for phone in (TOM, PRIYA):
             said = await texts(app, phone, 2)

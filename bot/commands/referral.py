@@ -122,6 +122,7 @@ async def run_sent(args: argparse.Namespace, admin: Admin) -> int:
     from bot.domain.agencies import ReferralSent, referral_reference
     from bot.flows.base import RecordAudit, Write
     from bot.flows.referrals import sent_notices
+    from bot.language.plain import Glossary
 
     ref = referral_reference(args.ref)
     applier = FromCommand(admin.profile, admin.setting_id)
@@ -141,7 +142,7 @@ async def run_sent(args: argparse.Namespace, admin: Admin) -> int:
         effects = (
             Write(ReferralSent(row.number)),
             RecordAudit("referral.sent", f"referral:{ref}"),
-            *sent_notices(row, family),
+            *sent_notices(row, family, Glossary.load()),
         )
         await applier.apply(repos, effects, admin.clock())
     print(f"{ref} recorded as sent to {row.to}; the family was told")

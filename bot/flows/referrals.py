@@ -128,11 +128,24 @@ def ask_consent(
     return tuple(effects)
 
 
-def sent_notices(row: ReferralRow, family: Sequence[Reachable]) -> tuple[Effect, ...]:
+def sent_notices(
+    row: ReferralRow, family: Sequence[Reachable], glossary: Any
+) -> tuple[Effect, ...]:
     """The family hears that the referral they agreed to has gone to the service."""
-    params = {"reference": row.reference, "child": row.child, "to": row.to}
     return tuple(
-        NotifyCarer(c.carer_id, Text("referral.sent", params), row.child_id, essential=True)
+        NotifyCarer(
+            c.carer_id,
+            Text(
+                "referral.sent",
+                {
+                    "reference": row.reference,
+                    "child": row.child,
+                    "to": services.named(glossary, row.to, c.language),
+                },
+            ),
+            row.child_id,
+            essential=True,
+        )
         for c in services.to_tell(family)
     )
 
@@ -207,11 +220,13 @@ def _answered(number: int, answer: str, ctx: Context) -> Transition:
         "number": number,
         "child": row.child,
         "to": row.to,
+        # How the family reads the service's name (plainly, "the …" in English).
+        "to_family": services.named(ctx.glossary, row.to, carer.language),
         "carer": _carer(ctx, row),
         "staff": list(_staff(row, ctx)),
     }
     if answer == "yes":
-        ask = Reply(Text("referral.ask_views", {"to": row.to}), _views_choices())
+        ask = Reply(Text("referral.ask_views"), _views_choices())
         return Transition(NAME, state, (kept, *told, audit, ask))
     if answer == "questions":
         ask = Reply(Text("referral.ask_question"), (leave_button(),))
@@ -291,7 +306,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
             *(NotifyStaff(s, Text("referral.views_staff", {**params, "message": words}))
               for s in staff),
             RecordAudit("referral.views", f"referral:{ref}", {"channel": ctx.channel}),
-            Reply(Text("referral.views_kept", {"to": params["to"]})),
+            Reply(Text("referral.views_kept", {"to": str(state.get("to_family", params["to"]))})),
         )  # fmt: skip
     return end(
         Write(ReferralAnswer(number, "questions", ctx.channel, words)),
