@@ -162,7 +162,7 @@ async def test_a_referral_asked_of_two_carers_answered_on_each_channel_then_with
         await app.post(press(LAURA_CHAT, mine, "withdraw:1001"))
         done = (await app.messages_to(LAURA_CHAT, 9))[-1]["text"]
         assert done.startswith("Thank you. Your agreement to R-1001 for Amelia is withdrawn")
-        told = (await texts(app, PRIYA, 5))[-1]
+        told = (await texts(app, PRIYA, 6))[-1]  # after agreed, views, questions, agreed
         assert told.startswith(
             "Referral R-1001 of Amelia to speech and language therapy service: Laura Hughes "
             "(mum) withdrew their agreement. It was sent on "

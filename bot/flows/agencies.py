@@ -247,7 +247,7 @@ SPEC = FlowSpec(
     NAME,
     step=step,
     triggers=(Trigger(TRIGGER, begin, who="staff"),),
-    commands=(Command(TRIGGER, staff=60),),
+    commands=(Command(TRIGGER, staff=45),),
     facts=(
         Fact("agency_children", "agencies", "children", _children_args, default=[]),
         Fact("agency_child", "agencies", "child_by_id", _child_args),

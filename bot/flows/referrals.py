@@ -211,6 +211,11 @@ def _answered(number: int, answer: str, ctx: Context) -> Transition:
     before = row.consents().get(carer.id)
     if answer == "no" and before == "yes":
         answer = "withdrawn"  # a no after a yes takes the yes back
+    if answer == before or (answer == "withdrawn" and before == "no"):
+        # A button pressed twice, or the same words again: kept once, staff told once.
+        again = Text("referral.already_yes" if answer == "yes" else "referral.already_no",
+                     {"reference": ref, "child": row.child})  # fmt: skip
+        return end(Reply(again))
     kept = Write(ReferralAnswer(number, answer, ctx.channel))
     told = _tell_staff(row, _carer(ctx, row), answer, ctx)
     audit = RecordAudit(f"referral.{answer}", f"referral:{ref}", {"channel": ctx.channel})
@@ -544,7 +549,7 @@ SPEC = FlowSpec(
         Trigger(MAKE, make, who="staff"),
     ),
     menu=(MenuEntry(PERMISSIONS, permissions, who="carer", order=70),),
-    commands=(Command(PERMISSIONS, carer=70), Command(MAKE, staff=65)),
+    commands=(Command(PERMISSIONS, carer=45), Command(MAKE, staff=46)),
     facts=(
         Fact("referral_children", "agencies", "children", _children_args, default=[]),
         Fact("referral_child", "agencies", "child_by_id", _child_args),

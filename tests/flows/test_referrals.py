@@ -274,3 +274,17 @@ def test_only_the_senco_or_a_manager_makes_a_referral_from_a_phone():
     assert t.effects == (Reply(Text("referral.only_senco")),)
     manager = start.run(None, {}, TextReceived("referral", staff_ctx(("manager",))), NOW)
     assert manager.flow == "referrals"
+
+
+def test_the_same_answer_twice_is_kept_once_and_staff_are_told_once():
+    agreed = row((100, "yes"))
+    t = start.run(None, {}, ChoiceMade("referral_yes:1001", ctx({"referral": agreed})), NOW)
+    assert t.effects == (
+        Reply(Text("referral.already_yes", {"reference": "R-1001", "child": "Amelia"})),
+    )
+    refused = row((100, "no"))
+    for typed in ("R-1001 no", "R-1001 NIE"):
+        t = start.run(None, {}, TextReceived(typed, ctx({"referral": refused})), NOW)
+        assert t.effects == (
+            Reply(Text("referral.already_no", {"reference": "R-1001", "child": "Amelia"})),
+        )
