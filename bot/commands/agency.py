@@ -129,7 +129,7 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
             child, args.agency, args.what, args.when, args.not_yet, family, Glossary.load()
         )
         if effects is None:
-            return fail(nobody(child, family))
+            return fail(nobody(child))
         await applier.apply(repos, effects, now)
     told = [f"{c.name} ({c.relationship}) by {' and '.join(c.channels)}"
             for c in family if c.can_be_told]  # fmt: skip
@@ -139,12 +139,12 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
     return 0
 
 
-def nobody(child: ChildOnFile, family: object) -> str:
-    """Why no carer can be told, and that nothing was kept."""
+def nobody(child: ChildOnFile, kept: str = "nothing was recorded as shared") -> str:
+    """Why no carer can be told, and what was therefore not kept."""
     return (
         f"nobody in {child.full_name}'s family can be told now (no carer with "
         "receives_information = yes who has a phone or Telegram that has not sent STOP): "
-        "nothing was recorded as shared"
+        f"{kept}"
     )
 
 

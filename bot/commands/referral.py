@@ -89,7 +89,7 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
     async with admin.db.transaction() as repos:
         family = await repos.agencies.family(child.id)
         if not any(c.can_be_told for c in family):
-            return fail(nobody(child, family).replace("recorded as shared", "referred"))
+            return fail(nobody(child, "nothing was referred"))
         number = await repos.agencies.reserve_referral(admin.setting_id)
         effects = ask_consent(number, child, args.to, args.why, family, Glossary.load())
         assert effects is not None
