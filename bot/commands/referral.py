@@ -74,7 +74,7 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
     """Keep the referral and ask the family, in one transaction."""
     from bot.admin.agencies import FromCommand
     from bot.domain.agencies import referral_reference
-    from bot.flows.referrals import ask_consent
+    from bot.flows.steps.referring import ask_consent
     from bot.language.plain import Glossary
 
     problems = [] if args.as_written else plain_problems(args.why)
@@ -121,7 +121,7 @@ async def run_sent(args: argparse.Namespace, admin: Admin) -> int:
     from bot.admin.agencies import STATES, FromCommand
     from bot.domain.agencies import ReferralSent, referral_reference
     from bot.flows.base import RecordAudit, Write
-    from bot.flows.referrals import sent_notices
+    from bot.flows.steps.referring import sent_notices
     from bot.language.plain import Glossary
 
     ref = referral_reference(args.ref)

@@ -17,13 +17,10 @@ A carer's answer is theirs: each carer's consent is kept apart, and one "no" sto
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.domain.agencies import (
-    ChildOnFile,
-    Reachable,
     Referral,
     ReferralAnswer,
     ReferralRow,
@@ -31,7 +28,7 @@ from bot.domain.agencies import (
     ReferralViews,
     referral_reference,
 )
-from bot.domain.messages import Choice, ChoiceStyle, Inbound, LocalTime, Text
+from bot.domain.messages import Choice, Inbound, LocalTime, Text
 from bot.flows.base import (
     ChoiceMade,
     Command,
@@ -41,33 +38,26 @@ from bot.flows.base import (
     Fact,
     FlowSpec,
     MenuEntry,
-    NotifyCarer,
     NotifyStaff,
     RecordAudit,
     Reply,
     State,
-    TextReceived,
     Transition,
     Trigger,
     Write,
     end,
 )
-from bot.flows.steps import services, wording
+from bot.flows.steps import services
 from bot.flows.steps.questions import answers_nothing, leave_button, leave_option
+from bot.flows.steps.referring import ANSWER_KEYS, FLOW, SEND, make, making
 
-NAME = "referrals"
+NAME = FLOW
 PERMISSIONS = "permissions"
 MAKE = "referral"  # a staff phone makes one
-ANSWER_KEYS = {"referral_yes:": "yes", "referral_no:": "no", "referral_ask:": "questions"}
 WITHDRAW = "withdraw:"
 NOTHING = "nothing"  # "No, nothing to add" to the views question
 TYPED = {"yes": "referral_yes", "no": "referral_no", "questions": "referral_ask"}
 
-LABELS = {
-    "yes": Text("referral.choice_yes"),
-    "no": Text("referral.choice_no"),
-    "questions": Text("referral.choice_questions"),
-}
 SAID = {
     "yes": Text("referral.said_yes"),
     "no": Text("referral.said_no"),
@@ -85,77 +75,6 @@ STATES = {
 
 # A reference as typed: R-1001 YES (also r1001 yes), then an answer word.
 _TYPED = re.compile(r"^\s*R-?(\d{4,7})\b[\s:,.\-]*(.*)$", re.IGNORECASE | re.DOTALL)
-
-
-# Asking (the command line and the SENCo's phone).
-
-
-def ask_consent(
-    number: int,
-    child: ChildOnFile,
-    to: str,
-    why: str,
-    family: Sequence[Reachable],
-    glossary: Any,
-    staff_id: int | None = None,
-) -> tuple[Effect, ...] | None:
-    """Keep a referral and ask every carer who can be told for consent, in one transaction;
-    None when no carer can be told (then nothing is kept)."""
-    told = services.told(family)
-    if not told:
-        return None
-    ref = referral_reference(number)
-    effects: list[Effect] = [Write(Referral(number, child.id, to, why, staff_id, told))]
-    for carer in services.to_tell(family):
-        params = {
-            "reference": ref,
-            "child": child.first_name,
-            "to": services.named(glossary, to, carer.language),
-            "about": services.about(glossary, to, carer.language),
-            "why": why,
-        }
-        effects.append(
-            NotifyCarer(
-                carer.carer_id,
-                Text("referral.ask", params),
-                child.id,
-                essential=True,
-                choices=consent_buttons(number),
-            )
-        )
-    carers = [t.carer_id for t in told]
-    effects.append(RecordAudit("referral.asked", f"referral:{ref}", {"carers": carers}))
-    return tuple(effects)
-
-
-def sent_notices(
-    row: ReferralRow, family: Sequence[Reachable], glossary: Any
-) -> tuple[Effect, ...]:
-    """The family hears that the referral they agreed to has gone to the service."""
-    return tuple(
-        NotifyCarer(
-            c.carer_id,
-            Text(
-                "referral.sent",
-                {
-                    "reference": row.reference,
-                    "child": row.child,
-                    "to": services.named(glossary, row.to, c.language),
-                },
-            ),
-            row.child_id,
-            essential=True,
-        )
-        for c in services.to_tell(family)
-    )
-
-
-def consent_buttons(number: int) -> tuple[Choice, ...]:
-    """Yes / No / I have questions first: buttons that stay valid (SMS says the words)."""
-    return tuple(
-        Choice(f"{prefix}{number}", LABELS[answer], ChoiceStyle.TAP)
-        for prefix, answer in ANSWER_KEYS.items()
-    )
 
 
 # A family's answers.
@@ -282,7 +201,7 @@ def step(state: State, event: Event, now: datetime) -> Transition:
     ctx = event.ctx
     where = state.get("step")
     if ctx.staff is not None and str(where).startswith("make_"):
-        return _making(state, event)
+        return making(state, event)
     if ctx.carer is None or where not in ("views", "question", "permissions"):
         return Transition(None, {}, passthrough=True)
     if where == "permissions":
@@ -366,114 +285,6 @@ def _withdrawing(event: Event) -> Transition:
     if not number.isdecimal():
         return Transition(None, {}, passthrough=True)
     return _answered(int(number), "withdrawn", event.ctx)
-
-
-# Making one from a staff phone (the SENCo or a manager): REFERRAL.
-
-MAKERS = frozenset({"senco", "manager"})
-SEND = "send_referral:"
-
-
-def make(ctx: Context) -> Transition:
-    """REFERRAL: which child, to whom, why, the plain-words check, a preview, then the family
-    is asked for consent."""
-    if ctx.staff is None:
-        return Transition(None, {}, passthrough=True)
-    if not MAKERS & set(ctx.staff.roles):
-        return end(Reply(Text("referral.only_senco")))
-    children: list[ChildOnFile] = list(ctx.facts.get("referral_children") or ())
-    if not children:
-        return end(Reply(Text("agency.no_children")))
-    question = services.which_child(children, ctx, Text("referral.which_child"))
-    return Transition(NAME, {"step": "make_child"}, (question,))
-
-
-def _making(state: State, event: Event) -> Transition:
-    ctx = event.ctx
-    where = state.get("step")
-    key = event.key if isinstance(event, ChoiceMade) else None
-    text = event.text.strip() if isinstance(event, TextReceived) else ""
-    said = "" if answers_nothing(text, ctx.words) else text
-    if where == "make_child":
-        children: list[ChildOnFile] = list(ctx.facts.get("referral_children") or ())
-        chosen = services.chosen_child(key, text, children)
-        if chosen is not None:
-            return _ask_to({**state, "child": chosen.id, "name": chosen.first_name})
-        if key is not None:
-            return Transition(None, {}, passthrough=True)
-        question = services.which_child(children, ctx, Text("referral.which_child"))
-        return Transition(NAME, state, (question,))
-    if where == "make_to":
-        service = services.chosen_service(key, said)
-        return _ask_why({**state, "to": service}) if service else _asked_again(event, state)
-    if where == "make_why":
-        if not said:
-            return _asked_again(event, state)
-        found = wording.flags(ctx.glossary, said)
-        if found:
-            question = wording.question(found, Text("referral.edit"), Text("referral.cancel"))
-            return Transition(NAME, {**state, "step": "make_plain", "why": said}, (question,))
-        return _preview({**state, "why": said})
-    if where == "make_plain" and key is not None:
-        if key in (wording.KEEP, wording.SEND):
-            return _preview(state)
-        if key == wording.EDIT:
-            return _ask_why(state)
-        if key == wording.CANCEL:
-            return end(Reply(Text("update.cancelled")))
-        plain = wording.accepted(ctx.glossary, str(state.get("why", "")), key)
-        if plain is not None:
-            return _preview({**state, "why": plain})
-    if where == "make_preview" and key == f"{SEND}{state.get('child')}":
-        return _made(state, ctx)
-    return _asked_again(event, state)
-
-
-def _asked_again(event: Event, state: State) -> Transition:
-    if isinstance(event, ChoiceMade):
-        return Transition(None, {}, passthrough=True)  # a button of another question
-    where = state.get("step")
-    if where == "make_to":
-        return _ask_to(state)
-    if where == "make_why":
-        return _ask_why(state)
-    return _preview(state)
-
-
-def _ask_to(state: State) -> Transition:
-    question = Reply(Text("referral.ask_to"), services.service_choices())
-    return Transition(NAME, {**state, "step": "make_to"}, (question,))
-
-
-def _ask_why(state: State) -> Transition:
-    question = Reply(Text("referral.ask_why", {"to": state["to"]}), (leave_button(),))
-    return Transition(NAME, {**state, "step": "make_why"}, (question,))
-
-
-def _preview(state: State) -> Transition:
-    params = {"child": state["name"], "to": state["to"], "why": state["why"]}
-    # The child rides on the key, so that sending loads that child's family (a fact).
-    choices = (Choice(f"{SEND}{state['child']}", Text("referral.choice_send")), leave_option())
-    reply = Reply(Text("referral.preview", params), choices)
-    return Transition(NAME, {**state, "step": "make_preview"}, (reply,))
-
-
-def _made(state: State, ctx: Context) -> Transition:
-    child: ChildOnFile | None = ctx.facts.get("referral_child")
-    number = ctx.facts.get("referral_number")
-    family: tuple[Reachable, ...] = tuple(ctx.facts.get("referral_family") or ())
-    staff = ctx.staff
-    if child is None or number is None or staff is None or child.id != int(state["child"]):
-        return end(Reply(Text("agency.no_children")))
-    effects = ask_consent(
-        int(number), child, str(state["to"]), str(state["why"]), family, ctx.glossary, staff.id
-    )
-    if effects is None:
-        return end(Reply(Text("referral.nobody", {"child": child.first_name})))
-    made = Text(
-        "referral.made", {"reference": referral_reference(int(number)), "child": child.first_name}
-    )
-    return end(*effects, Reply(made))
 
 
 # Facts.
@@ -572,4 +383,4 @@ SPEC = FlowSpec(
     },
 )
 
-__all__ = ["SPEC", "ask_consent", "consent_buttons", "sent_notices"]
+__all__ = ["SPEC"]

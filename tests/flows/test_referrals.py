@@ -30,6 +30,7 @@ from bot.flows.base import (
     TextReceived,
     Write,
 )
+from bot.flows.steps import referring
 from bot.language.plain import Glossary
 from tests.conftest import carer, child
 from tests.flows.dispatch import REGISTRY, start
@@ -76,7 +77,7 @@ def ctx(facts: dict[str, object] | None = None, *, informed: bool = True, channe
 
 
 def test_every_informed_carer_who_can_be_told_is_asked_in_their_language_with_buttons():
-    effects = referrals.ask_consent(
+    effects = referring.ask_consent(
         1001, AMELIA, "SALT", "to help Amelia with her words", (LAURA, SAM, DAN, GONE), GLOSSARY
     )
     assert effects is not None
@@ -104,7 +105,7 @@ def test_every_informed_carer_who_can_be_told_is_asked_in_their_language_with_bu
 
 
 def test_nobody_to_tell_keeps_nothing():
-    assert referrals.ask_consent(1001, AMELIA, "x", "y", (DAN, GONE), GLOSSARY) is None
+    assert referring.ask_consent(1001, AMELIA, "x", "y", (DAN, GONE), GLOSSARY) is None
 
 
 def test_yes_by_button_is_kept_as_this_carers_with_its_channel_then_views_word_for_word():
