@@ -169,3 +169,41 @@ async def test_a_referral_asked_of_two_carers_answered_on_each_channel_then_with
         )
         assert told.endswith("please tell speech and language therapy service today.")
         assert app.scalar("SELECT COUNT(*) FROM referral_answers WHERE answer = 'withdrawn'") == 1
+
+
+async def test_agency_and_referral_from_staff_phones_by_sms_through_the_router(tmp_path):
+    from tests.harness import LAURA, make_keyperson, say
+    from tests.test_e2e_absence import PRIYA as PRIYA_PHONE
+
+    kp = await make_keyperson(tmp_path)
+    try:
+        for text in ("AGENCY", "1", "1", "We shared her notes from nursery", "1"):
+            asked = (await say(kp, TOM, text))[-1]  # the first after the welcome
+        assert asked.body.startswith(
+            "Amelia's family will be told now, in their language, that we have been in touch "
+            "with health visitor:"
+        )
+        sent = await say(kp, TOM, "1")
+        assert [r.address for r in sent] == [LAURA, TOM]  # not Dan: no information
+        assert sent[0].body.startswith(
+            "About Amelia: we have been in touch with the health visitor."
+        )
+        assert sent[1].body == "Recorded, and Amelia's family has been told."
+
+        for text in ("REFERRAL", "Amelia", "2", "She finds some sounds hard"):
+            asked = (await say(kp, PRIYA_PHONE, text))[-1]
+        assert "Nothing goes to speech and language therapy service until they agree." in asked.body
+        made = await say(kp, PRIYA_PHONE, "1")
+        assert [r.address for r in made] == [LAURA, PRIYA_PHONE]
+        assert made[0].body.endswith(
+            "Reply R-1001 YES, R-1001 NO, or R-1001 ASK if you have questions first."
+        )
+        assert made[1].body.startswith("Referral R-1001 for Amelia: the family has been asked.")
+        answered = await say(kp, LAURA, "R-1001 yes")
+        # The maker (Priya, also the SENCo) and the key person hear it; Laura is asked for views.
+        # (Laura's first text: the welcome comes first.)
+        to_staff = [r.address for r in answered if r.address != LAURA]
+        assert sorted(to_staff) == sorted([PRIYA_PHONE, TOM])  # Priya once, as SENCo and maker
+        assert "Is there anything you would like them to know?" in answered[-1].body
+    finally:
+        await kp.db.close()
