@@ -191,3 +191,32 @@ def test_referral_refuses_bad_input_and_keeps_nothing(imported, capsys, argument
     assert run(["referral", *arguments]) == code
     assert says in capsys.readouterr().err
     assert kept(imported) == (0, 0, 0)
+
+
+async def test_in_the_families_quiet_hours_it_says_when_the_notices_go(tmp_path, capsys):
+    import argparse
+    from datetime import UTC, datetime
+
+    from bot.commands import Admin
+    from bot.commands.agency import run_add
+    from tests.harness import Clock, make_keyperson
+
+    evening = Clock(datetime(2026, 11, 24, 21, 15, tzinfo=UTC))  # 21:15 in London
+    kp = await make_keyperson(tmp_path, evening)
+    try:
+        admin = Admin(kp.settings, kp.db, kp.setting_id, kp.profile, kp.clock)
+        arguments = argparse.Namespace(
+            child="C01", agency="portage", what="we will ask about visits", when=None,
+            not_yet=True, as_written=False,
+        )  # fmt: skip
+        assert await run_add(arguments, admin) == 0
+        out = capsys.readouterr().out
+        assert (
+            "family told: Laura Hughes (mum) by sms (it is their quiet hours: the messages go "
+            "tomorrow at 07:30)" in out
+        )
+        async with kp.db.reading() as repos:
+            (row,) = await repos.outbox.for_address("sms", "+447400200001")
+        assert row.next_attempt_at == datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
+    finally:
+        await kp.db.close()

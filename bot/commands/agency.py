@@ -135,8 +135,20 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
             for c in family if c.can_be_told]  # fmt: skip
     kind = "planned" if args.not_yet else "recorded"
     print(f"{kind}: {child.full_name} ({child.ref}), {args.agency}")
-    print(f"family told: {'; '.join(told)}")
+    print(f"family told: {'; '.join(told)}{held(admin)}")
     return 0
+
+
+def held(admin: Admin) -> str:
+    """Say when the notices will arrive if the families' quiet hours hold them now."""
+    from bot.domain.time import quiet_end
+
+    local = admin.clock().astimezone(ZoneInfo(admin.profile.time_zone))
+    until = quiet_end(admin.profile.quiet, local)
+    if until is None:
+        return ""
+    day = "today" if until.date() == local.date() else "tomorrow"
+    return f" (it is their quiet hours: the messages go {day} at {until:%H:%M})"
 
 
 def nobody(child: ChildOnFile, kept: str = "nothing was recorded as shared") -> str:

@@ -8,7 +8,7 @@ import re
 import sys
 
 from bot.commands import Admin
-from bot.commands.agency import fail, find_child, nobody, plain_problems, text
+from bot.commands.agency import fail, find_child, held, nobody, plain_problems, text
 
 _REFERENCE = re.compile(r"^\s*R?-?(\d{4,7})\s*$", re.IGNORECASE)
 
@@ -97,7 +97,7 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
     asked = [f"{c.name} ({c.relationship}) by {' and '.join(c.channels)}"
              for c in family if c.can_be_told]  # fmt: skip
     print(f"{referral_reference(number)}: {child.full_name} ({child.ref}) to {args.to}")
-    print(f"consent asked of: {'; '.join(asked)}")
+    print(f"consent asked of: {'; '.join(asked)}{held(admin)}")
     return 0
 
 
