@@ -57,10 +57,10 @@ def words_with_knock() -> Keywords:
 def test_the_shipped_specs_fill_every_role_once_and_have_words_for_every_trigger() -> None:
     registry = Registry(specs(), Keywords.from_catalogs(Catalogs.load()))
     assert registry.commands("carer") == (
-        "start", "info", "wow", "absent", "concern", "settings", "help"
+        "start", "info", "wow", "absent", "concern", "settings", "permissions", "help"
     )  # fmt: skip
     assert registry.commands("staff") == (
-        "update", "wow", "reply", "concerns", "info", "help", "start"
+        "update", "wow", "reply", "concerns", "info", "agency", "referral", "help", "start"
     )  # fmt: skip
 
 

@@ -233,7 +233,8 @@ async def test_info_menu_by_number_and_by_word(tmp_path):
     kp = await make_keyperson(tmp_path)
     await say(kp, LAURA, "Hi")
     (menu,) = await say(kp, LAURA, "INFO")
-    assert len(menu.choices) == 10  # five topics, good news, settings, absence, concern, Not now
+    # five topics, good news, settings, absence, concern, my permissions, Not now
+    assert len(menu.choices) == 11
     (answer,) = await say(kp, LAURA, "1")
     assert "Tom Baker" in answer.body
     await say(kp, LAURA, "info")
@@ -381,7 +382,7 @@ async def test_info_with_a_question_mark_after_the_good_news_question_opens_the_
     await say(kp, LAURA, "INFO")
     await say(kp, LAURA, "6")  # share good news
     (menu,) = await say(kp, LAURA, "info?")
-    assert menu.address == LAURA and len(menu.choices) == 10
+    assert menu.address == LAURA and len(menu.choices) == 11
     async with kp.db.reading() as repos:
         assert await repos.outbox.for_address("sms", TOM) == []
     await kp.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -155,6 +155,6 @@ class Weekdays:
 class LocalTime:
     """A wall-clock time or moment for a message parameter, formatted in the reader's locale."""
 
-    value: time | datetime
+    value: time | datetime | date  # a date alone: its weekday, day and month
     with_day: bool = False
     with_date: bool = False  # "Tuesday 8 December 10:00": a week or more away

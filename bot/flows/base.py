@@ -194,6 +194,9 @@ class NotifyCarer:
     # What to tell the sender once it is queued; they also hear when it will arrive if the
     # family's quiet hours hold it (every message but an urgent one waits for them to end).
     confirm: Text | None = None
+    # Buttons that stay valid after the message (FlowSpec.actions: a consent question's
+    # Yes / No), as ChoiceStyle.TAP; a typed channel relies on the message's words instead.
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

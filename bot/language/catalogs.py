@@ -13,12 +13,12 @@ import string
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_datetime, format_time, get_day_names
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
@@ -179,6 +179,8 @@ def _language_name(code: str, lang: str) -> str:
 
 def _local_time(value: LocalTime, lang: str) -> str:
     moment = value.value
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        return format_date(moment, "EEEE d MMMM", locale=lang)
     if isinstance(moment, datetime):
         pattern = "EEEE d MMMM HH:mm" if value.with_date else "EEEE HH:mm"
         pattern = pattern if value.with_day or value.with_date else "HH:mm"

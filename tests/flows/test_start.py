@@ -74,7 +74,9 @@ def test_info_menu_then_each_answer(profile):
     menu = start.run(None, {}, TextReceived("info", ctx), NOW)
     assert menu.flow == information.NAME
     keys = [c.key for c in menu.effects[0].choices]
-    assert keys == [*information.TOPICS, *("wow", "settings", "absent", "concern"), "not_now"]
+    assert keys == [
+        *information.TOPICS, *("wow", "settings", "absent", "concern", "permissions"), "not_now"
+    ]  # fmt: skip
     expected = {
         "key_person": "info.lines",
         "important": "info.important",
