@@ -6,7 +6,10 @@ CONCERN / "I'm worried about something" ──► which child (several) ──�
     how they would like to be answered ──► the concern is kept (one record, reference C-1042);
     the staff its topic is routed to are told; the family gets the reference, what happens
     next (concern_steps) and by when they will hear back (staff hours on open days only).
-Not now (or BACK) leaves any step; nothing is raised then.
+Not now (or BACK) leaves any step; nothing is raised then, but the concern is one record from
+the first step: what they gave is kept as a draft for a day. CONCERN (or the menu) within the
+day offers "carry on with the concern you started, or start again?"; after a day the draft is
+closed as abandoned (kept, never deleted) and not offered again.
 
 Staff, by SMS or Telegram:  ACK C-1042 ──► the family hears who is looking at it
                             C-1042 <words> ──► (the plain-words check) ──► the family's answer
@@ -33,6 +36,7 @@ from bot.domain.messages import Choice, ChoiceStyle, Inbound, LocalTime, Priorit
 from bot.domain.people import ChildLink
 from bot.domain.setting import SettingProfile
 from bot.flows.base import (
+    CancelTimer,
     ChoiceMade,
     Command,
     Context,
@@ -56,6 +60,7 @@ from bot.flows.base import (
 )
 from bot.flows.steps import wording
 from bot.flows.steps.questions import (
+    OTHER,
     answers_nothing,
     child_choices,
     leave_button,
@@ -75,6 +80,10 @@ RATINGS = ("yes", "not_really", "manager")
 REOPENING = ("not_really", "manager")  # ratings that reopen a concern to the manager
 STAGES = ("received", "acknowledged", "reopened", "closed")
 ACKNOWLEDGE = "acknowledge"  # the timer's rule
+DRAFT = "draft"  # the rule of the timer that closes a draft left for a day
+DRAFT_KEPT = timedelta(days=1)
+RESUME, RESTART = "carry_on", "start_again"  # a draft offered again
+RAISING = ("child", "topic", "urgency", "words", "answer_by")
 SEES_ALL = frozenset({"manager", "dsl", "deputy_dsl"})
 
 # A reference as typed: C-1042 (also c1042), at the start of a message, then the words.
@@ -95,6 +104,31 @@ class Concern:
     answer_by: str
     staff: tuple[int, ...]
     acknowledge_by: datetime
+    photo: str | None = None  # a Telegram file id sent with their words
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The first step of raising a concern: one record from now on (words already given, when
+    the family's message read like a concern)."""
+
+    number: int
+    words: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DraftAnswer:
+    """An answer given while raising a concern, kept on its draft (column: value)."""
+
+    number: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """A draft left for a day, or started again: closed as abandoned, never deleted."""
+
+    number: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +169,81 @@ def reference(number: int) -> str:
 
 
 def begin(ctx: Context) -> Transition:
-    """CONCERN, or the menu's "I'm worried about something": which child, then the topic."""
+    """CONCERN, or the menu's "I'm worried about something": a draft of the last day is offered
+    again; otherwise which child, then the topic."""
+    draft: ConcernInfo | None = ctx.facts.get("concern_draft")
+    if draft is not None:
+        choices = (
+            Choice(RESUME, Text("concern.draft_carry_on")),
+            Choice(RESTART, Text("concern.draft_start_again")),
+            leave_option(),
+        )
+        state = {"step": "resume", "draft": draft.number}
+        return Transition(NAME, state, (Reply(Text("concern.draft_offer"), choices),))
+    return _fresh(ctx)
+
+
+def _fresh(ctx: Context, words: str = "", *before: Effect) -> Transition:
+    """A new concern: its record (a draft) from this first step, closed as abandoned if it is
+    still a draft a day later."""
     number = ctx.facts.get("concern_number")
-    state: State = {"number": number} if number is not None else {}
-    return _ask_child(ctx, state)
+    if number is None:
+        return _ask_child(ctx, {"words": words} if words else {})
+    until: datetime | None = ctx.facts.get("concern_draft_until")
+    kept: tuple[Effect, ...] = (Write(Draft(int(number), words)),)
+    if until is not None:
+        kept += (SetTimer(NAME, until, DRAFT, {"number": int(number)}),)
+    state: State = {"number": number, **({"words": words} if words else {})}
+    started = _ask_child(ctx, state)
+    return Transition(started.flow, started.state, (*before, *kept, *started.effects))
+
+
+def _resumed(state: State, event: Event) -> Transition:
+    """The answer to "carry on with the concern you started, or start again?"."""
+    ctx = event.ctx
+    draft: ConcernInfo | None = ctx.facts.get("concern_draft")
+    key = event.key if isinstance(event, ChoiceMade) else None
+    if key == RESTART:
+        gone = (Write(Abandoned(int(state["draft"]))),) if "draft" in state else ()
+        return _fresh(ctx, "", *gone)
+    if key != RESUME:
+        return Transition(None, {}, passthrough=True)
+    if draft is None or draft.number != state.get("draft") or draft.stage != "draft":
+        return _fresh(ctx)
+    answers = which_children(ctx.carer.children) if ctx.carer else {}
+    kept: State = {"number": draft.number}
+    child = str(draft.child_id) if draft.child_id is not None else None
+    if child in answers:
+        kept["child"] = child
+    elif len(answers) <= 1:
+        kept["child"] = next(iter(answers), "")
+    elif OTHER in answers and draft.child_id in {c.child_id for c in answers[OTHER]}:
+        kept["child"] = OTHER
+    for name in ("topic", "urgency", "words"):
+        if getattr(draft, name):
+            kept[name] = getattr(draft, name)
+    if draft.photo:
+        kept["photo"] = draft.photo
+    if "child" not in kept:
+        return _ask_child(ctx, kept)
+    following = next((w for w in ("topic", "urgency", "words") if w not in kept), "answer_by")
+    return _ask(ctx, kept, following)
+
+
+def _kept(state: State, **answer: Any) -> tuple[Effect, ...]:
+    """Keep an answer on the concern's draft (nothing to keep without a reference)."""
+    if state.get("number") is None:
+        return ()
+    return (Write(DraftAnswer(int(state["number"]), answer)),)
+
+
+def dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
+    """Leaving halfway (Not now, or another word): what they gave is kept for a day."""
+    if ctx.carer is None or state.get("step") not in (*RAISING, "resume"):
+        return ()
+    if state.get("number") is None and state.get("step") != "resume":
+        return ()
+    return (Reply(Text("concern.draft_kept")),)
 
 
 def _ask_child(ctx: Context, state: State) -> Transition:
@@ -178,26 +283,32 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         return _plain_step(state, event)
     if where == "offer" and ctx.carer is not None:
         return _offered(state, event)
+    if where == "resume" and ctx.carer is not None:
+        return _resumed(state, event)
     if ctx.carer is None or where not in ("child", "topic", "urgency", "words", "answer_by"):
         return Transition(None, {}, passthrough=True)
     if where == "words":
         if isinstance(event, TextReceived) and not answers_nothing(event.text, ctx.words):
-            return _ask(ctx, {**state, "words": event.text.strip()}, "answer_by")
+            words = event.text.strip()
+            return _ask(ctx, {**state, "words": words}, "answer_by", *_kept(state, words=words))
         if isinstance(event, ChoiceMade):
             return Transition(None, {}, passthrough=True)
         return _ask(ctx, state, "words")
     key = event.key if isinstance(event, ChoiceMade) else _typed(event.text, where, ctx)
     if where == "child" and key in which_children(ctx.carer.children):
-        return _ask(ctx, {**state, "child": key}, "topic")
+        chosen = which_children(ctx.carer.children)[key]
+        kept = _kept(state, child_id=chosen[0].child_id) if len(chosen) == 1 else ()
+        return _ask(ctx, {**state, "child": key}, "topic", *kept)
     if where == "topic" and key in TOPICS:
-        before: tuple[Effect, ...] = ()
+        before: tuple[Effect, ...] = _kept(state, topic=key)
         if key == "safety":
             number = ctx.setting.emergency_number if ctx.setting else "999"
-            before = (Reply(Text("concern.emergency", {"number": number})),)
+            before += (Reply(Text("concern.emergency", {"number": number})),)
         return _ask(ctx, {**state, "topic": key}, "urgency", *before)
     if where == "urgency" and key in URGENCIES:
         # Words already given (a message that read like a concern) are not asked for again.
-        return _ask(ctx, {**state, "urgency": key}, "answer_by" if state.get("words") else "words")
+        following = "answer_by" if state.get("words") else "words"
+        return _ask(ctx, {**state, "urgency": key}, following, *_kept(state, urgency=key))
     if where == "answer_by" and key in ANSWERS:
         return _raise({**state, "answer_by": key}, ctx, now)
     if isinstance(event, ChoiceMade):
@@ -239,9 +350,11 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
         "answer_by": Text(f"concern.answer_by_{answer_by}"),
         "message": words,
     }
+    photo = str(state["photo"]) if state.get("photo") else None
     effects: list[Effect] = [
         Write(Concern(number, child.child_id if child else None, topic, urgency, words,
-                      answer_by, staff, due)),
+                      answer_by, staff, due, photo)),
+        CancelTimer(NAME, DRAFT),
         *(
             NotifyStaff(s, Text("concern.to_staff", params),
                         Priority.URGENT if urgent else Priority.REPLY, buttons(number))
@@ -411,9 +524,8 @@ def _offered(state: State, event: Event) -> Transition:
     """The answer to "raise it as a concern, or just send it?"."""
     ctx, said = event.ctx, str(state.get("said", ""))
     if isinstance(event, ChoiceMade) and event.key == TRIGGER:
-        started = begin(ctx)
         # Their words are the concern's: the question for them is not asked again.
-        return Transition(started.flow, {**started.state, "words": said}, started.effects)
+        return _fresh(ctx, said)
     if isinstance(event, ChoiceMade) and event.key == SEND:
         return Transition(None, {}, forward=said)
     if isinstance(event, TextReceived) and event.text.strip():
@@ -637,6 +749,8 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     ctx = fired.ctx
     info: ConcernInfo | None = ctx.facts.get("concern")
     keep = Transition(NAME, state) if state else Transition(None, {})
+    if fired.rule == DRAFT:
+        return _draft_expired(state, fired, info)
     if fired.rule != ACKNOWLEDGE or info is None or ctx.setting is None:
         return keep
     if info.acknowledged_at is not None or info.stage == "closed":
@@ -665,18 +779,48 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     return Transition(keep.flow, keep.state, effects)
 
 
+def _draft_expired(state: State, fired: TimerFired, info: ConcernInfo | None) -> Transition:
+    """A day after a concern was started: still a draft, it is closed as abandoned (the
+    question, if still open, with it)."""
+    mine = state.get("number") == fired.payload.get("number")
+    keep = Transition(None, {}) if mine or not state else Transition(NAME, state)
+    if info is None or info.stage != "draft":
+        return keep
+    gone = (
+        Write(Abandoned(info.number)),
+        RecordAudit("concern.abandoned", f"concern:{info.reference}", {}),
+    )
+    return Transition(keep.flow, keep.state, gone)
+
+
 # Facts.
 
 
 def _starting(ctx: Context, inbound: Inbound) -> bool:
-    return inbound.choice == TRIGGER or (
+    return inbound.choice in (TRIGGER, RESTART) or (
         inbound.choice is None and ctx.words.said(TRIGGER, inbound.text)
     )
+
+
+def _draft_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    """A carer's draft of the last day, when they raise a concern (or answer the offer)."""
+    if ctx.carer is None or ctx.setting_id is None or inbound.choice == RESTART:
+        return None
+    if inbound.choice == RESUME or (inbound.choice is None and _starting(ctx, inbound)):
+        return (ctx.setting_id, ctx.carer.id, now - DRAFT_KEPT)
+    return None
+
+
+def _until_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    # Worked out, not stored: when a draft started now is closed if left.
+    return (now + DRAFT_KEPT,) if ctx.carer is not None and _starting(ctx, inbound) else None
 
 
 def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
     if ctx.carer is None or ctx.setting_id is None or not _starting(ctx, inbound):
         return None
+    if ctx.facts.get("concern_draft") is not None:
+        return None  # offered the draft again: no new reference unless they start again
     return (ctx.setting_id,)
 
 
@@ -717,6 +861,8 @@ SPEC = FlowSpec(
     menu=(MenuEntry(TRIGGER, begin, who="carer", order=40),),
     commands=(Command(TRIGGER, carer=40), Command(LIST, staff=40)),
     facts=(
+        Fact("concern_draft", "concerns", "draft_of", _draft_args),
+        Fact("concern_draft_until", "", "", _until_args),
         Fact("concern_number", "concerns", "reserve_number", _number_args),
         Fact("concern_roles", "concerns", "role_holders", _roles_args, default={}),
         Fact("concern", "concerns", "by_number", _named_args),
@@ -728,8 +874,12 @@ SPEC = FlowSpec(
     action=pressed,
     timer=timer,
     left_key="concern.left",
+    dropped=dropped,
     records={
         Concern: ("concerns", "add"),
+        Draft: ("concerns", "start_draft"),
+        DraftAnswer: ("concerns", "keep_draft"),
+        Abandoned: ("concerns", "abandon"),
         Acknowledged: ("concerns", "acknowledge"),
         Note: ("concerns", "note"),
         Closed: ("concerns", "close"),

@@ -185,9 +185,13 @@ def test_not_now_leaves_every_step_and_nothing_is_raised(profile, at):
     answers = ["concern", press("7"), press("care"), press("week"), "words"]
     *asked, left = talk(ctx, *answers[:at], press(LEAVE))
     assert asked[-1].flow == concerns.NAME  # a question was open
-    assert question(left).text == Text("concern.left")
+    # What they gave is kept as a draft for a day, and they are told so; nothing is raised.
+    assert question(left).text == Text("concern.draft_kept")
     assert left.flow is None
     assert not of(left, Write) and not of(left, NotifyStaff) and not of(left, SetTimer)
+    kept = [w.record for t in asked for w in of(t, Write)]
+    assert not any(isinstance(r, Concern) for r in kept)
+    assert isinstance(kept[0], concerns.Draft) and kept[0].number == 1042
 
 
 @pytest.mark.parametrize("word", ["not now", "BACK"])
