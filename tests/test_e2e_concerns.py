@@ -72,7 +72,9 @@ async def test_sms_a_concern_from_raising_it_to_reopening_it(tmp_path):
             closed = (await phone.to(LAURA, 10))[-1]
             assert closed.startswith("Your concern C-1001 is now closed: Spoke on the phone")
             assert "Are you happy with how this was dealt with?" in closed
-            await phone.send(LAURA, "C-1001 manager")
+            # Numbered choices on SMS: "3" is the manager, as the button is on Telegram.
+            assert "1 Yes\n2 Not really\n3 I'd like to talk to the manager" in closed
+            await phone.send(LAURA, "3")
             reopened = (await phone.to(LAURA, 11))[-1]
             assert (
                 reopened == "Thank you for telling us. The manager will be in touch about C-1001."

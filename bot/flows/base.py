@@ -194,6 +194,11 @@ class NotifyCarer:
     # What to tell the sender once it is queued; they also hear when it will arrive if the
     # family's quiet hours hold it (every message but an urgent one waits for them to end).
     confirm: Text | None = None
+    # A question put to the carer (buttons on Telegram, numbered on SMS). Where no question
+    # of theirs is open, their conversation becomes `opens` (flow, state), so a typed number
+    # finds these choices; the keys should also be a flow's actions, valid whatever is open.
+    choices: tuple[Choice, ...] = ()
+    opens: tuple[str, State] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,8 @@ def _kept(state: State, **answer: Any) -> tuple[Effect, ...]:
 
 def dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
     """Leaving halfway (Not now, or another word): what they gave is kept for a day."""
+    if state.get("step") == "rate":
+        return (Reply(Text("concern.rate_later", {"reference": reference(int(state["number"]))})),)
     if ctx.carer is None or state.get("step") not in (*RAISING, "resume"):
         return ()
     if state.get("number") is None and state.get("step") != "resume":
@@ -285,6 +287,11 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         return _offered(state, event)
     if where == "resume" and ctx.carer is not None:
         return _resumed(state, event)
+    if where == "rate":
+        rated = _rating(event.key) if isinstance(event, ChoiceMade) else None
+        if rated is None or ctx.carer is None:
+            return Transition(None, {}, passthrough=True)
+        return _rate_pressed(rated, ctx)
     if ctx.carer is None or where not in ("child", "topic", "urgency", "words", "answer_by"):
         return Transition(None, {}, passthrough=True)
     if where == "words":
@@ -453,6 +460,25 @@ def _carer_name(name: str, child: ChildLink | None) -> str:
 
 # Buttons under a concern on Telegram (SMS says the words instead): "<action>:<number>".
 PRESSED = {"concern_ack:": "ack", "concern_reply:": "reply", "concern_close:": "close"}
+# The family's answer to "Are you happy with how this was dealt with?": "<prefix><number>:<r>".
+RATE = "concern_rate:"
+RATE_LABELS = {
+    "yes": "concern.rate_yes",
+    "not_really": "concern.rate_not_really",
+    "manager": "concern.rate_manager",
+}
+
+
+def rating_choices(number: int) -> tuple[Choice, ...]:
+    """Yes / Not really / I'd like to talk to the manager: buttons, numbered on SMS."""
+    return tuple(Choice(f"{RATE}{number}:{r}", Text(RATE_LABELS[r])) for r in RATINGS)
+
+
+def _rating(key: str) -> tuple[int, str] | None:
+    number, _, answer = key.removeprefix(RATE).partition(":")
+    if key.startswith(RATE) and number.isdecimal() and answer in RATINGS:
+        return int(number), answer
+    return None
 
 
 def buttons(number: int) -> tuple[Choice, ...]:
@@ -473,6 +499,9 @@ def _pressed_number(key: str) -> tuple[str, int] | None:
 def pressed(key: str, ctx: Context) -> Transition:
     """A button under a concern: acknowledge it at once; for an answer or closing, say how
     (the words go in a message of their own, as by SMS)."""
+    rated = _rating(key)
+    if rated is not None and ctx.carer is not None and ctx.staff is None:
+        return _rate_pressed(rated, ctx)
     found = _pressed_number(key)
     if found is None or ctx.staff is None:
         return end(Reply(Text("choice.stale")))
@@ -482,6 +511,18 @@ def pressed(key: str, ctx: Context) -> Transition:
         return _staff_acts("ack", number, "", info, ctx)
     how = "concern.how_to_answer" if action == "reply" else "concern.how_to_close"
     return end(Reply(Text(how, {"reference": reference(number)})))
+
+
+def _rate_pressed(rated: tuple[int, str], ctx: Context) -> Transition:
+    """A family's answer to the rating question, by button or number."""
+    number, answer = rated
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    assert ctx.carer is not None
+    if info is None or info.carer_id != ctx.carer.id:
+        return end(Reply(Text("concern.unknown", {"reference": reference(number)})))
+    if info.stage != "closed" or info.satisfaction is not None:
+        return end(Reply(Text("concern.already_rated", {"reference": reference(number)})))
+    return _rated(info, answer, ctx)
 
 
 def recognise(text: str, ctx: Context) -> Transition | None:
@@ -597,6 +638,8 @@ def _staff_acts(
                 Text("concern.closed", {"reference": ref, "summary": words}),
                 None,
                 essential=True,
+                choices=rating_choices(number),
+                opens=(NAME, {"step": "rate", "number": number}),
             ),
             RecordAudit("concern.closed", f"concern:{ref}", {"by": staff.id}),
             Reply(Text("concern.closed_staff", {"reference": ref})),
@@ -831,6 +874,9 @@ def _named_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...
     if fired:
         return (ctx.setting_id, int(fired["number"]))
     if inbound.choice is not None:
+        rated = _rating(inbound.choice)
+        if rated is not None and ctx.carer is not None:
+            return (ctx.setting_id, rated[0])
         found = _pressed_number(inbound.choice)
         return (ctx.setting_id, found[1]) if found and ctx.staff is not None else None
     parsed = _parse(inbound.text, ctx)
@@ -870,7 +916,7 @@ SPEC = FlowSpec(
         Fact("covers", "people", "covered_by", _covers_args, default=[]),
     ),
     recognise=recognise,
-    actions=tuple(PRESSED),
+    actions=(*PRESSED, RATE),
     action=pressed,
     timer=timer,
     left_key="concern.left",

@@ -318,6 +318,46 @@ def test_close_needs_a_summary_then_asks_the_family(profile):
     assert of(done, Write)[0].record == Closed(1042, "We changed the nappy routine.")
     (told,) = of(done, NotifyCarer)
     assert told.text.key == "concern.closed"
+    # Asked as choices (buttons; numbered on SMS), kept as the family's open question.
+    assert [c.key for c in told.choices] == [
+        "concern_rate:1042:yes", "concern_rate:1042:not_really", "concern_rate:1042:manager"
+    ]  # fmt: skip
+    assert [c.label for c in told.choices] == [
+        Text("concern.rate_yes"), Text("concern.rate_not_really"), Text("concern.rate_manager")
+    ]  # fmt: skip
+    assert told.opens == ("concerns", {"step": "rate", "number": 1042})
+
+
+@pytest.mark.parametrize(
+    ("answer", "reopened"), [("yes", False), ("not_really", True), ("manager", True)]
+)
+def test_the_rating_is_answered_by_its_choices_whatever_is_open(profile, answer, reopened):
+    closed = info(stage="closed", summary="done", closed_at=TUESDAY)
+    key = f"concern_rate:1042:{answer}"
+    assert start.is_action(key)  # a button stays valid whatever the family is doing
+    ctx = family_ctx(profile, closed)
+    for flow, state in ((None, {}), ("concerns", {"step": "rate", "number": 1042})):
+        done = start.run(flow, state, ChoiceMade(key, ctx), TUESDAY)
+        assert done.flow is None
+        assert of(done, Write)[0].record == Rated(1042, answer)
+        assert bool(of(done, NotifyStaff)) is reopened
+
+
+def test_the_rating_is_taken_once_and_only_from_that_family(profile):
+    key = "concern_rate:1042:manager"
+    rated = info(stage="closed", summary="done", satisfaction="yes")
+    again = start.run(None, {}, ChoiceMade(key, family_ctx(profile, rated)), TUESDAY)
+    assert not of(again, Write) and question(again).text.key == "concern.already_rated"
+    theirs = info(stage="closed", carer_id=999)
+    other = start.run(None, {}, ChoiceMade(key, family_ctx(profile, theirs)), TUESDAY)
+    assert not of(other, Write) and question(other).text.key == "concern.unknown"
+
+
+def test_leaving_the_rating_says_how_to_answer_later(profile):
+    ctx = family_ctx(profile, info(stage="closed"))
+    state = {"step": "rate", "number": 1042}
+    left = start.run("concerns", state, ChoiceMade("not_now", ctx), TUESDAY)
+    assert left.flow is None and question(left).text.key == "concern.rate_later"
 
 
 def test_concerns_lists_open_ones(profile):
