@@ -122,6 +122,7 @@ class Effects:
                 thread=effect.thread,
                 not_before=held,
                 every_channel=effect.every_channel,
+                photo=effect.photo,
             )
             language = (await repos.people.staff_member(effect.staff_id)).language
             return await self.deliver(

@@ -180,6 +180,7 @@ class NotifyStaff:
     # Every channel they have at once, not only the one they chose (an unanswered safeguarding
     # message, escalated): it must not wait for them to look at one app.
     every_channel: bool = False
+    photo: str | None = None  # a Telegram file id sent with the words where the channel can
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,6 +462,9 @@ class FlowSpec:
     # A free-form recogniser ("WHAT IS EHCP") tried before trigger words.
     recognise: Callable[[str, Context], Transition | None] | None = None
     timer: Callable[[State, TimerFired, datetime], Transition] | None = None
+    # A photo this flow takes whatever is open, by its caption (C-1042 … with a photo), after
+    # the open flow's own `while_open` and before the photo's holder; None: not this one.
+    photo: Callable[[PhotoShared], Transition | None] | None = None
     watch: Callable[[str, Context, datetime], tuple[Effect, ...]] | None = None
     jobs: tuple[PeriodicJob, ...] = ()
     # Where Write(record) goes, by the record's type: (repository, method); the method takes

@@ -51,6 +51,7 @@ from bot.flows.base import (
     Reply,
     SetTimer,
     State,
+    PhotoShared,
     TextReceived,
     TimerFired,
     Transition,
@@ -144,6 +145,7 @@ class Note:
     number: int
     kind: str
     words: str
+    photo: str | None = None  # a Telegram file id sent with a family's addition
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,13 +360,14 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
         "message": words,
     }
     photo = str(state["photo"]) if state.get("photo") else None
+    told = _with_photo(Text("concern.to_staff", params), photo)
     effects: list[Effect] = [
         Write(Concern(number, child.child_id if child else None, topic, urgency, words,
                       answer_by, staff, due, photo)),
         CancelTimer(NAME, DRAFT),
         *(
-            NotifyStaff(s, Text("concern.to_staff", params),
-                        Priority.URGENT if urgent else Priority.REPLY, buttons(number))
+            NotifyStaff(s, told, Priority.URGENT if urgent else Priority.REPLY, buttons(number),
+                        photo=photo)
             for s in staff
         ),
         SetTimer(NAME, due, ACKNOWLEDGE, {"number": number}),
@@ -382,6 +385,41 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
     }
     effects.append(Reply(Text("concern.received", received)))
     return end(*effects)
+
+
+def _with_photo(text: Text, photo: str | None) -> Text:
+    """Staff's message, saying a photo came with it (on SMS: that it is seen on Telegram)."""
+    return Text("concern.with_photo", {"message": text}) if photo else text
+
+
+def _photo_while_open(state: State, event: PhotoShared) -> Transition:
+    """A photo while a family is asked for their words: the caption is their words; a photo
+    alone is kept and the words asked for."""
+    ctx = event.ctx
+    if ctx.carer is None or state.get("step") != "words":
+        return Transition(None, {}, passthrough=True)
+    caption = event.caption.strip()
+    kept = {**state, "photo": event.file_id}
+    if caption and not answers_nothing(caption, ctx.words):
+        answered = _kept(state, words=caption, photo=event.file_id)
+        return _ask(ctx, {**kept, "words": caption}, "answer_by", *answered)
+    if state.get("words"):
+        return _ask(ctx, kept, "answer_by", *_kept(state, photo=event.file_id))
+    asked = Reply(Text("concern.photo_kept"), (leave_button(),))
+    return Transition(NAME, kept, (*_kept(state, photo=event.file_id), asked))
+
+
+def _photo_added(event: PhotoShared) -> Transition | None:
+    """A family's photo captioned C-1042 …: added to their concern, the photo with it."""
+    ctx = event.ctx
+    if ctx.carer is None or ctx.staff is not None or ctx.setting_id is None:
+        return None
+    found = _AT_START.match(event.caption)
+    if found is None:
+        return None
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    words = found.group(2).strip()
+    return _family_writes(int(found.group(1)), words, info, ctx, event.file_id)
 
 
 def route(
@@ -705,16 +743,18 @@ def _plain_step(state: State, event: Event) -> Transition:
     return Transition(NAME, {**state, "step": "final", "text": plain}, (final,))
 
 
-def _family_writes(number: int, words: str, info: ConcernInfo | None, ctx: Context) -> Transition:
+def _family_writes(
+    number: int, words: str, info: ConcernInfo | None, ctx: Context, photo: str | None = None
+) -> Transition:
     carer = ctx.carer
     assert carer is not None
     ref = reference(number)
     if info is None or info.carer_id != carer.id:
         return end(Reply(Text("concern.unknown", {"reference": ref})))
     rating = next((r for r in RATINGS if ctx.words.said(f"concern_{r}", words)), None)
-    if info.stage == "closed" and info.satisfaction is None and rating is not None:
+    if info.stage == "closed" and info.satisfaction is None and rating is not None and not photo:
         return _rated(info, rating, ctx)
-    if answers_nothing(words, ctx.words):
+    if answers_nothing(words, ctx.words) and not photo:
         return end(Reply(Text("concern.add_how", {"reference": ref})))
     told = _told(info, ctx)
     params = {
@@ -723,9 +763,10 @@ def _family_writes(number: int, words: str, info: ConcernInfo | None, ctx: Conte
         "child": info.child or Text("concern.child_unknown"),
         "message": words,
     }
+    added = _with_photo(Text("concern.added_staff", params), photo)
     return end(
-        Write(Note(number, "family", words)),
-        *(NotifyStaff(s, Text("concern.added_staff", params)) for s in told),
+        Write(Note(number, "family", words, photo)),
+        *(NotifyStaff(s, added, photo=photo) for s in told),
         RecordAudit("concern.added", f"concern:{ref}", {"to": list(told)}),
         Reply(Text("concern.added", {"reference": ref})),
     )
@@ -919,6 +960,8 @@ SPEC = FlowSpec(
     actions=(*PRESSED, RATE),
     action=pressed,
     timer=timer,
+    while_open={PhotoShared: _photo_while_open},
+    photo=_photo_added,
     left_key="concern.left",
     dropped=dropped,
     records={

@@ -177,7 +177,7 @@ class SqliteConcerns:
 
     async def note(self, record: Any, by: Writer) -> None:
         """Something said on a concern: a family's addition or a staff answer."""
-        await self._note(record.number, record.kind, record.words, by)
+        await self._note(record.number, record.kind, record.words, by, record.photo)
 
     async def close(self, record: Any, by: Writer) -> None:
         """Closed with a short summary; the family is asked whether they are happy."""
@@ -197,11 +197,13 @@ class SqliteConcerns:
         )
         await self._note(record.number, "satisfaction", record.answer, by)
 
-    async def _note(self, number: int, kind: str, words: str, by: Writer) -> None:
+    async def _note(
+        self, number: int, kind: str, words: str, by: Writer, photo: str | None = None
+    ) -> None:
         await self.conn.execute(
-            "INSERT INTO concern_notes (concern_id, kind, words, written_by, written_at) "
-            "SELECT id, ?, ?, ?, ? FROM concerns WHERE setting_id = ? AND number = ?",
-            (kind, words, by.actor, _utc(by.now), by.setting_id, number),
+            "INSERT INTO concern_notes (concern_id, kind, words, written_by, written_at, photo) "
+            "SELECT id, ?, ?, ?, ?, ? FROM concerns WHERE setting_id = ? AND number = ?",
+            (kind, words, by.actor, _utc(by.now), photo, by.setting_id, number),
         )
 
 
