@@ -150,3 +150,11 @@ def test_report_concerns(env, capsys):  # noqa: F811
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][:3] == ["reference", "child", "topic"]
     assert [r[0] for r in rows[1:]] == ["C-1002"]
+
+
+async def test_each_member_of_staffs_named_cover(db):
+    setting_id = await _setting(db, DATA / "staff.csv")
+    async with db.reading() as repos:
+        covers = await repos.concerns.covers(setting_id)
+    # Priya and Anna are covered by Tom, Tom by Anna, Grace by Priya; Sarah names nobody.
+    assert covers == {2: (4,), 3: (4,), 4: (3,), 5: (2,)}

@@ -346,7 +346,7 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
     child = chosen[0] if len(chosen) == 1 else None
     topic, urgency = str(state["topic"]), str(state["urgency"])
     words, answer_by = str(state["words"]), str(state["answer_by"])
-    staff = route(topic, child, ctx.facts.get("concern_roles") or {})
+    staff = with_covers(route(topic, child, ctx.facts.get("concern_roles") or {}), ctx)
     due = acknowledge_by(setting, now)
     ref = reference(number)
     urgent = topic == "safety" or urgency == "today"
@@ -440,6 +440,14 @@ def route(
         chosen = (*roles.get("dsl", ()), *roles.get("deputy_dsl", ()))
     chosen = chosen or roles.get("manager", ()) or roles.get("dsl", ())
     return tuple(dict.fromkeys(chosen))
+
+
+def with_covers(staff: tuple[int, ...], ctx: Context) -> tuple[int, ...]:
+    """The staff a concern goes to, each followed by their named cover (staff.csv cover_ref):
+    a colleague covering gets what the one they cover would, so nothing waits for someone away.
+    (No record says who is away today, so the cover is always told.)"""
+    covers: dict[int, tuple[int, ...]] = ctx.facts.get("concern_covers") or {}
+    return tuple(dict.fromkeys(c for s in staff for c in (s, *covers.get(s, ()))))
 
 
 def acknowledge_by(setting: SettingProfile, now: datetime) -> datetime:
@@ -756,7 +764,7 @@ def _family_writes(
         return _rated(info, rating, ctx)
     if answers_nothing(words, ctx.words) and not photo:
         return end(Reply(Text("concern.add_how", {"reference": ref})))
-    told = _told(info, ctx)
+    told = with_covers(_told(info, ctx), ctx)
     params = {
         "reference": ref,
         "carer": info.carer,
@@ -800,7 +808,8 @@ def _rated(info: ConcernInfo, rating: str, ctx: Context) -> Transition:
         "answer": Text(f"concern.rating_{rating}"),
         "summary": info.summary or "",
     }
-    effects += [NotifyStaff(m, Text("concern.reopened_staff", params)) for m in managers]
+    reopened = Text("concern.reopened_staff", params)
+    effects += [NotifyStaff(m, reopened) for m in with_covers(managers, ctx)]
     return end(*effects, Reply(Text("concern.reopened", {"reference": ref})))
 
 
@@ -844,7 +853,7 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
         to = roles.get("deputy_dsl", ()) or roles.get("manager", ())
     else:
         to = roles.get("manager", ())
-    to = to or roles.get("dsl", ())
+    to = with_covers(to or roles.get("dsl", ()), ctx)
     ref = info.reference
     params = {
         "reference": ref,
@@ -952,6 +961,7 @@ SPEC = FlowSpec(
         Fact("concern_draft_until", "", "", _until_args),
         Fact("concern_number", "concerns", "reserve_number", _number_args),
         Fact("concern_roles", "concerns", "role_holders", _roles_args, default={}),
+        Fact("concern_covers", "concerns", "covers", _roles_args, default={}),
         Fact("concern", "concerns", "by_number", _named_args),
         Fact("my_concerns", "concerns", "open_for", _mine_args, default=[]),
         Fact("covers", "people", "covered_by", _covers_args, default=[]),

@@ -60,6 +60,18 @@ class SqliteConcerns:
             held[role] = tuple(int(r["id"]) for r in rows if role in _cells(r["roles"]))
         return held
 
+    async def covers(self, setting_id: int) -> dict[int, tuple[int, ...]]:
+        """Each member of staff's named cover (staff.csv cover_ref), by id: the colleague who
+        gets what they would."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT s.id, c.id FROM staff s JOIN staff c "
+            "ON c.setting_id = s.setting_id AND c.ref = s.cover_ref AND c.id != s.id "
+            "WHERE s.setting_id = ? ORDER BY s.id",
+            (setting_id,),
+        )
+        return {int(r[0]): (int(r[1]),) for r in rows}
+
     async def by_number(self, setting_id: int, number: int) -> ConcernInfo | None:
         row = await fetch_one(
             self.conn, _SELECT + "WHERE k.setting_id = ? AND k.number = ?", (setting_id, number)
