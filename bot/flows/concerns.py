@@ -361,13 +361,13 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
     }
     photo = str(state["photo"]) if state.get("photo") else None
     told = _with_photo(Text("concern.to_staff", params), photo)
+    lane = Priority.URGENT if urgent else Priority.REPLY
     effects: list[Effect] = [
         Write(Concern(number, child.child_id if child else None, topic, urgency, words,
                       answer_by, staff, due, photo)),
         CancelTimer(NAME, DRAFT),
         *(
-            NotifyStaff(s, told, Priority.URGENT if urgent else Priority.REPLY, buttons(number),
-                        photo=photo)
+            NotifyStaff(s, told, lane, buttons(number, topic == "safety"), photo=photo)
             for s in staff
         ),
         SetTimer(NAME, due, ACKNOWLEDGE, {"number": number}),
@@ -504,6 +504,7 @@ def _carer_name(name: str, child: ChildLink | None) -> str:
 
 # Acting on one: staff's ACK, answer, CLOSE and CONCERNS; a family's addition or rating.
 
+SUBJECT_PRESS = "concern_subject:"  # the concern_subject flow's button: who is it about?
 # Buttons under a concern on Telegram (SMS says the words instead): "<action>:<number>".
 PRESSED = {"concern_ack:": "ack", "concern_reply:": "reply", "concern_close:": "close"}
 # The family's answer to "Are you happy with how this was dealt with?": "<prefix><number>:<r>".
@@ -527,12 +528,31 @@ def _rating(key: str) -> tuple[int, str] | None:
     return None
 
 
-def buttons(number: int) -> tuple[Choice, ...]:
-    """I'm looking at it / Reply / Close, under the staff's notification of a concern."""
-    return tuple(
+def buttons(number: int, safety: bool = False) -> tuple[Choice, ...]:
+    """I'm looking at it / Reply / Close, under the staff's notification of a concern; for a
+    safety concern also "Who is it about?" (the concern_subject flow takes it)."""
+    pressed = tuple(
         Choice(f"{prefix}{number}", Text(f"concern.button_{action}"), ChoiceStyle.TAP)
         for prefix, action in PRESSED.items()
     )
+    who = Choice(f"{SUBJECT_PRESS}{number}", Text("concern.button_subject"), ChoiceStyle.TAP)
+    return (*pressed, who) if safety else pressed
+
+
+def _to_family(info: ConcernInfo, text: Text, **more: Any) -> tuple[Effect, ...]:
+    """An update on a concern for the family member who raised it: none when the DSL named
+    them as its subject; for a safety concern, only if they may be told about the child."""
+    if info.subject_carer_id is not None and info.subject_carer_id == info.carer_id:
+        return ()
+    about = info.child_id if info.topic == "safety" else None
+    return (NotifyCarer(info.carer_id, text, about, essential=True, **more),)
+
+
+def _not_told(info: ConcernInfo) -> tuple[Effect, ...]:
+    """Staff hear when the family is not told, because they are the concern's subject."""
+    if info.subject_carer_id is None or info.subject_carer_id != info.carer_id:
+        return ()
+    return (Reply(Text("concern.subject_not_told", {"reference": info.reference})),)
 
 
 def _pressed_number(key: str) -> tuple[str, int] | None:
@@ -665,35 +685,35 @@ def _staff_acts(
             return end(Reply(Text("concern.already_closed", {"reference": ref})))
         return end(
             Write(Acknowledged(number, staff.id)),
-            NotifyCarer(
-                info.carer_id,
-                Text("concern.looking", {"reference": ref, "name": staff.name}),
-                None,
-                essential=True,
-            ),
+            *_to_family(info, Text("concern.looking", {"reference": ref, "name": staff.name})),
             RecordAudit("concern.acknowledged", f"concern:{ref}", {"by": staff.id}),
             Reply(Text("concern.acked", {"reference": ref})),
+            *_not_told(info),
         )
     if action == "close":
         if not words:
             return end(Reply(Text("concern.close_needs_summary", {"reference": ref})))
+        closed = Text("concern.closed", {"reference": ref, "summary": words})
         return end(
             Write(Closed(number, words)),
-            NotifyCarer(
-                info.carer_id,
-                Text("concern.closed", {"reference": ref, "summary": words}),
-                None,
-                essential=True,
+            *_to_family(
+                info,
+                closed,
                 choices=rating_choices(number),
                 opens=(NAME, {"step": "rate", "number": number}),
             ),
             RecordAudit("concern.closed", f"concern:{ref}", {"by": staff.id}),
             Reply(Text("concern.closed_staff", {"reference": ref})),
+            *_not_told(info),
         )
     if not words:
         return end(Reply(Text("concern.answer_needs_words", {"reference": ref})))
+    if _not_told(info):
+        return end(*_not_told(info))
     found = wording.flags(ctx.glossary, words)
     state: State = {"step": "plain", "number": number, "carer": info.carer_id, "text": words}
+    if info.topic == "safety" and info.child_id is not None:
+        state["child"] = info.child_id
     if found:
         question = wording.question(found, Text("concern.edit"), Text("concern.cancel"))
         return Transition(NAME, state, (question,))
@@ -711,7 +731,7 @@ def _answer(state: State, ctx: Context) -> Transition:
         NotifyCarer(
             int(state["carer"]),
             Text("concern.answer", {"reference": ref, "name": staff.name, "message": text}),
-            None,
+            int(state["child"]) if state.get("child") is not None else None,
             essential=True,
         ),
         RecordAudit("concern.answered", f"concern:{ref}", {"by": staff.id}),

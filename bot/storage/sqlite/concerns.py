@@ -72,6 +72,27 @@ class SqliteConcerns:
         )
         return {int(r[0]): (int(r[1]),) for r in rows}
 
+    async def carers_of(self, setting_id: int, number: int) -> list[tuple[int, str, str]]:
+        """(id, ref, name) of the carers a concern is about: the child's and whoever raised it
+        (the DSL may name one of them as its subject)."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT DISTINCT ca.id, ca.ref, ca.name FROM concerns k JOIN carers ca "
+            "ON ca.id = k.carer_id OR ca.id IN "
+            "(SELECT cc.carer_id FROM child_carers cc WHERE cc.child_id = k.child_id) "
+            "WHERE k.setting_id = ? AND k.number = ? ORDER BY ca.id",
+            (setting_id, number),
+        )
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    async def mark_subject(self, record: Any, by: Writer) -> None:
+        """The DSL names a carer as the subject of a concern: they get no updates on it."""
+        await self.conn.execute(
+            "UPDATE concerns SET subject_carer_id = ? WHERE setting_id = ? AND number = ?",
+            (record.carer_id, by.setting_id, record.number),
+        )
+        await self._note(record.number, "subject", str(record.carer_id), by)
+
     async def by_number(self, setting_id: int, number: int) -> ConcernInfo | None:
         row = await fetch_one(
             self.conn, _SELECT + "WHERE k.setting_id = ? AND k.number = ?", (setting_id, number)
