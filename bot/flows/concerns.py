@@ -74,6 +74,7 @@ TRIGGER = "concern"  # a carer raises one
 LIST = "concerns"  # a member of staff lists theirs
 PHRASES = "concern_phrases"  # words that make a message read like a concern
 SEND = "send"  # "just send it" rather than raise a concern
+RAISE = "raise_concern"  # "raise it as a concern", for a message that read like one
 TOPICS = ("development", "care", "complaint", "safety")
 URGENCIES = ("today", "week", "no_rush")
 ANSWERS = ("message", "phone", "meeting")
@@ -619,7 +620,7 @@ def _offer(text: str, ctx: Context) -> Transition | None:
         names[0] if len(names) == 1 and None not in people else Text("concern.offer_team")
     )
     choices = (
-        Choice(TRIGGER, Text("concern.offer_raise")),
+        Choice(RAISE, Text("concern.offer_raise")),
         Choice(SEND, Text("concern.offer_send")),
         leave_option(),
     )
@@ -630,7 +631,7 @@ def _offer(text: str, ctx: Context) -> Transition | None:
 def _offered(state: State, event: Event) -> Transition:
     """The answer to "raise it as a concern, or just send it?"."""
     ctx, said = event.ctx, str(state.get("said", ""))
-    if isinstance(event, ChoiceMade) and event.key == TRIGGER:
+    if isinstance(event, ChoiceMade) and event.key == RAISE:
         # Their words are the concern's: the question for them is not asked again.
         return _fresh(ctx, said)
     if isinstance(event, ChoiceMade) and event.key == SEND:
@@ -895,10 +896,10 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
 def _draft_expired(state: State, fired: TimerFired, info: ConcernInfo | None) -> Transition:
     """A day after a concern was started: still a draft, it is closed as abandoned (the
     question, if still open, with it)."""
+    if info is None or info.stage != "draft":
+        return Transition(NAME, state) if state else Transition(None, {})
     mine = state.get("number") == fired.payload.get("number")
     keep = Transition(None, {}) if mine or not state else Transition(NAME, state)
-    if info is None or info.stage != "draft":
-        return keep
     gone = (
         Write(Abandoned(info.number)),
         RecordAudit("concern.abandoned", f"concern:{info.reference}", {}),
@@ -910,7 +911,7 @@ def _draft_expired(state: State, fired: TimerFired, info: ConcernInfo | None) ->
 
 
 def _starting(ctx: Context, inbound: Inbound) -> bool:
-    return inbound.choice in (TRIGGER, RESTART) or (
+    return inbound.choice in (TRIGGER, RESTART, RAISE) or (
         inbound.choice is None and ctx.words.said(TRIGGER, inbound.text)
     )
 
@@ -919,7 +920,8 @@ def _draft_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...
     """A carer's draft of the last day, when they raise a concern (or answer the offer)."""
     if ctx.carer is None or ctx.setting_id is None or inbound.choice == RESTART:
         return None
-    if inbound.choice == RESUME or (inbound.choice is None and _starting(ctx, inbound)):
+    # CONCERN or the menu entry offer it again; "raise it as a concern" starts afresh.
+    if inbound.choice in (TRIGGER, RESUME) or (inbound.choice is None and _starting(ctx, inbound)):
         return (ctx.setting_id, ctx.carer.id, now - DRAFT_KEPT)
     return None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.domain.messages import Text
+from bot.domain.messages import Channel, Inbound, Text
 from bot.flows import concerns
 from bot.flows.base import (
     CancelTimer,
@@ -27,7 +27,8 @@ from tests.conftest import carer
 from tests.flows.dispatch import start
 from tests.flows.test_concerns import JAN, NOAH, ROLES, TUESDAY, ctx_for, info, of, press, talk
 
-DAY_LATER = TUESDAY + timedelta(days=1)
+DAY = timedelta(days=1)
+DAY_LATER = TUESDAY + DAY
 
 
 def records(*steps) -> list:
@@ -152,3 +153,32 @@ def test_typing_something_else_at_the_offer_is_taken_as_a_message(profile):
     assert t.flow != concerns.NAME
     assert not [r for r in records(t) if type(r).__module__ == concerns.__name__]
     assert [n.text.key for n in of(t, NotifyStaff)] == ["relay.to_staff"]
+
+
+def test_the_menu_entry_offers_the_draft_too(profile):
+    draft = info(number=1042, stage="draft", acknowledge_by=None)
+    (offer,) = talk(with_draft(profile, draft), press("concern"))
+    assert offer.state["step"] == "resume"
+
+
+def _inbound(text: str = "", choice: str | None = None) -> Inbound:
+    return Inbound(Channel.SMS, "+447400200001", "SM1", TUESDAY, text=text, choice=choice)
+
+
+def test_which_messages_look_for_a_draft_and_which_take_a_new_reference(profile):
+    ctx = ctx_for(profile, number=None)
+    looks = {
+        "CONCERN": _inbound("CONCERN"),
+        "menu": _inbound(choice="concern"),
+        "carry on": _inbound(choice="carry_on"),
+    }
+    for said, inbound in looks.items():
+        assert concerns._draft_args(ctx, inbound, TUESDAY) == (1, ctx.carer.id, TUESDAY - DAY), said
+    # Raising a message that read like a concern, or starting again, takes a new reference.
+    for choice in ("raise_concern", "start_again"):
+        assert concerns._draft_args(ctx, _inbound(choice=choice), TUESDAY) is None
+        assert concerns._number_args(ctx, _inbound(choice=choice), TUESDAY) == (1,)
+    # A draft offered again takes none.
+    offered = dataclasses.replace(ctx, facts={**ctx.facts, "concern_draft": info(stage="draft")})
+    assert concerns._number_args(offered, _inbound("CONCERN"), TUESDAY) is None
+    assert concerns._draft_args(ctx, _inbound("hello"), TUESDAY) is None

@@ -455,7 +455,7 @@ def test_a_message_that_reads_like_a_concern_is_asked_about_never_assumed(profil
     (asked,) = talk(ctx_for(profile), said)
     assert asked.flow == concerns.NAME and not of(asked, Write) and not of(asked, NotifyStaff)
     assert question(asked).text == Text("concern.offer", {"to": "Tom"})
-    assert keys(asked) == ["concern", "send", LEAVE]
+    assert keys(asked) == ["raise_concern", "send", LEAVE]
 
 
 @pytest.mark.parametrize(
@@ -476,7 +476,12 @@ def test_ordinary_messages_are_not_asked_about(profile, said):
 def test_raising_it_keeps_the_words_and_does_not_ask_for_them_again(profile):
     said = "I'm worried about a bruise on his arm"
     _, topic, _, answer, done = talk(
-        ctx_for(profile), said, press("concern"), press("care"), press("week"), press("phone")
+        ctx_for(profile),
+        said,
+        press("raise_concern"),
+        press("care"),
+        press("week"),
+        press("phone"),
     )
     assert question(topic).text == Text("concern.ask_topic")
     assert question(answer).text == Text("concern.ask_answer_by")  # no "in your words" again
