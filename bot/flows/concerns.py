@@ -911,7 +911,8 @@ def _draft_expired(state: State, fired: TimerFired, info: ConcernInfo | None) ->
 
 
 def _starting(ctx: Context, inbound: Inbound) -> bool:
-    return inbound.choice in (TRIGGER, RESTART, RAISE) or (
+    # Carrying on takes a reference only when the draft has gone (closed after its day).
+    return inbound.choice in (TRIGGER, RESTART, RAISE, RESUME) or (
         inbound.choice is None and ctx.words.said(TRIGGER, inbound.text)
     )
 

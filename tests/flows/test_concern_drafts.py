@@ -182,3 +182,16 @@ def test_which_messages_look_for_a_draft_and_which_take_a_new_reference(profile)
     offered = dataclasses.replace(ctx, facts={**ctx.facts, "concern_draft": info(stage="draft")})
     assert concerns._number_args(offered, _inbound("CONCERN"), TUESDAY) is None
     assert concerns._draft_args(ctx, _inbound("hello"), TUESDAY) is None
+
+
+def test_carrying_on_a_draft_closed_meanwhile_starts_afresh_with_a_new_reference(profile):
+    ctx = ctx_for(profile, number=None)
+    assert concerns._number_args(ctx, _inbound(choice="carry_on"), TUESDAY) == (1,)
+    fresh = dataclasses.replace(
+        ctx_for(profile, number=1077),
+        facts={**ctx_for(profile, number=1077).facts, "concern_draft": None},
+    )
+    state = {"step": "resume", "draft": 1042}
+    again = start.run(concerns.NAME, state, ChoiceMade("carry_on", fresh), TUESDAY)
+    assert records(again)[0] == Draft(1077)
+    assert of(again, Reply)[-1].text == Text("concern.ask_topic")
