@@ -248,6 +248,8 @@ def dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
         return ()
     if state.get("number") is None and state.get("step") != "resume":
         return ()
+    if ctx.facts.get("concern_draft") is not None:
+        return ()  # left by CONCERN itself: the draft is offered again at once
     return (Reply(Text("concern.draft_kept")),)
 
 

@@ -116,8 +116,9 @@ def test_starting_again_closes_the_draft_as_abandoned_and_takes_a_new_reference(
 
 
 def test_not_now_at_the_offer_keeps_the_draft(profile):
-    draft = info(number=1042, stage="draft", acknowledge_by=None)
-    _, left = talk(with_draft(profile, draft), "CONCERN", press(LEAVE))
+    # (Not now loads no draft: only CONCERN, the menu entry and Carry on do.)
+    state = {"step": "resume", "draft": 1042}
+    left = start.run(concerns.NAME, state, ChoiceMade(LEAVE, ctx_for(profile)), TUESDAY)
     assert left.flow is None and not records(left)
     assert of(left, Reply)[0].text == Text("concern.draft_kept")
 
@@ -195,3 +196,11 @@ def test_carrying_on_a_draft_closed_meanwhile_starts_afresh_with_a_new_reference
     again = start.run(concerns.NAME, state, ChoiceMade("carry_on", fresh), TUESDAY)
     assert records(again)[0] == Draft(1077)
     assert of(again, Reply)[-1].text == Text("concern.ask_topic")
+
+
+def test_concern_in_the_middle_of_raising_one_offers_the_draft_without_saying_it_twice(profile):
+    draft = info(number=1042, stage="draft", topic="care", acknowledge_by=None)
+    ctx = with_draft(profile, draft)
+    state = {"step": "urgency", "number": 1042, "topic": "care", "child": "7"}
+    again = start.run(concerns.NAME, state, TextReceived("CONCERN", ctx), TUESDAY)
+    assert [r.text.key for r in of(again, Reply)] == ["concern.draft_offer"]
