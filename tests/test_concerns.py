@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -150,3 +151,29 @@ def test_report_concerns(env, capsys):  # noqa: F811
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][:3] == ["reference", "child", "topic"]
     assert [r[0] for r in rows[1:]] == ["C-1002"]
+
+
+async def test_each_member_of_staffs_named_cover(db):
+    setting_id = await _setting(db, DATA / "staff.csv")
+    async with db.reading() as repos:
+        covers = await repos.concerns.covers(setting_id)
+    # Priya and Anna are covered by Tom, Tom by Anna, Grace by Priya; Sarah names nobody.
+    assert covers == {2: (4,), 3: (4,), 4: (3,), 5: (2,)}
+
+
+def test_keyperson_concern_subject(env, capsys):  # noqa: F811
+    _imported(capsys)
+    asyncio.run(_raised(env / "k.db"))
+    assert cli.main(["concern", "subject", "C-1001", "--carer", "P02"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Dan Hughes (P02) is marked as the subject of C-1001: they get no updates on it"
+    )
+    with sqlite3.connect(env / "k.db") as conn:
+        (marked,) = conn.execute("SELECT subject_carer_id FROM concerns WHERE number = 1001")
+        audit = conn.execute("SELECT actor FROM audit WHERE action = 'concern.subject'").fetchall()
+    assert marked == (2,) and audit == [("cli",)]
+    assert cli.main(["concern", "subject", "C-1001", "--carer", "P04"]) == 2
+    assert "P04 is not a carer C-1001 is about; they are: P01 (Laura" in capsys.readouterr().err
+    assert cli.main(["concern", "subject", "C-9999", "--carer", "P01"]) == 2
+    assert "there is no concern C-9999" in capsys.readouterr().err
+    assert cli.main(["concern", "subject", "1001", "--carer", "P01"]) == 2

@@ -72,7 +72,9 @@ async def test_sms_a_concern_from_raising_it_to_reopening_it(tmp_path):
             closed = (await phone.to(LAURA, 10))[-1]
             assert closed.startswith("Your concern C-1001 is now closed: Spoke on the phone")
             assert "Are you happy with how this was dealt with?" in closed
-            await phone.send(LAURA, "C-1001 manager")
+            # Numbered choices on SMS: "3" is the manager, as the button is on Telegram.
+            assert "1 Yes\n2 Not really\n3 I'd like to talk to the manager" in closed
+            await phone.send(LAURA, "3")
             reopened = (await phone.to(LAURA, 11))[-1]
             assert (
                 reopened == "Thank you for telling us. The manager will be in touch about C-1001."
@@ -109,3 +111,50 @@ async def test_sms_words_that_read_like_a_concern_are_asked_about_then_raised(tm
             received = (await phone.to(LAURA, 6))[-1]
             assert received.startswith("Thank you for telling us. Your reference is C-1001.")
     assert concerns(tmp_path / "k.db")[0][3] == said
+
+
+async def _raise_safety(phone: Sms, seen: int) -> None:
+    await phone.send(LAURA, "CONCERN")
+    await phone.to(LAURA, seen + 1)
+    await phone.send(LAURA, "4")  # someone's safety
+    await phone.to(LAURA, seen + 3)  # call 999, then how soon
+    await phone.send(LAURA, "1")
+    await phone.to(LAURA, seen + 4)
+    await phone.send(LAURA, "Please call me about Amelia, it is about home.")
+    await phone.to(LAURA, seen + 5)
+    await phone.send(LAURA, "2")  # a phone call
+    await phone.to(LAURA, seen + 6)
+
+
+async def test_sms_the_dsl_names_the_subject_who_then_hears_nothing_more(tmp_path):
+    async with running_fake_twilio() as fake, running_keyperson(tmp_path, fake) as public:
+        async with httpx.AsyncClient(base_url=public) as http:
+            phone = Sms(http, public, fake)
+            await _raise_safety(phone, 1)  # C-1001 by Laura (1: her first text is welcomed)
+            laura = len(await phone.to(LAURA, 7))
+            assert laura == 7
+            (told,) = await phone.to(SARAH, 1)  # the DSL
+            assert told.startswith("Concern C-1001 from Laura Hughes (mum)")
+            await phone.send(SARAH, "SUBJECT C-1001 P01")
+            marked = (await phone.to(SARAH, 3))[-1]  # after the welcome a first text gets
+            assert marked == (
+                "Laura Hughes is marked as the subject of C-1001. They will get no updates on it."
+            )
+            await phone.send(SARAH, "ACK C-1001")
+            acked = await phone.to(SARAH, 5)
+            assert any("so nothing was sent to them" in m for m in acked[-2:])
+            await phone.send(SARAH, "CLOSE C-1001 Passed to social care.")
+            await phone.to(SARAH, 7)
+            # The other way: Dan is named on C-1002, so Laura, who raised it, still hears.
+            await _raise_safety(phone, laura)
+            await phone.to(SARAH, 8)
+            await phone.send(SARAH, "SUBJECT C-1002 Dan Hughes")
+            await phone.to(SARAH, 9)
+            await phone.send(SARAH, "ACK C-1002")
+            looking = (await phone.to(LAURA, laura + 7))[-1]
+            assert looking == "Sarah Jones is looking at your concern C-1002."
+            sent = [m for m in await phone.to(LAURA, laura + 7) if "C-1001" in m]
+            assert len(sent) == 1  # only the reference when she raised C-1001
+    with sqlite3.connect(tmp_path / "k.db") as conn:
+        subjects = conn.execute("SELECT number, subject_carer_id FROM concerns").fetchall()
+    assert subjects == [(1001, 1), (1002, 2)]

@@ -29,13 +29,15 @@ class ConcernInfo:
     staff: tuple[int, ...]  # whom it was routed to
     stage: str
     opened_at: datetime
-    acknowledge_by: datetime
+    acknowledge_by: datetime | None  # None while a draft
     acknowledged_at: datetime | None
     acknowledged_by: int | None
     acknowledged_by_name: str | None
     closed_at: datetime | None
     summary: str | None
     satisfaction: str | None
+    photo: str | None = None  # a Telegram file id sent with the words
+    subject_carer_id: int | None = None  # a carer the DSL named as the subject: told nothing
 
     @property
     def reference(self) -> str:

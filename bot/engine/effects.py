@@ -25,6 +25,7 @@ from bot.flows.base import (
     PreviewNews,
     Reply,
     ShareNews,
+    State,
     Transition,
 )
 from bot.language.catalogs import Catalogs
@@ -121,6 +122,7 @@ class Effects:
                 thread=effect.thread,
                 not_before=held,
                 every_channel=effect.every_channel,
+                photo=effect.photo,
             )
             language = (await repos.people.staff_member(effect.staff_id)).language
             return await self.deliver(
@@ -207,6 +209,8 @@ class Effects:
         rows = await self.deliver(
             repos, PersonKind.CARER, carer.id, carer.language, message, sender, stamp
         )
+        if effect.opens is not None:
+            await _open_question(repos, effect.opens, rows, stamp)
         if effect.confirm is not None:
             # The sender hears that it went (and when it will arrive), or that it could not.
             if not rows:
@@ -342,6 +346,19 @@ class Effects:
             not_before=message.not_before,
         )
         return sms_rows(row)
+
+
+async def _open_question(
+    repos: Repos, opens: tuple[str, State], rows: list[NewOutbox], stamp: datetime
+) -> None:
+    """Where a question went to someone with no question open, their conversation holds it,
+    so a typed number answers it (an open question of theirs is left as it is)."""
+    flow, state = opens
+    asked = {(r.channel, r.address): r for r in rows if r.choices}
+    for (channel, address), row in asked.items():
+        if await repos.conversations.load(channel, address) is None:
+            held = {**state, "_offered": row.choices}
+            await repos.conversations.save(channel, address, row.setting_id, flow, held, stamp)
 
 
 def _sms_hint(choices: tuple[Choice, ...]) -> str | None:

@@ -184,6 +184,8 @@ class Registry:
             found.append(open_spec)
         if _watched_text(event) is not None:
             found += self.watchers
+        if isinstance(event, PhotoShared):
+            found += [s for s in self.specs.values() if s.photo is not None]
         if not isinstance(event, TextReceived | ChoiceMade):
             holder = self.signals.get(type(event))
             return tuple(dict.fromkeys([*found, *([holder] if holder else [])]))
@@ -358,6 +360,14 @@ class Registry:
             taken = spec.while_open[type(event)](state, event)
             if not taken.passthrough:
                 return self.resolve(taken, event.ctx)
+        if isinstance(event, PhotoShared):
+            for taker in self.specs.values():
+                taken_photo = taker.photo(event) if taker.photo is not None else None
+                if taken_photo is not None:
+                    dropped = self._dropped(flow, state, event.ctx) if flow else ()
+                    taken_photo = self.resolve(taken_photo, event.ctx)
+                    effects = dropped + taken_photo.effects
+                    return Transition(taken_photo.flow, taken_photo.state, effects)
         holder = self.signals.get(type(event))
         if holder is None:
             raise TypeError(f"no flow handles {type(event).__name__}")

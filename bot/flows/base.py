@@ -180,6 +180,7 @@ class NotifyStaff:
     # Every channel they have at once, not only the one they chose (an unanswered safeguarding
     # message, escalated): it must not wait for them to look at one app.
     every_channel: bool = False
+    photo: str | None = None  # a Telegram file id sent with the words where the channel can
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +195,13 @@ class NotifyCarer:
     # What to tell the sender once it is queued; they also hear when it will arrive if the
     # family's quiet hours hold it (every message but an urgent one waits for them to end).
     confirm: Text | None = None
-    # Buttons that stay valid after the message (FlowSpec.actions: a consent question's
-    # Yes / No), as ChoiceStyle.TAP; a typed channel relies on the message's words instead.
+    # A question put to the carer (buttons on Telegram, numbered on SMS). Where no question
+    # of theirs is open, their conversation becomes `opens` (flow, state), so a typed number
+    # finds these choices; the keys should also be a flow's actions, valid whatever is open.
+    # Choices in ChoiceStyle.TAP (a consent question's Yes / No) stay valid after the message
+    # as buttons; a typed channel relies on the message's words for them instead.
     choices: tuple[Choice, ...] = ()
+    opens: tuple[str, State] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +464,9 @@ class FlowSpec:
     # A free-form recogniser ("WHAT IS EHCP") tried before trigger words.
     recognise: Callable[[str, Context], Transition | None] | None = None
     timer: Callable[[State, TimerFired, datetime], Transition] | None = None
+    # A photo this flow takes whatever is open, by its caption (C-1042 … with a photo), after
+    # the open flow's own `while_open` and before the photo's holder; None: not this one.
+    photo: Callable[[PhotoShared], Transition | None] | None = None
     watch: Callable[[str, Context, datetime], tuple[Effect, ...]] | None = None
     jobs: tuple[PeriodicJob, ...] = ()
     # Where Write(record) goes, by the record's type: (repository, method); the method takes

@@ -6,7 +6,10 @@ CONCERN / "I'm worried about something" ──► which child (several) ──�
     how they would like to be answered ──► the concern is kept (one record, reference C-1042);
     the staff its topic is routed to are told; the family gets the reference, what happens
     next (concern_steps) and by when they will hear back (staff hours on open days only).
-Not now (or BACK) leaves any step; nothing is raised then.
+Not now (or BACK) leaves any step; nothing is raised then, but the concern is one record from
+the first step: what they gave is kept as a draft for a day. CONCERN (or the menu) within the
+day offers "carry on with the concern you started, or start again?"; after a day the draft is
+closed as abandoned (kept, never deleted) and not offered again.
 
 Staff, by SMS or Telegram:  ACK C-1042 ──► the family hears who is looking at it
                             C-1042 <words> ──► (the plain-words check) ──► the family's answer
@@ -33,6 +36,7 @@ from bot.domain.messages import Choice, ChoiceStyle, Inbound, LocalTime, Priorit
 from bot.domain.people import ChildLink
 from bot.domain.setting import SettingProfile
 from bot.flows.base import (
+    CancelTimer,
     ChoiceMade,
     Command,
     Context,
@@ -43,6 +47,7 @@ from bot.flows.base import (
     MenuEntry,
     NotifyCarer,
     NotifyStaff,
+    PhotoShared,
     RecordAudit,
     Reply,
     SetTimer,
@@ -56,6 +61,7 @@ from bot.flows.base import (
 )
 from bot.flows.steps import wording
 from bot.flows.steps.questions import (
+    OTHER,
     answers_nothing,
     child_choices,
     leave_button,
@@ -68,6 +74,7 @@ TRIGGER = "concern"  # a carer raises one
 LIST = "concerns"  # a member of staff lists theirs
 PHRASES = "concern_phrases"  # words that make a message read like a concern
 SEND = "send"  # "just send it" rather than raise a concern
+RAISE = "raise_concern"  # "raise it as a concern", for a message that read like one
 TOPICS = ("development", "care", "complaint", "safety")
 URGENCIES = ("today", "week", "no_rush")
 ANSWERS = ("message", "phone", "meeting")
@@ -75,6 +82,10 @@ RATINGS = ("yes", "not_really", "manager")
 REOPENING = ("not_really", "manager")  # ratings that reopen a concern to the manager
 STAGES = ("received", "acknowledged", "reopened", "closed")
 ACKNOWLEDGE = "acknowledge"  # the timer's rule
+DRAFT = "draft"  # the rule of the timer that closes a draft left for a day
+DRAFT_KEPT = timedelta(days=1)
+RESUME, RESTART = "carry_on", "start_again"  # a draft offered again
+RAISING = ("child", "topic", "urgency", "words", "answer_by")
 SEES_ALL = frozenset({"manager", "dsl", "deputy_dsl"})
 
 # A reference as typed: C-1042 (also c1042), at the start of a message, then the words.
@@ -95,6 +106,31 @@ class Concern:
     answer_by: str
     staff: tuple[int, ...]
     acknowledge_by: datetime
+    photo: str | None = None  # a Telegram file id sent with their words
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The first step of raising a concern: one record from now on (words already given, when
+    the family's message read like a concern)."""
+
+    number: int
+    words: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DraftAnswer:
+    """An answer given while raising a concern, kept on its draft (column: value)."""
+
+    number: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """A draft left for a day, or started again: closed as abandoned, never deleted."""
+
+    number: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +146,7 @@ class Note:
     number: int
     kind: str
     words: str
+    photo: str | None = None  # a Telegram file id sent with a family's addition
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +172,85 @@ def reference(number: int) -> str:
 
 
 def begin(ctx: Context) -> Transition:
-    """CONCERN, or the menu's "I'm worried about something": which child, then the topic."""
+    """CONCERN, or the menu's "I'm worried about something": a draft of the last day is offered
+    again; otherwise which child, then the topic."""
+    draft: ConcernInfo | None = ctx.facts.get("concern_draft")
+    if draft is not None:
+        choices = (
+            Choice(RESUME, Text("concern.draft_carry_on")),
+            Choice(RESTART, Text("concern.draft_start_again")),
+            leave_option(),
+        )
+        state = {"step": "resume", "draft": draft.number}
+        return Transition(NAME, state, (Reply(Text("concern.draft_offer"), choices),))
+    return _fresh(ctx)
+
+
+def _fresh(ctx: Context, words: str = "", *before: Effect) -> Transition:
+    """A new concern: its record (a draft) from this first step, closed as abandoned if it is
+    still a draft a day later."""
     number = ctx.facts.get("concern_number")
-    state: State = {"number": number} if number is not None else {}
-    return _ask_child(ctx, state)
+    if number is None:
+        return _ask_child(ctx, {"words": words} if words else {})
+    until: datetime | None = ctx.facts.get("concern_draft_until")
+    kept: tuple[Effect, ...] = (Write(Draft(int(number), words)),)
+    if until is not None:
+        kept += (SetTimer(NAME, until, DRAFT, {"number": int(number)}),)
+    state: State = {"number": number, **({"words": words} if words else {})}
+    started = _ask_child(ctx, state)
+    return Transition(started.flow, started.state, (*before, *kept, *started.effects))
+
+
+def _resumed(state: State, event: Event) -> Transition:
+    """The answer to "carry on with the concern you started, or start again?"."""
+    ctx = event.ctx
+    draft: ConcernInfo | None = ctx.facts.get("concern_draft")
+    key = event.key if isinstance(event, ChoiceMade) else None
+    if key == RESTART:
+        gone = (Write(Abandoned(int(state["draft"]))),) if "draft" in state else ()
+        return _fresh(ctx, "", *gone)
+    if key != RESUME:
+        return Transition(None, {}, passthrough=True)
+    if draft is None or draft.number != state.get("draft") or draft.stage != "draft":
+        return _fresh(ctx)
+    answers = which_children(ctx.carer.children) if ctx.carer else {}
+    kept: State = {"number": draft.number}
+    child = str(draft.child_id) if draft.child_id is not None else None
+    if child in answers:
+        kept["child"] = child
+    elif len(answers) <= 1:
+        kept["child"] = next(iter(answers), "")
+    elif OTHER in answers and draft.child_id in {c.child_id for c in answers[OTHER]}:
+        kept["child"] = OTHER
+    for name in ("topic", "urgency", "words"):
+        if getattr(draft, name):
+            kept[name] = getattr(draft, name)
+    if draft.photo:
+        kept["photo"] = draft.photo
+    if "child" not in kept:
+        return _ask_child(ctx, kept)
+    following = next((w for w in ("topic", "urgency", "words") if w not in kept), "answer_by")
+    return _ask(ctx, kept, following)
+
+
+def _kept(state: State, **answer: Any) -> tuple[Effect, ...]:
+    """Keep an answer on the concern's draft (nothing to keep without a reference)."""
+    if state.get("number") is None:
+        return ()
+    return (Write(DraftAnswer(int(state["number"]), answer)),)
+
+
+def dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
+    """Leaving halfway (Not now, or another word): what they gave is kept for a day."""
+    if state.get("step") == "rate":
+        return (Reply(Text("concern.rate_later", {"reference": reference(int(state["number"]))})),)
+    if ctx.carer is None or state.get("step") not in (*RAISING, "resume"):
+        return ()
+    if state.get("number") is None and state.get("step") != "resume":
+        return ()
+    if ctx.facts.get("concern_draft") is not None:
+        return ()  # left by CONCERN itself: the draft is offered again at once
+    return (Reply(Text("concern.draft_kept")),)
 
 
 def _ask_child(ctx: Context, state: State) -> Transition:
@@ -178,26 +290,37 @@ def step(state: State, event: Event, now: datetime) -> Transition:
         return _plain_step(state, event)
     if where == "offer" and ctx.carer is not None:
         return _offered(state, event)
+    if where == "resume" and ctx.carer is not None:
+        return _resumed(state, event)
+    if where == "rate":
+        rated = _rating(event.key) if isinstance(event, ChoiceMade) else None
+        if rated is None or ctx.carer is None:
+            return Transition(None, {}, passthrough=True)
+        return _rate_pressed(rated, ctx)
     if ctx.carer is None or where not in ("child", "topic", "urgency", "words", "answer_by"):
         return Transition(None, {}, passthrough=True)
     if where == "words":
         if isinstance(event, TextReceived) and not answers_nothing(event.text, ctx.words):
-            return _ask(ctx, {**state, "words": event.text.strip()}, "answer_by")
+            words = event.text.strip()
+            return _ask(ctx, {**state, "words": words}, "answer_by", *_kept(state, words=words))
         if isinstance(event, ChoiceMade):
             return Transition(None, {}, passthrough=True)
         return _ask(ctx, state, "words")
     key = event.key if isinstance(event, ChoiceMade) else _typed(event.text, where, ctx)
     if where == "child" and key in which_children(ctx.carer.children):
-        return _ask(ctx, {**state, "child": key}, "topic")
+        chosen = which_children(ctx.carer.children)[key]
+        kept = _kept(state, child_id=chosen[0].child_id) if len(chosen) == 1 else ()
+        return _ask(ctx, {**state, "child": key}, "topic", *kept)
     if where == "topic" and key in TOPICS:
-        before: tuple[Effect, ...] = ()
+        before: tuple[Effect, ...] = _kept(state, topic=key)
         if key == "safety":
             number = ctx.setting.emergency_number if ctx.setting else "999"
-            before = (Reply(Text("concern.emergency", {"number": number})),)
+            before += (Reply(Text("concern.emergency", {"number": number})),)
         return _ask(ctx, {**state, "topic": key}, "urgency", *before)
     if where == "urgency" and key in URGENCIES:
         # Words already given (a message that read like a concern) are not asked for again.
-        return _ask(ctx, {**state, "urgency": key}, "answer_by" if state.get("words") else "words")
+        following = "answer_by" if state.get("words") else "words"
+        return _ask(ctx, {**state, "urgency": key}, following, *_kept(state, urgency=key))
     if where == "answer_by" and key in ANSWERS:
         return _raise({**state, "answer_by": key}, ctx, now)
     if isinstance(event, ChoiceMade):
@@ -226,7 +349,7 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
     child = chosen[0] if len(chosen) == 1 else None
     topic, urgency = str(state["topic"]), str(state["urgency"])
     words, answer_by = str(state["words"]), str(state["answer_by"])
-    staff = route(topic, child, ctx.facts.get("concern_roles") or {})
+    staff = with_covers(route(topic, child, ctx.facts.get("concern_roles") or {}), ctx)
     due = acknowledge_by(setting, now)
     ref = reference(number)
     urgent = topic == "safety" or urgency == "today"
@@ -239,12 +362,15 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
         "answer_by": Text(f"concern.answer_by_{answer_by}"),
         "message": words,
     }
+    photo = str(state["photo"]) if state.get("photo") else None
+    told = _with_photo(Text("concern.to_staff", params), photo)
+    lane = Priority.URGENT if urgent else Priority.REPLY
     effects: list[Effect] = [
         Write(Concern(number, child.child_id if child else None, topic, urgency, words,
-                      answer_by, staff, due)),
+                      answer_by, staff, due, photo)),
+        CancelTimer(NAME, DRAFT),
         *(
-            NotifyStaff(s, Text("concern.to_staff", params),
-                        Priority.URGENT if urgent else Priority.REPLY, buttons(number))
+            NotifyStaff(s, told, lane, buttons(number, topic == "safety"), photo=photo)
             for s in staff
         ),
         SetTimer(NAME, due, ACKNOWLEDGE, {"number": number}),
@@ -262,6 +388,41 @@ def _raise(state: State, ctx: Context, now: datetime) -> Transition:
     }
     effects.append(Reply(Text("concern.received", received)))
     return end(*effects)
+
+
+def _with_photo(text: Text, photo: str | None) -> Text:
+    """Staff's message, saying a photo came with it (on SMS: that it is seen on Telegram)."""
+    return Text("concern.with_photo", {"message": text}) if photo else text
+
+
+def _photo_while_open(state: State, event: PhotoShared) -> Transition:
+    """A photo while a family is asked for their words: the caption is their words; a photo
+    alone is kept and the words asked for."""
+    ctx = event.ctx
+    if ctx.carer is None or state.get("step") != "words":
+        return Transition(None, {}, passthrough=True)
+    caption = event.caption.strip()
+    kept = {**state, "photo": event.file_id}
+    if caption and not answers_nothing(caption, ctx.words):
+        answered = _kept(state, words=caption, photo=event.file_id)
+        return _ask(ctx, {**kept, "words": caption}, "answer_by", *answered)
+    if state.get("words"):
+        return _ask(ctx, kept, "answer_by", *_kept(state, photo=event.file_id))
+    asked = Reply(Text("concern.photo_kept"), (leave_button(),))
+    return Transition(NAME, kept, (*_kept(state, photo=event.file_id), asked))
+
+
+def _photo_added(event: PhotoShared) -> Transition | None:
+    """A family's photo captioned C-1042 …: added to their concern, the photo with it."""
+    ctx = event.ctx
+    if ctx.carer is None or ctx.staff is not None or ctx.setting_id is None:
+        return None
+    found = _AT_START.match(event.caption)
+    if found is None:
+        return None
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    words = found.group(2).strip()
+    return _family_writes(int(found.group(1)), words, info, ctx, event.file_id)
 
 
 def route(
@@ -282,6 +443,14 @@ def route(
         chosen = (*roles.get("dsl", ()), *roles.get("deputy_dsl", ()))
     chosen = chosen or roles.get("manager", ()) or roles.get("dsl", ())
     return tuple(dict.fromkeys(chosen))
+
+
+def with_covers(staff: tuple[int, ...], ctx: Context) -> tuple[int, ...]:
+    """The staff a concern goes to, each followed by their named cover (staff.csv cover_ref):
+    a colleague covering gets what the one they cover would, so nothing waits for someone away.
+    (No record says who is away today, so the cover is always told.)"""
+    covers: dict[int, tuple[int, ...]] = ctx.facts.get("concern_covers") or {}
+    return tuple(dict.fromkeys(c for s in staff for c in (s, *covers.get(s, ()))))
 
 
 def acknowledge_by(setting: SettingProfile, now: datetime) -> datetime:
@@ -338,16 +507,55 @@ def _carer_name(name: str, child: ChildLink | None) -> str:
 
 # Acting on one: staff's ACK, answer, CLOSE and CONCERNS; a family's addition or rating.
 
+SUBJECT_PRESS = "concern_subject:"  # the concern_subject flow's button: who is it about?
 # Buttons under a concern on Telegram (SMS says the words instead): "<action>:<number>".
 PRESSED = {"concern_ack:": "ack", "concern_reply:": "reply", "concern_close:": "close"}
+# The family's answer to "Are you happy with how this was dealt with?": "<prefix><number>:<r>".
+RATE = "concern_rate:"
+RATE_LABELS = {
+    "yes": "concern.rate_yes",
+    "not_really": "concern.rate_not_really",
+    "manager": "concern.rate_manager",
+}
 
 
-def buttons(number: int) -> tuple[Choice, ...]:
-    """I'm looking at it / Reply / Close, under the staff's notification of a concern."""
-    return tuple(
+def rating_choices(number: int) -> tuple[Choice, ...]:
+    """Yes / Not really / I'd like to talk to the manager: buttons, numbered on SMS."""
+    return tuple(Choice(f"{RATE}{number}:{r}", Text(RATE_LABELS[r])) for r in RATINGS)
+
+
+def _rating(key: str) -> tuple[int, str] | None:
+    number, _, answer = key.removeprefix(RATE).partition(":")
+    if key.startswith(RATE) and number.isdecimal() and answer in RATINGS:
+        return int(number), answer
+    return None
+
+
+def buttons(number: int, safety: bool = False) -> tuple[Choice, ...]:
+    """I'm looking at it / Reply / Close, under the staff's notification of a concern; for a
+    safety concern also "Who is it about?" (the concern_subject flow takes it)."""
+    pressed = tuple(
         Choice(f"{prefix}{number}", Text(f"concern.button_{action}"), ChoiceStyle.TAP)
         for prefix, action in PRESSED.items()
     )
+    who = Choice(f"{SUBJECT_PRESS}{number}", Text("concern.button_subject"), ChoiceStyle.TAP)
+    return (*pressed, who) if safety else pressed
+
+
+def _to_family(info: ConcernInfo, text: Text, **more: Any) -> tuple[Effect, ...]:
+    """An update on a concern for the family member who raised it: none when the DSL named
+    them as its subject; for a safety concern, only if they may be told about the child."""
+    if info.subject_carer_id is not None and info.subject_carer_id == info.carer_id:
+        return ()
+    about = info.child_id if info.topic == "safety" else None
+    return (NotifyCarer(info.carer_id, text, about, essential=True, **more),)
+
+
+def _not_told(info: ConcernInfo) -> tuple[Effect, ...]:
+    """Staff hear when the family is not told, because they are the concern's subject."""
+    if info.subject_carer_id is None or info.subject_carer_id != info.carer_id:
+        return ()
+    return (Reply(Text("concern.subject_not_told", {"reference": info.reference})),)
 
 
 def _pressed_number(key: str) -> tuple[str, int] | None:
@@ -360,6 +568,9 @@ def _pressed_number(key: str) -> tuple[str, int] | None:
 def pressed(key: str, ctx: Context) -> Transition:
     """A button under a concern: acknowledge it at once; for an answer or closing, say how
     (the words go in a message of their own, as by SMS)."""
+    rated = _rating(key)
+    if rated is not None and ctx.carer is not None and ctx.staff is None:
+        return _rate_pressed(rated, ctx)
     found = _pressed_number(key)
     if found is None or ctx.staff is None:
         return end(Reply(Text("choice.stale")))
@@ -369,6 +580,18 @@ def pressed(key: str, ctx: Context) -> Transition:
         return _staff_acts("ack", number, "", info, ctx)
     how = "concern.how_to_answer" if action == "reply" else "concern.how_to_close"
     return end(Reply(Text(how, {"reference": reference(number)})))
+
+
+def _rate_pressed(rated: tuple[int, str], ctx: Context) -> Transition:
+    """A family's answer to the rating question, by button or number."""
+    number, answer = rated
+    info: ConcernInfo | None = ctx.facts.get("concern")
+    assert ctx.carer is not None
+    if info is None or info.carer_id != ctx.carer.id:
+        return end(Reply(Text("concern.unknown", {"reference": reference(number)})))
+    if info.stage != "closed" or info.satisfaction is not None:
+        return end(Reply(Text("concern.already_rated", {"reference": reference(number)})))
+    return _rated(info, answer, ctx)
 
 
 def recognise(text: str, ctx: Context) -> Transition | None:
@@ -399,7 +622,7 @@ def _offer(text: str, ctx: Context) -> Transition | None:
         names[0] if len(names) == 1 and None not in people else Text("concern.offer_team")
     )
     choices = (
-        Choice(TRIGGER, Text("concern.offer_raise")),
+        Choice(RAISE, Text("concern.offer_raise")),
         Choice(SEND, Text("concern.offer_send")),
         leave_option(),
     )
@@ -410,10 +633,9 @@ def _offer(text: str, ctx: Context) -> Transition | None:
 def _offered(state: State, event: Event) -> Transition:
     """The answer to "raise it as a concern, or just send it?"."""
     ctx, said = event.ctx, str(state.get("said", ""))
-    if isinstance(event, ChoiceMade) and event.key == TRIGGER:
-        started = begin(ctx)
+    if isinstance(event, ChoiceMade) and event.key == RAISE:
         # Their words are the concern's: the question for them is not asked again.
-        return Transition(started.flow, {**started.state, "words": said}, started.effects)
+        return _fresh(ctx, said)
     if isinstance(event, ChoiceMade) and event.key == SEND:
         return Transition(None, {}, forward=said)
     if isinstance(event, TextReceived) and event.text.strip():
@@ -466,33 +688,35 @@ def _staff_acts(
             return end(Reply(Text("concern.already_closed", {"reference": ref})))
         return end(
             Write(Acknowledged(number, staff.id)),
-            NotifyCarer(
-                info.carer_id,
-                Text("concern.looking", {"reference": ref, "name": staff.name}),
-                None,
-                essential=True,
-            ),
+            *_to_family(info, Text("concern.looking", {"reference": ref, "name": staff.name})),
             RecordAudit("concern.acknowledged", f"concern:{ref}", {"by": staff.id}),
             Reply(Text("concern.acked", {"reference": ref})),
+            *_not_told(info),
         )
     if action == "close":
         if not words:
             return end(Reply(Text("concern.close_needs_summary", {"reference": ref})))
+        closed = Text("concern.closed", {"reference": ref, "summary": words})
         return end(
             Write(Closed(number, words)),
-            NotifyCarer(
-                info.carer_id,
-                Text("concern.closed", {"reference": ref, "summary": words}),
-                None,
-                essential=True,
+            *_to_family(
+                info,
+                closed,
+                choices=rating_choices(number),
+                opens=(NAME, {"step": "rate", "number": number}),
             ),
             RecordAudit("concern.closed", f"concern:{ref}", {"by": staff.id}),
             Reply(Text("concern.closed_staff", {"reference": ref})),
+            *_not_told(info),
         )
     if not words:
         return end(Reply(Text("concern.answer_needs_words", {"reference": ref})))
+    if _not_told(info):
+        return end(*_not_told(info))
     found = wording.flags(ctx.glossary, words)
     state: State = {"step": "plain", "number": number, "carer": info.carer_id, "text": words}
+    if info.topic == "safety" and info.child_id is not None:
+        state["child"] = info.child_id
     if found:
         question = wording.question(found, Text("concern.edit"), Text("concern.cancel"))
         return Transition(NAME, state, (question,))
@@ -510,7 +734,7 @@ def _answer(state: State, ctx: Context) -> Transition:
         NotifyCarer(
             int(state["carer"]),
             Text("concern.answer", {"reference": ref, "name": staff.name, "message": text}),
-            None,
+            int(state["child"]) if state.get("child") is not None else None,
             essential=True,
         ),
         RecordAudit("concern.answered", f"concern:{ref}", {"by": staff.id}),
@@ -550,27 +774,30 @@ def _plain_step(state: State, event: Event) -> Transition:
     return Transition(NAME, {**state, "step": "final", "text": plain}, (final,))
 
 
-def _family_writes(number: int, words: str, info: ConcernInfo | None, ctx: Context) -> Transition:
+def _family_writes(
+    number: int, words: str, info: ConcernInfo | None, ctx: Context, photo: str | None = None
+) -> Transition:
     carer = ctx.carer
     assert carer is not None
     ref = reference(number)
     if info is None or info.carer_id != carer.id:
         return end(Reply(Text("concern.unknown", {"reference": ref})))
     rating = next((r for r in RATINGS if ctx.words.said(f"concern_{r}", words)), None)
-    if info.stage == "closed" and info.satisfaction is None and rating is not None:
+    if info.stage == "closed" and info.satisfaction is None and rating is not None and not photo:
         return _rated(info, rating, ctx)
-    if answers_nothing(words, ctx.words):
+    if answers_nothing(words, ctx.words) and not photo:
         return end(Reply(Text("concern.add_how", {"reference": ref})))
-    told = _told(info, ctx)
+    told = with_covers(_told(info, ctx), ctx)
     params = {
         "reference": ref,
         "carer": info.carer,
         "child": info.child or Text("concern.child_unknown"),
         "message": words,
     }
+    added = _with_photo(Text("concern.added_staff", params), photo)
     return end(
-        Write(Note(number, "family", words)),
-        *(NotifyStaff(s, Text("concern.added_staff", params)) for s in told),
+        Write(Note(number, "family", words, photo)),
+        *(NotifyStaff(s, added, photo=photo) for s in told),
         RecordAudit("concern.added", f"concern:{ref}", {"to": list(told)}),
         Reply(Text("concern.added", {"reference": ref})),
     )
@@ -604,7 +831,8 @@ def _rated(info: ConcernInfo, rating: str, ctx: Context) -> Transition:
         "answer": Text(f"concern.rating_{rating}"),
         "summary": info.summary or "",
     }
-    effects += [NotifyStaff(m, Text("concern.reopened_staff", params)) for m in managers]
+    reopened = Text("concern.reopened_staff", params)
+    effects += [NotifyStaff(m, reopened) for m in with_covers(managers, ctx)]
     return end(*effects, Reply(Text("concern.reopened", {"reference": ref})))
 
 
@@ -637,6 +865,8 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     ctx = fired.ctx
     info: ConcernInfo | None = ctx.facts.get("concern")
     keep = Transition(NAME, state) if state else Transition(None, {})
+    if fired.rule == DRAFT:
+        return _draft_expired(state, fired, info)
     if fired.rule != ACKNOWLEDGE or info is None or ctx.setting is None:
         return keep
     if info.acknowledged_at is not None or info.stage == "closed":
@@ -646,7 +876,7 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
         to = roles.get("deputy_dsl", ()) or roles.get("manager", ())
     else:
         to = roles.get("manager", ())
-    to = to or roles.get("dsl", ())
+    to = with_covers(to or roles.get("dsl", ()), ctx)
     ref = info.reference
     params = {
         "reference": ref,
@@ -665,18 +895,50 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     return Transition(keep.flow, keep.state, effects)
 
 
+def _draft_expired(state: State, fired: TimerFired, info: ConcernInfo | None) -> Transition:
+    """A day after a concern was started: still a draft, it is closed as abandoned (the
+    question, if still open, with it)."""
+    if info is None or info.stage != "draft":
+        return Transition(NAME, state) if state else Transition(None, {})
+    mine = state.get("number") == fired.payload.get("number")
+    keep = Transition(None, {}) if mine or not state else Transition(NAME, state)
+    gone = (
+        Write(Abandoned(info.number)),
+        RecordAudit("concern.abandoned", f"concern:{info.reference}", {}),
+    )
+    return Transition(keep.flow, keep.state, gone)
+
+
 # Facts.
 
 
 def _starting(ctx: Context, inbound: Inbound) -> bool:
-    return inbound.choice == TRIGGER or (
+    # Carrying on takes a reference only when the draft has gone (closed after its day).
+    return inbound.choice in (TRIGGER, RESTART, RAISE, RESUME) or (
         inbound.choice is None and ctx.words.said(TRIGGER, inbound.text)
     )
+
+
+def _draft_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    """A carer's draft of the last day, when they raise a concern (or answer the offer)."""
+    if ctx.carer is None or ctx.setting_id is None or inbound.choice == RESTART:
+        return None
+    # CONCERN or the menu entry offer it again; "raise it as a concern" starts afresh.
+    if inbound.choice in (TRIGGER, RESUME) or (inbound.choice is None and _starting(ctx, inbound)):
+        return (ctx.setting_id, ctx.carer.id, now - DRAFT_KEPT)
+    return None
+
+
+def _until_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    # Worked out, not stored: when a draft started now is closed if left.
+    return (now + DRAFT_KEPT,) if ctx.carer is not None and _starting(ctx, inbound) else None
 
 
 def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
     if ctx.carer is None or ctx.setting_id is None or not _starting(ctx, inbound):
         return None
+    if ctx.facts.get("concern_draft") is not None:
+        return None  # offered the draft again: no new reference unless they start again
     return (ctx.setting_id,)
 
 
@@ -687,6 +949,9 @@ def _named_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...
     if fired:
         return (ctx.setting_id, int(fired["number"]))
     if inbound.choice is not None:
+        rated = _rating(inbound.choice)
+        if rated is not None and ctx.carer is not None:
+            return (ctx.setting_id, rated[0])
         found = _pressed_number(inbound.choice)
         return (ctx.setting_id, found[1]) if found and ctx.staff is not None else None
     parsed = _parse(inbound.text, ctx)
@@ -717,19 +982,28 @@ SPEC = FlowSpec(
     menu=(MenuEntry(TRIGGER, begin, who="carer", order=40),),
     commands=(Command(TRIGGER, carer=40), Command(LIST, staff=40)),
     facts=(
+        Fact("concern_draft", "concerns", "draft_of", _draft_args),
+        Fact("concern_draft_until", "", "", _until_args),
         Fact("concern_number", "concerns", "reserve_number", _number_args),
         Fact("concern_roles", "concerns", "role_holders", _roles_args, default={}),
+        Fact("concern_covers", "concerns", "covers", _roles_args, default={}),
         Fact("concern", "concerns", "by_number", _named_args),
         Fact("my_concerns", "concerns", "open_for", _mine_args, default=[]),
         Fact("covers", "people", "covered_by", _covers_args, default=[]),
     ),
     recognise=recognise,
-    actions=tuple(PRESSED),
+    actions=(*PRESSED, RATE),
     action=pressed,
     timer=timer,
+    while_open={PhotoShared: _photo_while_open},
+    photo=_photo_added,
     left_key="concern.left",
+    dropped=dropped,
     records={
         Concern: ("concerns", "add"),
+        Draft: ("concerns", "start_draft"),
+        DraftAnswer: ("concerns", "keep_draft"),
+        Abandoned: ("concerns", "abandon"),
         Acknowledged: ("concerns", "acknowledge"),
         Note: ("concerns", "note"),
         Closed: ("concerns", "close"),

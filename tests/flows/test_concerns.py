@@ -185,9 +185,13 @@ def test_not_now_leaves_every_step_and_nothing_is_raised(profile, at):
     answers = ["concern", press("7"), press("care"), press("week"), "words"]
     *asked, left = talk(ctx, *answers[:at], press(LEAVE))
     assert asked[-1].flow == concerns.NAME  # a question was open
-    assert question(left).text == Text("concern.left")
+    # What they gave is kept as a draft for a day, and they are told so; nothing is raised.
+    assert question(left).text == Text("concern.draft_kept")
     assert left.flow is None
     assert not of(left, Write) and not of(left, NotifyStaff) and not of(left, SetTimer)
+    kept = [w.record for t in asked for w in of(t, Write)]
+    assert not any(isinstance(r, Concern) for r in kept)
+    assert isinstance(kept[0], concerns.Draft) and kept[0].number == 1042
 
 
 @pytest.mark.parametrize("word", ["not now", "BACK"])
@@ -314,6 +318,46 @@ def test_close_needs_a_summary_then_asks_the_family(profile):
     assert of(done, Write)[0].record == Closed(1042, "We changed the nappy routine.")
     (told,) = of(done, NotifyCarer)
     assert told.text.key == "concern.closed"
+    # Asked as choices (buttons; numbered on SMS), kept as the family's open question.
+    assert [c.key for c in told.choices] == [
+        "concern_rate:1042:yes", "concern_rate:1042:not_really", "concern_rate:1042:manager"
+    ]  # fmt: skip
+    assert [c.label for c in told.choices] == [
+        Text("concern.rate_yes"), Text("concern.rate_not_really"), Text("concern.rate_manager")
+    ]  # fmt: skip
+    assert told.opens == ("concerns", {"step": "rate", "number": 1042})
+
+
+@pytest.mark.parametrize(
+    ("answer", "reopened"), [("yes", False), ("not_really", True), ("manager", True)]
+)
+def test_the_rating_is_answered_by_its_choices_whatever_is_open(profile, answer, reopened):
+    closed = info(stage="closed", summary="done", closed_at=TUESDAY)
+    key = f"concern_rate:1042:{answer}"
+    assert start.is_action(key)  # a button stays valid whatever the family is doing
+    ctx = family_ctx(profile, closed)
+    for flow, state in ((None, {}), ("concerns", {"step": "rate", "number": 1042})):
+        done = start.run(flow, state, ChoiceMade(key, ctx), TUESDAY)
+        assert done.flow is None
+        assert of(done, Write)[0].record == Rated(1042, answer)
+        assert bool(of(done, NotifyStaff)) is reopened
+
+
+def test_the_rating_is_taken_once_and_only_from_that_family(profile):
+    key = "concern_rate:1042:manager"
+    rated = info(stage="closed", summary="done", satisfaction="yes")
+    again = start.run(None, {}, ChoiceMade(key, family_ctx(profile, rated)), TUESDAY)
+    assert not of(again, Write) and question(again).text.key == "concern.already_rated"
+    theirs = info(stage="closed", carer_id=999)
+    other = start.run(None, {}, ChoiceMade(key, family_ctx(profile, theirs)), TUESDAY)
+    assert not of(other, Write) and question(other).text.key == "concern.unknown"
+
+
+def test_leaving_the_rating_says_how_to_answer_later(profile):
+    ctx = family_ctx(profile, info(stage="closed"))
+    state = {"step": "rate", "number": 1042}
+    left = start.run("concerns", state, ChoiceMade("not_now", ctx), TUESDAY)
+    assert left.flow is None and question(left).text.key == "concern.rate_later"
 
 
 def test_concerns_lists_open_ones(profile):
@@ -411,7 +455,7 @@ def test_a_message_that_reads_like_a_concern_is_asked_about_never_assumed(profil
     (asked,) = talk(ctx_for(profile), said)
     assert asked.flow == concerns.NAME and not of(asked, Write) and not of(asked, NotifyStaff)
     assert question(asked).text == Text("concern.offer", {"to": "Tom"})
-    assert keys(asked) == ["concern", "send", LEAVE]
+    assert keys(asked) == ["raise_concern", "send", LEAVE]
 
 
 @pytest.mark.parametrize(
@@ -432,7 +476,12 @@ def test_ordinary_messages_are_not_asked_about(profile, said):
 def test_raising_it_keeps_the_words_and_does_not_ask_for_them_again(profile):
     said = "I'm worried about a bruise on his arm"
     _, topic, _, answer, done = talk(
-        ctx_for(profile), said, press("concern"), press("care"), press("week"), press("phone")
+        ctx_for(profile),
+        said,
+        press("raise_concern"),
+        press("care"),
+        press("week"),
+        press("phone"),
     )
     assert question(topic).text == Text("concern.ask_topic")
     assert question(answer).text == Text("concern.ask_answer_by")  # no "in your words" again

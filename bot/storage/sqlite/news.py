@@ -143,6 +143,7 @@ class SqliteNews:
             " AND n.created_at >= ?) + "
             # Concerns raised as cases count too; a safety concern is the DSL's, never listed.
             "(SELECT COUNT(*) FROM concerns k WHERE k.child_id = c.id AND k.topic != 'safety' "
+            " AND k.stage NOT IN ('draft', 'abandoned')"
             " AND k.opened_at >= ?) AS concerns, "
             "(SELECT COUNT(*) FROM news n WHERE n.child_id = c.id "
             " AND n.kind IN ('celebration', 'home') AND n.created_at >= ?) AS celebrations "
