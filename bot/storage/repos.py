@@ -10,6 +10,16 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
+from bot.domain.workshops import (
+    Answered,
+    Cancellation,
+    GivenPlace,
+    Invitation,
+    NewWorkshop,
+    Standing,
+    Workshop,
+    WouldHelp,
+)
 from bot.storage.rows import (
     AbsenceRecord,
     AbsenceRow,
@@ -363,6 +373,21 @@ class SafeguardingRepo(Protocol):
     async def find(self, setting_id: int, number: int) -> SafeguardingRow | None: ...
 
 
+class WorkshopsRepo(Protocol):
+    """Workshops: references, guests and answers, the waiting list, invites and the report."""
+
+    async def add(self, setting_id: int, new: NewWorkshop, now: datetime) -> int: ...
+    async def by_number(self, setting_id: int, number: int) -> Workshop | None: ...
+    async def upcoming(self, setting_id: int, now: datetime) -> list[Workshop]: ...
+    async def standing(self, setting_id: int, number: int, carer_id: int) -> Standing | None: ...
+    async def invite(self, record: Invitation, by: Writer) -> int: ...
+    async def answer(self, record: Answered, by: Writer) -> None: ...
+    async def give_place(self, record: GivenPlace, by: Writer) -> None: ...
+    async def would_help(self, record: WouldHelp, by: Writer) -> None: ...
+    async def cancel(self, record: Cancellation, by: Writer) -> int: ...
+    async def report(self, setting_id: int, number: int) -> dict[str, Any] | None: ...
+
+
 class Repos(Protocol):
     """Every repository, bound to one transaction (or one read) so that it spans all of them."""
 
@@ -402,6 +427,8 @@ class Repos(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def caps(self) -> CapsRepo: ...
+    @property
+    def workshops(self) -> WorkshopsRepo: ...
 
 
 class Transaction(Repos, Protocol):

@@ -29,6 +29,7 @@ from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.workshops import SqliteWorkshops
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class SqliteRepos:
         self.absences = SqliteAbsences(conn)
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
+        self.workshops = SqliteWorkshops(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
