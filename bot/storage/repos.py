@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.domain.audience import AudienceLink, Known, Reachability
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
 from bot.storage.rows import (
     AbsenceRecord,
@@ -363,6 +364,14 @@ class SafeguardingRepo(Protocol):
     async def find(self, setting_id: int, number: int) -> SafeguardingRow | None: ...
 
 
+class AudiencesRepo(Protocol):
+    """What an audience (bot.domain.audience) is resolved and checked against."""
+
+    async def links(self, setting_id: int) -> list[AudienceLink]: ...
+    async def reachability(self, setting_id: int) -> dict[int, Reachability]: ...
+    async def known(self, setting_id: int) -> Known: ...
+
+
 class Repos(Protocol):
     """Every repository, bound to one transaction (or one read) so that it spans all of them."""
 
@@ -402,6 +411,8 @@ class Repos(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def caps(self) -> CapsRepo: ...
+    @property
+    def audiences(self) -> AudiencesRepo: ...
 
 
 class Transaction(Repos, Protocol):
