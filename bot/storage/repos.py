@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.domain.audience import AudienceLink, Known, Reachability
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
 from bot.domain.workshops import (
     Answered,
@@ -373,6 +374,12 @@ class SafeguardingRepo(Protocol):
     async def find(self, setting_id: int, number: int) -> SafeguardingRow | None: ...
 
 
+class AudiencesRepo(Protocol):
+    """What an audience (bot.domain.audience) is resolved and checked against."""
+
+    async def links(self, setting_id: int) -> list[AudienceLink]: ...
+    async def reachability(self, setting_id: int) -> dict[int, Reachability]: ...
+    async def known(self, setting_id: int) -> Known: ...
 class WorkshopsRepo(Protocol):
     """Workshops: references, guests and answers, the waiting list, invites and the report."""
 
@@ -427,6 +434,8 @@ class Repos(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def caps(self) -> CapsRepo: ...
+    @property
+    def audiences(self) -> AudiencesRepo: ...
     @property
     def workshops(self) -> WorkshopsRepo: ...
 

@@ -17,6 +17,7 @@ import aiosqlite
 
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
+from bot.storage.sqlite.audiences import SqliteAudiences
 from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
@@ -82,6 +83,7 @@ class SqliteRepos:
         self.absences = SqliteAbsences(conn)
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
+        self.audiences = SqliteAudiences(conn)
         self.workshops = SqliteWorkshops(conn)
 
     @asynccontextmanager
