@@ -8,6 +8,14 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.audience import (
+    NO_INFORMATION,
+    OPTED_OUT,
+    UNREACHABLE,
+    AudienceError,
+    parse,
+    resolve,
+)
 from bot.domain.people import PersonKind
 from bot.domain.workshops import (
     GOING,
@@ -23,6 +31,7 @@ from bot.domain.workshops import (
     WouldHelp,
 )
 from bot.storage.rows import Writer
+from bot.storage.sqlite.audiences import SqliteAudiences
 from bot.storage.sqlite.links import SqliteLinks
 from bot.storage.sqlite.reports import SENT
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, from_iso_or_none, iso
@@ -77,6 +86,34 @@ class SqliteWorkshops:
             (setting_id, iso(now)),
         )
         return [_workshop(r) for r in rows]
+
+    async def reach(self, setting_id: int, number: int) -> dict[str, Any] | None:
+        """Who a workshop's invite reaches (for the preview on a manager's phone): the
+        workshop, families, carers, the carers to invite, and who will not get it and why."""
+        workshop = await self.by_number(setting_id, number)
+        if workshop is None:
+            return None
+        audiences = SqliteAudiences(self.conn)
+        try:
+            audience = parse(workshop.audience)
+        except AudienceError:
+            return None
+        reach = resolve(
+            audience,
+            await audiences.links(setting_id),
+            await audiences.reachability(setting_id),
+        )
+        missed = dict.fromkeys(("stopped", "unreachable", "no_information"), 0)
+        missed["stopped"] = reach.not_reached.get(OPTED_OUT, 0)
+        missed["unreachable"] = reach.not_reached.get(UNREACHABLE, 0)
+        missed["no_information"] = reach.not_reached.get(NO_INFORMATION, 0)
+        return {
+            "workshop": workshop,
+            "families": reach.families,
+            "carers": reach.carers,
+            "carer_ids": [r.carer_id for r in reach.recipients],
+            "missed": missed if any(missed.values()) else {},
+        }
 
     async def standing(self, setting_id: int, number: int, carer_id: int) -> Standing | None:
         """Where a carer stands with a workshop (None when there is no such workshop)."""
