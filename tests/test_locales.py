@@ -19,8 +19,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.app import flow_registry
-from bot.domain.messages import Channel, Text
 from bot.domain import workshops as workshop_words
+from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
 from bot.flows import absence, concerns

@@ -165,7 +165,7 @@ def _yes(standing: Standing, carer_id: int, params: dict[str, Any]) -> Transitio
         return end(Reply(Text("workshop.already_yes", params)))
     if standing.answer == WAITING:
         place = standing.place_in_line or 1
-        return end(Reply(Text("workshop.still_waiting", {**params, "count": place})))
+        return end(Reply(Text("workshop.still_waiting", {**params, "position": place})))
     audit = RecordAudit("workshop.answered", f"workshop:{ref}", {"answer": "yes"})
     # A place given up by someone else is first for those already in line.
     if standing.full or standing.waiting:
@@ -173,7 +173,7 @@ def _yes(standing: Standing, carer_id: int, params: dict[str, Any]) -> Transitio
         return end(
             Write(Answered(number, carer_id, WAITING)),
             audit,
-            Reply(Text("workshop.waiting", {**params, "count": place})),
+            Reply(Text("workshop.waiting", {**params, "position": place})),
         )
     return end(Write(Answered(number, carer_id, "yes")), audit, Reply(Text("workshop.yes", params)))
 
@@ -195,6 +195,8 @@ def _help_step(state: State, event: Event) -> Transition:
             ask = Reply(Text("workshop.help_words"), (leave_button(),))
             return Transition(NAME, {**state, "step": "help_words"}, (ask,))
         return _helped(state, event.key, "", ctx)
+    if isinstance(event, TextReceived) and parse_reference(event.text) is not None:
+        return Transition(None, {}, passthrough=True)  # "W-12 YES": an answer, not their words
     if isinstance(event, TextReceived) and not answers_nothing(event.text, ctx.words):
         return _helped(state, "other", event.text.strip(), ctx)
     return Transition(None, {}, passthrough=True)
@@ -279,8 +281,9 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     if fired.rule == CANCELLED:
         if workshop.status != "cancelled" or standing.answer not in GOING:
             return keep
-        params = {**details(workshop, ctx.setting), "reason": _reason(workshop)}
-        return _plus(keep, Reply(Text("workshop.cancelled", params), priority=Priority.REPLY))
+        params = {**details(workshop, ctx.setting), "reason": workshop.reason or ""}
+        key = "workshop.cancelled_because" if workshop.reason else "workshop.cancelled"
+        return _plus(keep, Reply(Text(key, params), priority=Priority.REPLY))
     if workshop.status == "cancelled" or workshop.starts_at <= now:
         return keep
     if fired.rule == INVITE:
@@ -301,10 +304,6 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
 
 def _plus(transition: Transition, *effects: Effect) -> Transition:
     return Transition(transition.flow, transition.state, (*transition.effects, *effects))
-
-
-def _reason(workshop: Workshop) -> Text | str:
-    return Text("workshop.reason", {"reason": workshop.reason}) if workshop.reason else ""
 
 
 def _timers(workshop: Workshop, ctx: Context, now: datetime) -> tuple[Effect, ...]:

@@ -37,6 +37,12 @@ from bot.storage.sqlite.reports import SENT
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, from_iso_or_none, iso
 from bot.storage.sqlite.threads import SqliteReminders
 
+# There is room for one more carer (params: workshop id, workshop id, carer id, workshop id).
+_ROOM = (
+    "((SELECT capacity FROM workshops WHERE id = ?) IS NULL OR (SELECT COUNT(*) FROM "
+    "workshop_guests WHERE workshop_id = ? AND answer = 'yes' AND carer_id != ?) < "
+    "(SELECT capacity FROM workshops WHERE id = ?))"
+)
 FLOW = "workshops"  # the flow whose timers invite and tell families (bot.flows.workshops)
 
 
@@ -180,29 +186,51 @@ class SqliteWorkshops:
 
     async def answer(self, record: Answered, by: Writer) -> None:
         """Keep a carer's answer. A yes when every place is taken is a conflict (another
-        answer took the last place meanwhile): the message is handled again, and waits."""
+        answer took the last place meanwhile): the message is handled again, and waits. The
+        check and the write are one statement, so answers handled side by side cannot both
+        take the last place."""
         wid = await self._id(by.setting_id, record.number)
-        if record.answer == "yes":
-            await self._check_place(wid, record.carer_id)
         waiting = iso(by.now) if record.answer == WAITING else None
-        await self.conn.execute(
+        cursor = await self.conn.execute(
             "INSERT INTO workshop_guests (workshop_id, carer_id, invited_at, answer, "
-            "answered_at, waiting_since) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (workshop_id, carer_id) DO UPDATE SET answer = excluded.answer, "
-            "answered_at = excluded.answered_at, waiting_since = CASE WHEN "
-            "workshop_guests.answer = 'waiting' AND excluded.answer = 'waiting' "
-            "THEN workshop_guests.waiting_since ELSE excluded.waiting_since END",
-            (wid, record.carer_id, iso(by.now), record.answer, iso(by.now), waiting),
+            "answered_at, waiting_since, line) SELECT ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL "
+            "THEN NULL ELSE (SELECT COALESCE(MAX(line), 0) + 1 FROM workshop_guests WHERE "
+            "workshop_id = ?) END WHERE ? != 'yes' OR "
+            + _ROOM
+            + " ON CONFLICT (workshop_id, carer_id) DO UPDATE SET answer = excluded.answer, "
+            "answered_at = excluded.answered_at, "
+            "waiting_since = CASE WHEN workshop_guests.answer = 'waiting' AND excluded.answer "
+            "= 'waiting' THEN workshop_guests.waiting_since ELSE excluded.waiting_since END, "
+            "line = CASE WHEN workshop_guests.answer = 'waiting' AND excluded.answer "
+            "= 'waiting' THEN workshop_guests.line ELSE excluded.line END",
+            (
+                wid,
+                record.carer_id,
+                iso(by.now),
+                record.answer,
+                iso(by.now),
+                waiting,
+                waiting,
+                wid,
+                record.answer,
+                wid,
+                wid,
+                record.carer_id,
+                wid,
+            ),
         )
+        if cursor.rowcount != 1:
+            raise WorkshopConflict(record.number)
 
     async def give_place(self, record: GivenPlace, by: Writer) -> None:
-        """The first carer in line takes a freed place; a conflict if they no longer wait."""
+        """The first carer in line takes a freed place; a conflict if they no longer wait or
+        the place was taken meanwhile."""
         wid = await self._id(by.setting_id, record.number)
-        await self._check_place(wid, record.carer_id)
         cursor = await self.conn.execute(
-            "UPDATE workshop_guests SET answer = 'yes', answered_at = ?, waiting_since = NULL "
-            "WHERE workshop_id = ? AND carer_id = ? AND answer = 'waiting'",
-            (iso(by.now), wid, record.carer_id),
+            "UPDATE workshop_guests SET answer = 'yes', answered_at = ?, waiting_since = NULL, "
+            "line = NULL "
+            "WHERE workshop_id = ? AND carer_id = ? AND answer = 'waiting' AND " + _ROOM,
+            (iso(by.now), wid, record.carer_id, wid, wid, record.carer_id, wid),
         )
         if cursor.rowcount != 1:
             raise WorkshopConflict(record.number)
@@ -304,20 +332,10 @@ class SqliteWorkshops:
         rows = await fetch_all(
             self.conn,
             "SELECT carer_id FROM workshop_guests WHERE workshop_id = ? AND answer = 'waiting' "
-            "ORDER BY waiting_since, carer_id",
+            "ORDER BY line, carer_id",
             (wid,),
         )
         return [int(r[0]) for r in rows]
-
-    async def _check_place(self, wid: int, carer_id: int) -> None:
-        row = await fetch_one(
-            self.conn,
-            "SELECT w.capacity, (SELECT COUNT(*) FROM workshop_guests g WHERE g.workshop_id = "
-            "w.id AND g.answer = 'yes' AND g.carer_id != ?) FROM workshops w WHERE w.id = ?",
-            (carer_id, wid),
-        )
-        if row is not None and row[0] is not None and int(row[1]) >= int(row[0]):
-            raise WorkshopConflict(wid)
 
     async def _maybe_id(self, setting_id: int | None, number: int) -> int | None:
         row = await fetch_one(

@@ -28,9 +28,10 @@ CREATE TABLE workshop_guests (
     invited_at    TEXT NOT NULL,
     answer        TEXT CHECK (answer IN ('yes', 'no', 'maybe', 'waiting')),
     answered_at   TEXT,
-    waiting_since TEXT,                           -- the order of the waiting list
+    waiting_since TEXT,                           -- when they joined the waiting list
+    line          INTEGER,                        -- their turn on it: lower goes first
     help          TEXT CHECK (help IN ('time', 'online', 'childcare', 'interpreter', 'other')),
     help_words    TEXT,                           -- "something else", in their words
     PRIMARY KEY (workshop_id, carer_id)
 );
-CREATE INDEX workshop_guests_answer ON workshop_guests (workshop_id, answer, waiting_since);
+CREATE INDEX workshop_guests_answer ON workshop_guests (workshop_id, answer, line);
