@@ -354,3 +354,32 @@ async def _answers(kp) -> dict[str, str | None]:
 async def _report(kp):
     async with kp.db.reading() as repos:
         return await repos.workshops.report(kp.setting_id, 1)
+
+
+async def test_a_manager_invites_from_their_phone_after_a_preview_with_the_reach(kp):
+    clock = kp.test_clock
+    await added(kp, title="Meet the SALT", audience="room:Acorns")
+    pick = to(await say(kp, SARAH, "WORKSHOP"), SARAH)[-1]
+    assert pick.startswith("Which workshop do you want to invite families to?")
+    assert "1 W-1 Meet the SALT, Thursday 10 December 18:00 to 19:00" in pick
+    preview = to(await say(kp, SARAH, "1"), SARAH)[-1]
+    # Acorns: Laura (Amelia) and Marek (Jan); Dan must not be sent information.
+    assert preview.startswith("This invite goes to 2 families (2 carers in all).")
+    assert "Little Acorns Nursery invites you to a workshop for families: Meet the SALT" in preview
+    assert "Not reached: 0 have stopped messages, 0 cannot be reached, 1 must not be" in preview
+    assert '"SALT": families may not know this' in preview  # the plain-words check
+    assert "1 Send the invite\n2 Not now" in preview
+    assert await fire(kp, clock, clock.now) == []  # nothing goes before Send
+    sent = to(await say(kp, SARAH, "1"), SARAH)[-1]
+    assert sent == "The invite to W-1 is on its way to 2 families."
+    rows = await fire(kp, clock, clock.now)
+    assert sorted({r.address for r in rows}) == sorted([LAURA, MAREK])
+    # Once invited it is no longer offered.
+    none = to(await say(kp, SARAH, "WORKSHOP"), SARAH)[-1]
+    assert none.startswith("There is no workshop waiting for its invite.")
+
+
+async def test_workshop_is_a_managers_word_only(kp):
+    await added(kp)
+    rows = await say(kp, LAURA, "workshop")
+    assert not any("Which workshop" in body for body in to(rows, LAURA))
