@@ -19,6 +19,7 @@ from tests.harness import (
     LAURA,
     MAREK,
     SARAH,
+    TOM,
     TUESDAY_10AM,
     Clock,
     make_keyperson,
@@ -383,3 +384,5 @@ async def test_workshop_is_a_managers_word_only(kp):
     await added(kp)
     rows = await say(kp, LAURA, "workshop")
     assert not any("Which workshop" in body for body in to(rows, LAURA))
+    told = to(await say(kp, TOM, "WORKSHOP"), TOM)[-1]
+    assert told == "Only a manager can invite families to a workshop."

@@ -331,7 +331,9 @@ def _is_manager(ctx: Context) -> bool:
 
 
 def begin(ctx: Context) -> Transition:
-    """WORKSHOP: which workshop to invite families to."""
+    """WORKSHOP: which workshop to invite families to (a manager's to send)."""
+    if not _is_manager(ctx):
+        return end(Reply(Text("workshop.managers_only")))
     upcoming: list[Workshop] = list(ctx.facts.get("workshops_upcoming") or ())
     ready = [w for w in upcoming if w.status == "added"]
     if not ready:
@@ -453,7 +455,7 @@ def _now_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] 
 SPEC = FlowSpec(
     NAME,
     step=step,
-    triggers=(Trigger(TRIGGER, begin, who="staff", when=_is_manager),),
+    triggers=(Trigger(TRIGGER, begin, who="staff"),),
     commands=(Command(TRIGGER, staff=60),),
     facts=(
         Fact("now", "", "", _now_args),
