@@ -17,9 +17,9 @@ from bot.domain.workshops import (
     Invitation,
     NewWorkshop,
     Workshop,
+    invite_due,
     parse_reference,
 )
-from bot.flows.workshops import invite_due
 from bot.language.catalogs import Catalogs
 from bot.storage.repos import Repos, Store
 from bot.storage.rows import Writer

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.setting import SettingProfile
+from bot.domain.time import quiet_end
 
 ANSWERS = ("yes", "no", "maybe")
 WAITING = "waiting"  # said yes when every place was taken
@@ -27,6 +31,14 @@ def parse_reference(text: str) -> tuple[int, str] | None:
     if found is None:
         return None
     return int(found.group(1)), found.group(2).strip()
+
+
+def invite_due(setting: SettingProfile, now: datetime) -> datetime:
+    """When an invite (an ordinary message, not an essential one) may go: now, or when the
+    families' quiet hours end."""
+    local = now.astimezone(ZoneInfo(setting.time_zone))
+    held = quiet_end(setting.quiet, local)
+    return held if held is not None else now
 
 
 @dataclass(frozen=True, slots=True)

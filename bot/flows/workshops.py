@@ -10,21 +10,16 @@ Yes, then No or Maybe ──► the place goes to the first in line, who is told
 [reminders] workshop_days_before at [reminders].time ──► a reminder to each "yes"
 cancelled ──► everyone who said yes or maybe, or waits, is told (with the reason)
 The answer buttons stay valid (a family may change its mind); by SMS "W-12 YES" works too.
-
-WORKSHOP (a manager) ──► which workshop ──► preview: what families get, how many families
-    (and carers) it reaches and who not, and the plain-words check ──► Send / Not now
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.messages import Choice, Inbound, LocalTime, Priority, Text
-from bot.domain.setting import SettingProfile
-from bot.domain.time import at_local, quiet_end
+from bot.domain.messages import Choice, Inbound, Priority, Text
+from bot.domain.time import at_local
 from bot.domain.workshops import (
     ANSWERS,
     ASK_AGAIN_DAYS,
@@ -33,7 +28,6 @@ from bot.domain.workshops import (
     WAITING,
     Answered,
     GivenPlace,
-    Invitation,
     Standing,
     Workshop,
     WouldHelp,
@@ -42,7 +36,6 @@ from bot.domain.workshops import (
 )
 from bot.flows.base import (
     ChoiceMade,
-    Command,
     Context,
     Effect,
     Event,
@@ -57,74 +50,22 @@ from bot.flows.base import (
     TextReceived,
     TimerFired,
     Transition,
-    Trigger,
     Write,
     end,
 )
-from bot.flows.steps import wording
 from bot.flows.steps.questions import answers_nothing, leave_button, leave_option
+from bot.flows.steps.workshops import PRESSED, answer_choices, details, pressed_answer
 
 NAME = "workshops"
-TRIGGER = "workshop"  # a manager invites families from their phone
-PRESSED = "ws:"  # an answer button: ws:<yes|no|maybe>:<number>
-PICK = "wspick:"  # a manager picks a workshop: wspick:<number>
-SEND = "wssend"
 INVITE, REMIND, ASK_AGAIN, CANCELLED = "invite", "remind", "ask_again", "cancelled"
-
-
-# What families read.
-
-
-def answer_choices(number: int) -> tuple[Choice, ...]:
-    """Yes / No / Maybe under an invite; the keys name the workshop, so they stay valid."""
-    return tuple(Choice(f"{PRESSED}{a}:{number}", Text(f"workshop.choice_{a}")) for a in ANSWERS)
-
-
-def details(workshop: Workshop, setting: SettingProfile | None) -> dict[str, Any]:
-    """The title, when, where, how to join online and the reference, as message parameters."""
-    zone = ZoneInfo(setting.time_zone if setting else "Europe/London")
-    start = workshop.starts_at.astimezone(zone)
-    when: Text
-    if workshop.ends_at is not None:
-        end_at = LocalTime(workshop.ends_at.astimezone(zone).time())
-        when = Text(
-            "workshop.when_until", {"start": LocalTime(start, with_date=True), "end": end_at}
-        )
-    else:
-        when = Text("workshop.when", {"start": LocalTime(start, with_date=True)})
-    online: Text | str = (
-        Text("workshop.online", {"url": workshop.online}) if workshop.online else ""
-    )
-    return {
-        "title": workshop.title,
-        "when": when,
-        "place": workshop.place,
-        "online": online,
-        "reference": workshop.reference,
-        "setting": setting.name if setting else "",
-    }
-
-
-def invite_text(workshop: Workshop, setting: SettingProfile | None) -> Text:
-    """The invite as families get it."""
-    return Text("workshop.invite", details(workshop, setting))
 
 
 # A family answers.
 
 
-def _pressed(key: str) -> tuple[str, int] | None:
-    if not key.startswith(PRESSED):
-        return None
-    answer, _, number = key[len(PRESSED) :].partition(":")
-    if answer not in ANSWERS or not number.isdecimal():
-        return None
-    return answer, int(number)
-
-
 def pressed(key: str, ctx: Context, now: datetime | None = None) -> Transition:
     """An answer button (or its SMS number): Yes, No or Maybe to one workshop."""
-    found = _pressed(key)
+    found = pressed_answer(key)
     if found is None or ctx.carer is None:
         return end(Reply(Text("choice.stale")))
     return answer(found[1], found[0], ctx, now or ctx.facts.get("now"))
@@ -257,14 +198,10 @@ def _ask(
 def step(state: State, event: Event, now: datetime) -> Transition:
     """One step of an open workshop question."""
     where = state.get("step")
-    if isinstance(event, ChoiceMade) and _pressed(event.key) is not None:
+    if isinstance(event, ChoiceMade) and pressed_answer(event.key) is not None:
         return pressed(event.key, event.ctx, now)
     if where in ("help", "help_words"):
         return _help_step(state, event)
-    if where == "pick":
-        return _picked(state, event, now)
-    if where == "preview":
-        return _preview_step(state, event, now)
     return Transition(None, {}, passthrough=True)
 
 
@@ -323,88 +260,6 @@ def _timers(workshop: Workshop, ctx: Context, now: datetime) -> tuple[Effect, ..
     return tuple(found)
 
 
-# A manager invites families from their phone.
-
-
-def _is_manager(ctx: Context) -> bool:
-    return ctx.staff is not None and "manager" in ctx.staff.roles
-
-
-def begin(ctx: Context) -> Transition:
-    """WORKSHOP: which workshop to invite families to (a manager's to send)."""
-    if not _is_manager(ctx):
-        return end(Reply(Text("workshop.managers_only")))
-    upcoming: list[Workshop] = list(ctx.facts.get("workshops_upcoming") or ())
-    ready = [w for w in upcoming if w.status == "added"]
-    if not ready:
-        return end(Reply(Text("workshop.none_ready")))
-    choices = tuple(
-        Choice(f"{PICK}{w.number}", Text("workshop.pick_line", details(w, ctx.setting)))
-        for w in ready
-    )
-    return Transition(
-        NAME, {"step": "pick"}, (Reply(Text("workshop.pick"), (*choices, leave_option())),)
-    )
-
-
-def _picked(state: State, event: Event, now: datetime) -> Transition:
-    ctx = event.ctx
-    if not isinstance(event, ChoiceMade) or not event.key.startswith(PICK):
-        return Transition(None, {}, passthrough=True)
-    reach: Mapping[str, Any] | None = ctx.facts.get("workshop_reach")
-    workshop: Workshop | None = reach.get("workshop") if reach else None
-    if reach is None or workshop is None or workshop.status != "added":
-        return end(Reply(Text("workshop.unknown", {"reference": event.key[len(PICK) :]})))
-    found = wording.flags(ctx.glossary, f"{workshop.title}\n{workshop.place}", to_many=True)
-    notes = tuple(
-        Text(
-            f"plain.line_{f.kind}",
-            {"found": f.found, "suggestion": f.suggestion, "reason": f.reason},
-        )
-        for f in found
-    )
-    params = {
-        "invite": invite_text(workshop, ctx.setting),
-        "count": int(reach["families"]),
-        "carers": int(reach["carers"]),
-        "missed": Text("workshop.missed", dict(reach["missed"])) if reach["missed"] else "",
-        "notes": notes or "",
-    }
-    state = {"step": "preview", "number": workshop.number, "carers": list(reach["carer_ids"])}
-    choices = (Choice(SEND, Text("workshop.send")), leave_option())
-    return Transition(NAME, state, (Reply(Text("workshop.preview", params), choices),))
-
-
-def _preview_step(state: State, event: Event, now: datetime) -> Transition:
-    ctx = event.ctx
-    if not isinstance(event, ChoiceMade) or event.key != SEND or ctx.setting is None:
-        return Transition(None, {}, passthrough=True)
-    number = int(state["number"])
-    carers = tuple(int(c) for c in state.get("carers", ()))
-    due = invite_due(ctx.setting, now)
-    ref = reference(number)
-    told = Text("workshop.sent", {"reference": ref, "count": len(carers)})
-    if due > now:
-        local = due.astimezone(ZoneInfo(ctx.setting.time_zone))
-        told = Text(
-            "workshop.sent_later",
-            {"reference": ref, "count": len(carers), "when": LocalTime(local, with_day=True)},
-        )
-    return end(
-        Write(Invitation(number, carers, due)),
-        RecordAudit("workshop.invited", f"workshop:{ref}", {"carers": len(carers)}),
-        Reply(told),
-    )
-
-
-def invite_due(setting: SettingProfile, now: datetime) -> datetime:
-    """When an invite (an ordinary message, not an essential one) may go: now, or when the
-    families' quiet hours end."""
-    local = now.astimezone(ZoneInfo(setting.time_zone))
-    held = quiet_end(setting.quiet, local)
-    return held if held is not None else now
-
-
 # Facts.
 
 
@@ -419,7 +274,7 @@ def _named(ctx: Context, inbound: Inbound) -> int | None:
     if fired and "number" in fired:
         return int(fired["number"])
     if inbound.choice is not None:
-        found = _pressed(inbound.choice)
+        found = pressed_answer(inbound.choice)
         return found[1] if found else None
     parsed = parse_reference(inbound.text)
     return parsed[0] if parsed else None
@@ -436,18 +291,6 @@ def _managers_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, 
     return (ctx.setting_id, "manager") if ctx.carer is not None and ctx.setting_id else None
 
 
-def _upcoming_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
-    return (ctx.setting_id, now) if _is_manager(ctx) and ctx.setting_id is not None else None
-
-
-def _reach_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
-    choice = inbound.choice or ""
-    if not _is_manager(ctx) or ctx.setting_id is None or not choice.startswith(PICK):
-        return None
-    number = choice[len(PICK) :]
-    return (ctx.setting_id, int(number)) if number.isdecimal() else None
-
-
 def _now_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
     return (now,)
 
@@ -455,14 +298,10 @@ def _now_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] 
 SPEC = FlowSpec(
     NAME,
     step=step,
-    triggers=(Trigger(TRIGGER, begin, who="staff"),),
-    commands=(Command(TRIGGER, staff=60),),
     facts=(
         Fact("now", "", "", _now_args),
         Fact("workshop", "workshops", "standing", _standing_args),
         Fact("workshop_managers", "people", "staff_with_role", _managers_args, default=[]),
-        Fact("workshops_upcoming", "workshops", "upcoming", _upcoming_args, default=[]),
-        Fact("workshop_reach", "workshops", "reach", _reach_args),
     ),
     recognise=recognise,
     actions=(PRESSED,),
@@ -473,8 +312,7 @@ SPEC = FlowSpec(
         Answered: ("workshops", "answer"),
         GivenPlace: ("workshops", "give_place"),
         WouldHelp: ("workshops", "would_help"),
-        Invitation: ("workshops", "invite"),
     },
 )
 
-__all__ = ["SPEC", "answer_choices", "details", "invite_due", "invite_text"]
+__all__ = ["SPEC"]
