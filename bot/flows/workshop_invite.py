@@ -4,7 +4,8 @@ WORKSHOP ──► which workshop (those added and not yet sent) ──► previ
     will read it, how many families (and carers) it reaches and who it will not, and why, with
     the plain-words check ──► Send: each carer's chosen contacts get it as a timer of the
     workshops flow, now or when quiet hours end / Not now
-Staff who are not managers are told who can.
+Staff who are not managers are told who can. It is in no menu (most staff are not managers);
+managers type it, or /workshop on Telegram.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from bot.domain.messages import Choice, Inbound, LocalTime, Text
 from bot.domain.workshops import Invitation, Workshop, invite_due, reference
 from bot.flows.base import (
     ChoiceMade,
-    Command,
     Context,
     Event,
     Fact,
@@ -137,7 +137,6 @@ SPEC = FlowSpec(
     NAME,
     step=step,
     triggers=(Trigger(TRIGGER, begin, who="staff"),),
-    commands=(Command(TRIGGER, staff=60),),
     facts=(
         Fact("workshops_upcoming", "workshops", "upcoming", _upcoming_args, default=[]),
         Fact("workshop_reach", "workshops", "reach", _reach_args),
