@@ -386,3 +386,38 @@ async def test_workshop_is_a_managers_word_only(kp):
     assert not any("Which workshop" in body for body in to(rows, LAURA))
     told = to(await say(kp, TOM, "WORKSHOP"), TOM)[-1]
     assert told == "Only a manager can invite families to a workshop."
+
+
+async def test_a_cancellation_in_quiet_hours_waits_unless_the_workshop_comes_first(kp):
+    clock = kp.test_clock
+    await invited(kp, clock)
+    await say(kp, LAURA, "1")
+    clock.now = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)
+    await admin.cancel(kp.db, kp.setting_id, kp.profile, clock(), "W-1", "")
+    assert await fire(kp, clock, clock.now) == []
+    rows = await fire(kp, clock, datetime(2026, 11, 25, 7, 30, tzinfo=UTC))
+    assert to(rows, LAURA) == [
+        "We are sorry: Helping your child with talking (W-1), Thursday 10 December 18:00 to "
+        "19:00, will not go ahead."
+    ]
+    # One that would start before quiet hours end is called off at once, even at night.
+    number = await added(kp, at="2026-11-26 07:00", until=None)
+    await admin.invite(kp.db, kp.setting_id, kp.profile, clock(), f"W-{number}")
+    await fire(kp, clock, clock.now)
+    await say(kp, MEERA, f"W-{number} yes")
+    clock.now = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    await admin.cancel(kp.db, kp.setting_id, kp.profile, clock(), f"W-{number}", "Snow")
+    rows = await fire(kp, clock, clock.now)
+    assert to(rows, MEERA)[-1].endswith("will not go ahead.\nSnow")
+
+
+def test_workshop_add_notes_jargon_in_the_title(env, capsys):  # noqa: F811
+    from tests.harness import DATA
+
+    assert cli.main(["import", "staff", str(DATA / "staff.csv")]) == 0
+    assert cli.main(["import", "families", str(DATA / "families.csv")]) == 0
+    capsys.readouterr()
+    add = ["workshop", "add", "--title", "Meet our SENCo", "--where", "Hall"]
+    assert cli.main([*add, "--at", "2099-01-21 18:00"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "W-1" and 'note: "SENCo" may not be plain for families' in err
