@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -68,7 +68,33 @@ async def build_demo(settings: Settings, clock: Clock) -> Keyperson:
         await import_staff(keyperson.db, keyperson.setting_id, staff, country)
     with resources.as_file(data.joinpath("demo_families.csv")) as families:
         await import_families(keyperson.db, keyperson.setting_id, families, country, now=now)
+    await demo_workshop(keyperson, now)
     return keyperson
+
+
+DEMO_TICK_S = 2.0  # timers (a workshop's invites) show on the page within seconds
+
+
+async def demo_workshop(keyperson: Keyperson, now: datetime) -> None:
+    """A workshop a fortnight away, added but not yet sent, for the manager to invite families
+    to from the page (WORKSHOP); its few places show the waiting list."""
+    from bot.admin.workshops import add, new_workshop
+
+    day = (now + timedelta(days=14)).date()
+    new = new_workshop(
+        keyperson.profile,
+        now,
+        title="Helping your child with talking",
+        at=f"{day:%Y-%m-%d} 18:00",
+        until="19:00",
+        where="the Acorns room",
+        online="https://meet.example/little-acorns",
+        capacity=2,
+        audience=None,
+    )
+    await add(keyperson.db, keyperson.setting_id, keyperson.profile, now, new)
+    if keyperson.scheduler is not None:
+        keyperson.scheduler.tick_s = DEMO_TICK_S
 
 
 def demo_app(settings: Settings, folder: Path | None = None, *, clock: Clock) -> Starlette:

@@ -22,6 +22,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from bot.app import flow_registry
+from bot.domain import workshops as workshop_words
 from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
@@ -284,6 +285,8 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "concern.stage_": concerns.STAGES,
         "concern.button_": tuple(concerns.PRESSED.values()),
         "safeguarding.sign_": shipped_signs().known_kinds,
+        "workshop.choice_": workshop_words.ANSWERS,
+        "workshop.help_": workshop_words.HELPS,
     }
 
 

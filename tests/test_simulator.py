@@ -387,3 +387,34 @@ async def test_a_message_held_by_quiet_hours_shows_when_it_will_arrive(keyperson
     night.now = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # due now: about to go, not held
     async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
         assert (await view(http, LAURA, "sms"))["messages"] == []
+
+
+async def test_demo_a_manager_invites_families_to_a_workshop_and_a_parent_answers(tmp_path):
+    app = demo_app(Settings(), tmp_path, clock=RunningClock())
+    sarah = "+447700900001"
+    async with serve_app(app, lifespan="on") as url, httpx.AsyncClient(base_url=url) as http:
+
+        async def said(address: str, words: str) -> str:
+            for _ in range(300):
+                found = await http.get("/simulator/api/messages", params={"address": address})
+                texts = [m["text"] for m in found.json()["messages"] if m["dir"] == "out"]
+                if any(words in t for t in texts):
+                    return next(t for t in reversed(texts) if words in t)
+                await asyncio.sleep(0.02)
+            raise AssertionError(f"{address}: no message with {words!r}")
+
+        async def send(address: str, text: str) -> None:
+            await http.post("/simulator/api/send", json={"address": address, "text": text})
+
+        await send(sarah, "WORKSHOP")
+        await said(sarah, "Which workshop do you want to invite families to?")
+        await send(sarah, "1")
+        preview = await said(sarah, "This invite goes to ")
+        assert "W-1" in preview and "1 Send the invite" in preview
+        await send(sarah, "1")
+        await said(sarah, "The invite to W-1 is on its way")
+        invite = await said(DEMO_LAURA, "invites you to a workshop for families")
+        assert "Helping your child with talking" in invite
+        assert invite.endswith("1 Yes\n2 No\n3 Maybe")
+        await send(DEMO_LAURA, "1")
+        await said(DEMO_LAURA, "Thank you, you have a place at Helping your child with talking")

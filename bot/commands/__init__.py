@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from bot.storage.repos import Store
 
 # Modules of bot.commands that add commands of their own.
-COMMANDS: tuple[str, ...] = ("agency", "referral", "concern")
+COMMANDS: tuple[str, ...] = ("agency", "referral", "concern", "workshop")
 # Modules of bot.commands that add a report.
-REPORTS: tuple[str, ...] = ("report_concerns",)
+REPORTS: tuple[str, ...] = ("report_concerns", "report_workshop")
 
 
 @dataclass(frozen=True, slots=True)

@@ -382,7 +382,9 @@ class Router:
         due = datetime.fromisoformat(str(timer["due"]))
         fired = TimerFired(str(timer["rule"]), timer["payload"], due, ctx)
         taken = owner.timer(state if flow == owner.name else {}, fired, now)
-        if flow == owner.name:
+        if flow == owner.name or flow is None:
+            # With no conversation open, the timer's flow may open one (an invite's question,
+            # whose numbered answers by SMS must find it).
             return taken
         return Transition(flow, state, taken.effects)
 

@@ -18,6 +18,7 @@ import aiosqlite
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.agencies import SqliteAgencies
+from bot.storage.sqlite.audiences import SqliteAudiences
 from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
@@ -30,6 +31,7 @@ from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.workshops import SqliteWorkshops
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,9 @@ class SqliteRepos:
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
         self.agencies = SqliteAgencies(conn)
+
+        self.audiences = SqliteAudiences(conn)
+        self.workshops = SqliteWorkshops(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

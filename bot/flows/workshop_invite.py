@@ -1,0 +1,147 @@
+"""WORKSHOP on a manager's phone: invite families to a workshop added beforehand.
+
+WORKSHOP ──► which workshop (those added and not yet sent) ──► preview: the invite as families
+    will read it, how many families (and carers) it reaches and who it will not, and why, with
+    the plain-words check ──► Send: each carer's chosen contacts get it as a timer of the
+    workshops flow, now or when quiet hours end / Not now
+Staff who are not managers are told who can. It is in no menu (most staff are not managers);
+managers type it, or /workshop on Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.messages import Choice, Inbound, LocalTime, Text
+from bot.domain.workshops import Invitation, Workshop, invite_due, reference
+from bot.flows.base import (
+    ChoiceMade,
+    Context,
+    Event,
+    Fact,
+    FlowSpec,
+    RecordAudit,
+    Reply,
+    State,
+    Transition,
+    Trigger,
+    Write,
+    end,
+)
+from bot.flows.steps import wording
+from bot.flows.steps.questions import leave_option
+from bot.flows.steps.workshops import details, invite_text
+
+NAME = "workshop_invite"
+TRIGGER = "workshop"
+PICK = "wspick:"  # a manager picks a workshop: wspick:<number>
+SEND = "wssend"
+
+
+def step(state: State, event: Event, now: datetime) -> Transition:
+    """One step of inviting: the workshop picked, then Send."""
+    if state.get("step") == "pick":
+        return _picked(state, event, now)
+    if state.get("step") == "preview":
+        return _preview_step(state, event, now)
+    return Transition(None, {}, passthrough=True)
+
+
+def _is_manager(ctx: Context) -> bool:
+    return ctx.staff is not None and "manager" in ctx.staff.roles
+
+
+def begin(ctx: Context) -> Transition:
+    """WORKSHOP: which workshop to invite families to (a manager's to send)."""
+    if not _is_manager(ctx):
+        return end(Reply(Text("workshop.managers_only")))
+    upcoming: list[Workshop] = list(ctx.facts.get("workshops_upcoming") or ())
+    ready = [w for w in upcoming if w.status == "added"]
+    if not ready:
+        return end(Reply(Text("workshop.none_ready")))
+    choices = tuple(
+        Choice(f"{PICK}{w.number}", Text("workshop.pick_line", details(w, ctx.setting)))
+        for w in ready
+    )
+    return Transition(
+        NAME, {"step": "pick"}, (Reply(Text("workshop.pick"), (*choices, leave_option())),)
+    )
+
+
+def _picked(state: State, event: Event, now: datetime) -> Transition:
+    ctx = event.ctx
+    if not isinstance(event, ChoiceMade) or not event.key.startswith(PICK):
+        return Transition(None, {}, passthrough=True)
+    reach: Mapping[str, Any] | None = ctx.facts.get("workshop_reach")
+    workshop: Workshop | None = reach.get("workshop") if reach else None
+    if reach is None or workshop is None or workshop.status != "added":
+        return end(Reply(Text("workshop.unknown", {"reference": event.key[len(PICK) :]})))
+    found = wording.flags(ctx.glossary, f"{workshop.title}\n{workshop.place}", to_many=True)
+    notes = tuple(
+        Text(
+            f"plain.line_{f.kind}",
+            {"found": f.found, "suggestion": f.suggestion, "reason": f.reason},
+        )
+        for f in found
+    )
+    params = {
+        "invite": invite_text(workshop, ctx.setting),
+        "count": int(reach["families"]),
+        "carers": int(reach["carers"]),
+        "missed": Text("workshop.missed", dict(reach["missed"])) if reach["missed"] else "",
+        "notes": notes or "",
+    }
+    state = {"step": "preview", "number": workshop.number, "carers": list(reach["carer_ids"])}
+    choices = (Choice(SEND, Text("workshop.send")), leave_option())
+    return Transition(NAME, state, (Reply(Text("workshop.preview", params), choices),))
+
+
+def _preview_step(state: State, event: Event, now: datetime) -> Transition:
+    ctx = event.ctx
+    if not isinstance(event, ChoiceMade) or event.key != SEND or ctx.setting is None:
+        return Transition(None, {}, passthrough=True)
+    number = int(state["number"])
+    carers = tuple(int(c) for c in state.get("carers", ()))
+    due = invite_due(ctx.setting, now)
+    ref = reference(number)
+    told = Text("workshop.sent", {"reference": ref, "count": len(carers)})
+    if due > now:
+        local = due.astimezone(ZoneInfo(ctx.setting.time_zone))
+        told = Text(
+            "workshop.sent_later",
+            {"reference": ref, "count": len(carers), "when": LocalTime(local, with_day=True)},
+        )
+    return end(
+        Write(Invitation(number, carers, due)),
+        RecordAudit("workshop.invited", f"workshop:{ref}", {"carers": len(carers)}),
+        Reply(told),
+    )
+
+
+def _upcoming_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    return (ctx.setting_id, now) if _is_manager(ctx) and ctx.setting_id is not None else None
+
+
+def _reach_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    choice = inbound.choice or ""
+    if not _is_manager(ctx) or ctx.setting_id is None or not choice.startswith(PICK):
+        return None
+    number = choice[len(PICK) :]
+    return (ctx.setting_id, int(number)) if number.isdecimal() else None
+
+
+SPEC = FlowSpec(
+    NAME,
+    step=step,
+    triggers=(Trigger(TRIGGER, begin, who="staff"),),
+    facts=(
+        Fact("workshops_upcoming", "workshops", "upcoming", _upcoming_args, default=[]),
+        Fact("workshop_reach", "workshops", "reach", _reach_args),
+    ),
+    records={Invitation: ("workshops", "invite")},
+)
+
+__all__ = ["SPEC"]
