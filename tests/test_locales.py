@@ -39,6 +39,7 @@ from bot.language.catalogs import (
     Catalogs,
     placeholders,
 )
+from bot.language.keywords import Keywords
 from bot.language.safeguarding import shipped_signs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -493,4 +494,62 @@ def test_no_label_or_instruction_invites_an_sms_opt_out_word(lang: str) -> None:
     problems = []
     for key, entry in sorted(CATALOGS[lang].items()):
         problems += [f"{lang}: {p}" for p in opt_out_problems(key, entry.string, key in labels)]
+    assert not problems, "\n".join(problems)
+
+
+# Carriers act on the English words alone, so every catalog names them as they are.
+CARRIER_WORDS = {
+    "help.sms": "STOP",
+    "optout.started": "STOP",
+    "optout.still_sms": "STOP",
+    "optout.stopped": "START",
+    "optout.stopped_telegram": "START",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_opt_out_instructions_keep_the_english_words(lang: str) -> None:
+    problems = [
+        f"{lang}: {key!r} does not name {word} as carriers know it"
+        for key, word in CARRIER_WORDS.items()
+        if not re.search(rf"(?<![^\W\d_]){word}(?![^\W\d_])", CATALOGS[lang][key].string)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+# Words a family is told to type, in capitals, and the trigger words they must be among.
+TOLD_TO_TYPE = {
+    "choice.sms_leave_hint": ("leave",),
+    "concern.left": ("concern",),
+    "concern.try_again": ("concern",),
+    "concern.closed": ("concern_yes", "concern_not_really", "concern_manager"),
+}
+SYSTEM_WORDS = frozenset({"INFO", "STOP", "START", "ACK", "CLOSE", "SMS"})
+
+
+def _capitalised_runs(template: str) -> list[str]:
+    """Runs of words written in capitals ("NOT NOW"; "{reference} NIE BARDZO" gives "NIE
+    BARDZO"): a placeholder or punctuation ends a run; scripts without capitals give none."""
+    runs = []
+    for literal, _, _, _ in string.Formatter().parse(template):
+        for piece in re.split(r"[^\w\s]", literal):
+            run: list[str] = []
+            for word in [*re.findall(r"[^\W\d_]+", piece), ""]:
+                if len(word) > 1 and word.isupper():
+                    run.append(word)
+                    continue
+                if run and " ".join(run) not in SYSTEM_WORDS:
+                    runs.append(" ".join(run))
+                run = []
+    return runs
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_words_a_family_is_told_to_type_are_understood(lang: str) -> None:
+    words = Keywords.from_catalogs(Catalogs.load())
+    problems = []
+    for key, triggers in TOLD_TO_TYPE.items():
+        for run in _capitalised_runs(CATALOGS[lang][key].string):
+            if not any(words.said(trigger, run) for trigger in triggers):
+                problems.append(f"{lang}: {key!r} tells families to type {run!r}: not a {triggers}")
     assert not problems, "\n".join(problems)
