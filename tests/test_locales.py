@@ -22,7 +22,7 @@ from bot.app import flow_registry
 from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
-from bot.flows import absence, concerns
+from bot.flows import absence, concerns, visits
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
@@ -269,6 +269,12 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "concern.stage_": concerns.STAGES,
         "concern.button_": tuple(concerns.PRESSED.values()),
         "safeguarding.sign_": shipped_signs().known_kinds,
+        "visit.": ("moved", "reminder"),
+        "visit.role_": tuple(visits.ROLES),
+        "visit.answer_": visits.HOME_ANSWERS + visits.ANSWERS,
+        "visit.ask_": tuple(visits.WORDED),
+        "visit.thanks_": ("fine", "call"),
+        "visit.time_": ("unreadable", "past", "no_such_time"),
     }
 
 

@@ -199,7 +199,7 @@ class Effects:
         held, told = self._quiet(effect, sender, now)
         message = Message(
             effect.text,
-            (),
+            effect.choices,
             effect.priority,
             essential=effect.essential,
             not_before=held if held else None,

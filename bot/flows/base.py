@@ -194,6 +194,9 @@ class NotifyCarer:
     # What to tell the sender once it is queued; they also hear when it will arrive if the
     # family's quiet hours hold it (every message but an urgent one waits for them to end).
     confirm: Text | None = None
+    # Buttons that stay valid after their message (a spec's `actions`), such as the answers to
+    # a visit notice; SMS shows none, so the text says how to answer there.
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import aiosqlite
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.concerns import SqliteConcerns
+from bot.storage.sqlite.visits import SqliteVisits
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
@@ -81,6 +82,7 @@ class SqliteRepos:
         self.absences = SqliteAbsences(conn)
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
+        self.visits = SqliteVisits(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
