@@ -522,7 +522,7 @@ def _tell_staff(
     """The answer to the staff, with the reference and a reply code to answer the family."""
     carer = ctx.carer
     assert carer is not None
-    codes: dict[int, str] = known.threads(ctx) if ctx.facts.get("threads") else {}
+    codes = known.threads(ctx) if ctx.facts.get("threads") else {}
     code = codes.get(child_id)
     link = next((c for c in carer.children if c.child_id == child_id), None)
     lines = (
@@ -612,8 +612,7 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
         return keep
     if str(fired.payload.get("at")) != _iso(info.at):
         return keep  # moved since: the new time has its own reminder
-    effects = list(announce_reminder(info, ctx))
-    return Transition(keep.flow, keep.state, tuple(effects))
+    return Transition(keep.flow, keep.state, announce_reminder(info, ctx))
 
 
 def announce_reminder(info: VisitInfo, ctx: Context) -> tuple[Effect, ...]:

@@ -18,7 +18,6 @@ import aiosqlite
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.concerns import SqliteConcerns
-from bot.storage.sqlite.visits import SqliteVisits
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
@@ -30,6 +29,7 @@ from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.visits import SqliteVisits
 
 log = logging.getLogger(__name__)
 
