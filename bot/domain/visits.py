@@ -94,11 +94,12 @@ class VisitInfo:
 
 @dataclass(frozen=True, slots=True)
 class VisitChild:
-    """A child a visit can be recorded for, found by ref."""
+    """A child a visit can be recorded for, found by ref, with the family it would be told to."""
 
     id: int
     ref: str
     first_name: str
+    family: tuple[FamilyMember, ...] = ()
 
 
 class VisitTimeError(ValueError):

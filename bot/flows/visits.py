@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.messages import Choice, ChoiceStyle, Inbound, LocalTime, Priority, Text
 from bot.domain.time import at_local
 from bot.domain.visits import (
+    FamilyMember,
     NewVisit,
     VisitChild,
     VisitInfo,
@@ -230,12 +231,20 @@ def begin(ctx: Context) -> Transition:
         return end(Reply(Text("visit.try_again")))
     if not children:
         return end(Reply(Text("visit.no_children")))
-    listed = [[c.id, c.first_name, c.ref] for c in children]
+    listed = [[c.id, c.first_name, c.ref, [_member(m) for m in c.family]] for c in children]
     state: State = {"number": int(number), "children": listed}
     if len(children) == 1:
-        return _ask(ctx, {**state, "child": children[0].id, "child_name": children[0].first_name},
-                    "who")  # fmt: skip
+        return _ask(ctx, _chose(state, listed[0]), "who")
     return _ask(ctx, state, "child")
+
+
+def _member(member: FamilyMember) -> list[Any]:
+    return [member.carer_id, member.name, member.language]
+
+
+def _chose(state: State, listed: list[Any]) -> State:
+    """The child chosen, with the family their visit is told to (kept in the state as lists)."""
+    return {**state, "child": listed[0], "child_name": listed[1], "family": listed[3]}
 
 
 def _ask(ctx: Context, state: State, where: str, *before: Effect) -> Transition:
@@ -280,7 +289,7 @@ def _staff_step(state: State, event: Event, now: datetime) -> Transition:
         picked = _child(state, key or text)
         if picked is None:
             return _again(ctx, state, event)
-        return _ask(ctx, {**state, "child": picked[0], "child_name": picked[1]}, "who")
+        return _ask(ctx, _chose(state, picked), "who")
     if where == "who":
         if key and key.startswith("role:") and key[5:] in ROLES:
             return _ask(ctx, {**state, "who": ROLES[key[5:]]}, "name")
@@ -326,11 +335,13 @@ def _again(ctx: Context, state: State, event: Event) -> Transition:
     return _ask(ctx, state, where)
 
 
-def _child(state: State, answer: str) -> tuple[int, str] | None:
+def _child(state: State, answer: str) -> list[Any] | None:
+    """The child an answer names: its choice, first name or ref."""
     folded = answer.strip().casefold()
-    for child_id, first_name, ref in state.get("children", []):
+    for listed in state.get("children", []):
+        child_id, first_name, ref = listed[:3]
         if folded in (str(child_id), str(first_name).casefold(), str(ref).casefold()):
-            return int(child_id), str(first_name)
+            return list(listed)
     return None
 
 
@@ -381,7 +392,7 @@ def _plain(state: State, event: Event) -> Transition:
     return Transition(NAME, {**state, "step": "final", "why": plain}, (final,))
 
 
-def _draft(state: State, ctx: Context, family: tuple[Any, ...] = ()) -> VisitInfo:
+def _draft(state: State, ctx: Context) -> VisitInfo:
     """The visit as it stands in the staff member's question, to show or to send."""
     staff = ctx.staff
     at = datetime.fromisoformat(str(state["at"]))
@@ -406,7 +417,7 @@ def _draft(state: State, ctx: Context, family: tuple[Any, ...] = ()) -> VisitInf
         recorded_by=staff.id if staff else None,
         recorded_at=at,
         cancel_reason=None,
-        family=family,
+        family=tuple(FamilyMember(int(m[0]), str(m[1]), str(m[2])) for m in state["family"]),
     )
 
 
@@ -416,15 +427,25 @@ def _preview(state: State, ctx: Context) -> Transition:
     assert staff is not None
     draft = _draft(state, ctx)
     explained = ctx.glossary is not None and ctx.glossary.explain(draft.who, "en") is not None
-    notes = () if explained else (Reply(Text("visit.role_not_explained", {"who": draft.who})),)
-    shown = Text("visit.preview", {"notice": notice(draft, "notice", staff.language, ctx)})
+    notes: tuple[Effect, ...] = ()
+    if not explained:
+        notes += (Reply(Text("visit.role_not_explained", {"who": draft.who})),)
+    if not draft.family:
+        notes += (Reply(Text("visit.nobody_told", {"child": draft.child})),)
+    shown = Text(
+        "visit.preview",
+        {
+            "notice": notice(draft, "notice", staff.language, ctx),
+            "to": tuple(m.name for m in draft.family) or "-",
+        },
+    )
     choices = (Choice(SEND, Text("visit.send")), leave_option())
     return Transition(NAME, {**state, "step": "preview"}, (*notes, Reply(shown, choices)))
 
 
 def _send(state: State, ctx: Context, now: datetime) -> Transition:
-    """Keep the visit and tell the family now, through the announce timer's step, which loads
-    the family from the record (who is told is decided in one place)."""
+    """Keep the visit and tell the family at once (the carers the visits repository gave with
+    the child: receives_information = yes only)."""
     draft = _draft(state, ctx)
     record = NewVisit(
         draft.number, draft.child_id, draft.who, draft.name, draft.at, draft.why,
@@ -432,8 +453,8 @@ def _send(state: State, ctx: Context, now: datetime) -> Transition:
     )  # fmt: skip
     return end(
         Write(record),
-        SetTimer(NAME, now, ANNOUNCE, {"number": draft.number, "kind": "notice"}),
         RecordAudit("visit.recorded", f"visit:{draft.reference}", {"child": draft.child_id}),
+        *announce(draft, "notice", ctx, now),
         Reply(Text("visit.recorded", {"reference": draft.reference, "child": draft.child})),
     )
 

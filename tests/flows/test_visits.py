@@ -34,10 +34,12 @@ from tests.flows.dispatch import start
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 10:00 in London
 THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 GLOSSARY = Glossary.load()
-CHILDREN = [VisitChild(1, "C01", "Amelia"), VisitChild(3, "C03", "Jan")]
 LAURA = FamilyMember(100, "Laura (mum)", "en")
 MARK = FamilyMember(101, "Mark (dad)", "en")
 KASIA = FamilyMember(102, "Kasia (mum)", "pl")
+# Amelia's family as the repository gives it: her informed carers only (not Dan, who may not
+# be told about her).
+CHILDREN = [VisitChild(1, "C01", "Amelia", (LAURA, MARK)), VisitChild(3, "C03", "Jan", (KASIA,))]
 
 
 def visit(**changes: object) -> VisitInfo:
@@ -115,22 +117,35 @@ def test_staff_record_a_visit_one_question_at_a_time(profile):
     assert not any(of(t, Write) or of(t, NotifyCarer) for t in steps)
 
 
-def test_send_keeps_the_visit_and_announces_it_now(profile):
+def test_send_keeps_the_visit_and_tells_the_family_at_once(profile):
     ctx = staff_ctx(profile)
     *_, sent = talk(ctx, *RECORD, press("send"))
     assert sent.flow is None
-    (kept,) = of(sent, Write)
+    kept, told = of(sent, Write)
     assert kept.record == NewVisit(
         12, 1, "speech and language therapist", "Jo Reed", THURSDAY_10,
         "to see how Amelia is getting on with her words", "", False, 10,
     )  # fmt: skip
-    (announce,) = of(sent, SetTimer)
-    assert (announce.rule, announce.due, announce.payload) == (
-        "announce",
-        TUESDAY,
-        {"number": 12, "kind": "notice"},
-    )
+    assert told.record == Told(12, "notice", (100, 101))
+    notices = of(sent, NotifyCarer)
+    assert [(n.carer_id, n.about_child, n.essential) for n in notices] == [
+        (100, 1, True), (101, 1, True)
+    ]  # fmt: skip
+    assert notices[0].text.params["reference"] == "V-12"
+    (reminder,) = of(sent, SetTimer)
+    assert (reminder.rule, reminder.due) == ("remind", datetime(2026, 11, 25, 10, tzinfo=UTC))
     assert keys(sent) == ["visit.recorded"]
+
+
+def test_the_preview_names_who_gets_it_or_says_nobody_may(profile):
+    *_, preview = talk(staff_ctx(profile), *RECORD)
+    assert replies(preview)[-1].text.params["to"] == ("Laura (mum)", "Mark (dad)")
+    alone = [VisitChild(1, "C01", "Amelia", ())]
+    said = (*RECORD[:1], *RECORD[2:])  # one child: not asked which
+    *_, nobody = talk(staff_ctx(profile, visit_children=alone), *said)
+    assert keys(nobody) == ["visit.nobody_told", "visit.preview"]
+    *_, sent = talk(staff_ctx(profile, visit_children=alone), *said, press("send"))
+    assert not of(sent, NotifyCarer)
 
 
 def test_a_why_in_jargon_gets_the_plain_words_check(profile):

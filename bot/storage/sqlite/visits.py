@@ -70,7 +70,27 @@ class SqliteVisits:
             sql += " AND (s.id = ? OR s.cover_ref = ?)"
             params += [staff.id, staff.ref]
         rows = await fetch_all(self.conn, sql + " ORDER BY c.first_name, c.id", params)
-        return [VisitChild(int(r["id"]), str(r["ref"]), str(r["first_name"])) for r in rows]
+        return [
+            VisitChild(
+                int(r["id"]), str(r["ref"]), str(r["first_name"]), await self._family(r["id"])
+            )
+            for r in rows
+        ]
+
+    async def _family(self, child_id: int) -> tuple[FamilyMember, ...]:
+        """The carers a child's visits are told to: receives_information = yes, not left."""
+        family = await fetch_all(
+            self.conn,
+            "SELECT ca.id, ca.name, ca.language, cc.relationship FROM child_carers cc "
+            "JOIN carers ca ON ca.id = cc.carer_id "
+            "WHERE cc.child_id = ? AND cc.receives_information = 1 AND cc.left_at IS NULL "
+            "AND ca.left_at IS NULL ORDER BY ca.id",
+            (child_id,),
+        )
+        return tuple(
+            FamilyMember(int(f["id"]), _named(f["name"], f["relationship"]), f["language"])
+            for f in family
+        )
 
     async def add(self, record: NewVisit, by: Writer) -> None:
         """Keep a visit (from a staff phone through Write, or from the command line)."""
@@ -190,14 +210,6 @@ class SqliteVisits:
         return int(row[0])
 
     async def _info(self, r: Any) -> VisitInfo:
-        family = await fetch_all(
-            self.conn,
-            "SELECT ca.id, ca.name, ca.language, cc.relationship FROM child_carers cc "
-            "JOIN carers ca ON ca.id = cc.carer_id "
-            "WHERE cc.child_id = ? AND cc.receives_information = 1 AND cc.left_at IS NULL "
-            "AND ca.left_at IS NULL ORDER BY ca.id",
-            (r["child_id"],),
-        )
         answers = await fetch_all(
             self.conn,
             "SELECT a.*, ca.name, cc.relationship FROM visit_answers a "
@@ -228,10 +240,7 @@ class SqliteVisits:
             recorded_by=int(r["recorded_by"]) if r["recorded_by"] is not None else None,
             recorded_at=_time(r["recorded_at"]),
             cancel_reason=r["cancel_reason"],
-            family=tuple(
-                FamilyMember(int(f["id"]), _named(f["name"], f["relationship"]), f["language"])
-                for f in family
-            ),
+            family=await self._family(int(r["child_id"])),
             answers=tuple(
                 VisitAnswer(
                     int(a["carer_id"]),
