@@ -57,6 +57,21 @@ def test_visit_add_prints_the_reference_and_queues_the_notice(env, capsys):  # n
     assert timers[0][0] == TOM  # in the key person's name, so it runs in their setting
 
 
+def test_jargon_in_the_why_and_a_role_the_glossary_lacks_are_noted(env, capsys):  # noqa: F811
+    _imported(capsys)
+    argv = list(ADD)
+    argv[argv.index("--why") + 1] = "SALT will see her"
+    argv[argv.index("--who") + 1] = "dietitian"
+    assert run(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "V-1"
+    assert captured.err.splitlines() == [
+        "note: --why says 'SALT', which families may not know; plainer: "
+        "'speech and language therapist'",
+        "note: 'dietitian' is not in the glossary, so the family reads it as written",
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "says"),
     [

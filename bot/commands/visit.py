@@ -96,7 +96,13 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
     except VisitProblem as error:
         return _problem(error)
     print(info.reference)
-    if Glossary.load().explain(info.who, "en") is None:
+    glossary = Glossary.load()
+    for flag in glossary.check(info.why):
+        # The plain-words check suggests; from the command line it cannot ask, so it says.
+        plain = f"; plainer: {flag.suggestion!r}" if flag.suggestion else ""
+        said = f"note: --why says {flag.found!r}, which families may not know{plain}"
+        print(said, file=sys.stderr)
+    if glossary.explain(info.who, "en") is None:
         print(
             f"note: {info.who!r} is not in the glossary, so the family reads it as written",
             file=sys.stderr,
