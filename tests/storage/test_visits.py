@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.domain.visits import NewVisit
 from bot.storage.repos import Store
 from bot.storage.rows import Writer
-from tests.storage.conftest import NOW, OnFile, family
+from tests.storage.conftest import CARER_PHONE, NOW, OnFile, family
 
 AT = NOW + timedelta(days=2)
 
@@ -119,3 +119,18 @@ async def test_listed_by_child_and_day(store: Store, on_file: OnFile):
     assert [v.number for v in every] == [first, later]
     assert [v.number for v in amelia] == [first]
     assert [v.number for v in after] == [later]
+
+
+async def test_carers_who_share_a_phone_are_told_once(store: Store, on_file: OnFile):
+    async with store.transaction() as repos:
+        dad = family(
+            "C01", "Amelia", carer_ref="P02", carer_name="Mark Hughes", relationship="dad",
+            phone=CARER_PHONE,
+        )  # fmt: skip
+        mark = await repos.roster.upsert_family(on_file.setting_id, dad)
+        await repos.roster.hold_phone(on_file.setting_id, CARER_PHONE, [on_file.carer, mark])
+    number = await _visit(store, on_file)
+    async with store.reading() as repos:
+        info = await repos.visits.by_number(on_file.setting_id, number)
+    assert info is not None
+    assert [(m.carer_id, m.name) for m in info.family] == [(on_file.carer, "Laura Hughes (mum)")]

@@ -78,13 +78,17 @@ class SqliteVisits:
         ]
 
     async def _family(self, child_id: int) -> tuple[FamilyMember, ...]:
-        """The carers a child's visits are told to: receives_information = yes, not left."""
+        """The carers a child's visits are told to: receives_information = yes, not left; two
+        carers who share a phone count once, as the carer the phone is filed under (it is told
+        once, and its answers are that carer's)."""
         family = await fetch_all(
             self.conn,
-            "SELECT ca.id, ca.name, ca.language, cc.relationship FROM child_carers cc "
-            "JOIN carers ca ON ca.id = cc.carer_id "
+            "SELECT ca.id, ca.name, ca.language, "
+            "MAX(CASE WHEN cc.carer_id = ca.id THEN cc.relationship END) AS relationship "
+            "FROM child_carers cc JOIN carer_reach r ON r.carer_id = cc.carer_id "
+            "JOIN carers ca ON ca.id = r.reached_as "
             "WHERE cc.child_id = ? AND cc.receives_information = 1 AND cc.left_at IS NULL "
-            "AND ca.left_at IS NULL ORDER BY ca.id",
+            "GROUP BY ca.id ORDER BY ca.id",
             (child_id,),
         )
         return tuple(
