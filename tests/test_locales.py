@@ -26,7 +26,7 @@ from bot.domain import workshops as workshop_words
 from bot.domain.messages import Channel, Text
 from bot.domain.time import UPDATE_MODES
 from bot.engine.news import ORDER as NEWS_ROUTES
-from bot.flows import absence, concerns
+from bot.flows import absence, concerns, visits
 from bot.flows.daily_update import PHRASES
 from bot.flows.information import TOPICS
 from bot.flows.linking import PREFERENCES
@@ -288,6 +288,12 @@ def _dynamic_keys() -> dict[str, tuple[str, ...]]:
         "safeguarding.sign_": shipped_signs().known_kinds,
         "workshop.choice_": workshop_words.ANSWERS,
         "workshop.help_": workshop_words.HELPS,
+        "visit.": ("moved", "reminder"),
+        "visit.role_": tuple(visits.ROLES),
+        "visit.answer_": visits.HOME_ANSWERS + visits.ANSWERS,
+        "visit.ask_": tuple(visits.WORDED),
+        "visit.thanks_": ("fine", "call"),
+        "visit.time_": ("unreadable", "past", "no_such_time"),
     }
 
 

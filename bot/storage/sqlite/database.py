@@ -31,6 +31,7 @@ from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.visits import SqliteVisits
 from bot.storage.sqlite.workshops import SqliteWorkshops
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class SqliteRepos:
 
         self.audiences = SqliteAudiences(conn)
         self.workshops = SqliteWorkshops(conn)
+        self.visits = SqliteVisits(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
