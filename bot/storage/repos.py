@@ -4,7 +4,7 @@ backend (today `bot/storage/sqlite/`) knows how they are stored."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -161,7 +161,8 @@ class OutboxRepo(Protocol):
 
 
 class RemindersRepo(Protocol):
-    """Timers as rows, and periodic work claimed once per period."""
+    """Timers as rows, and periodic work claimed once per period. A reminder people see is a
+    timer with a kind, the event it is about (`subject`) and the event's time."""
 
     async def add(
         self,
@@ -172,13 +173,26 @@ class RemindersRepo(Protocol):
         due_at: datetime,
         rule: str,
         payload: dict[str, Any],
+        *,
+        kind: str | None = None,
+        subject: str | None = None,
+        about: str | None = None,
+        event_at: datetime | None = None,
     ) -> None: ...
-    async def due(self, now: datetime, limit: int = 500) -> list[ReminderRow]: ...
+    async def due(
+        self, now: datetime, limit: int = 500, setting_id: int | None = None
+    ) -> list[ReminderRow]: ...
     async def mark_fired(self, reminder_id: int, now: datetime) -> None: ...
+    async def mark_all_fired(self, reminder_ids: Sequence[int], now: datetime) -> None: ...
+    async def mark_missed(self, reminder_ids: Sequence[int], now: datetime) -> None: ...
     async def claim_period(self, name: str, period: str, now: datetime) -> bool: ...
     async def cancel(
         self, channel: str, address: str, flow: str, now: datetime, rule: str | None = None
     ) -> None: ...
+    async def cancel_subject(self, subject: str, now: datetime) -> int: ...
+    async def upcoming(
+        self, setting_id: int, start: datetime, end: datetime
+    ) -> list[ReminderRow]: ...
 
 
 class AuditRepo(Protocol):

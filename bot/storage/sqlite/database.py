@@ -24,11 +24,12 @@ from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteHandled, SqliteOutbox
 from bot.storage.sqlite.news import SqliteNews
 from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
+from bot.storage.sqlite.reminders import SqliteReminders
 from bot.storage.sqlite.reports import SqliteReports
 from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
-from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.threads import SqliteConversations, SqliteThreads
 
 log = logging.getLogger(__name__)
 
