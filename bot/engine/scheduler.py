@@ -52,6 +52,10 @@ def _event(timer: ReminderRow, now: datetime) -> Inbound:
             "rule": timer.rule,
             "due": timer.due_at.isoformat(),
             "payload": timer.payload,
+            "kind": timer.kind,
+            "subject": timer.subject,
+            "about": timer.about,
+            "event_at": timer.event_at.isoformat() if timer.event_at else None,
         },
     )
 
@@ -202,7 +206,8 @@ class Scheduler:
             # Stored together: one group commit of the inbound file for the whole batch.
             await asyncio.gather(*(self.accept(_event(t, now)) for t in useful))
             async with self.db.transaction() as repos:
-                await repos.reminders.mark_all_fired([t.id for t in useful], now)
+                # Stamped when handed over (a large round takes a while), not when found.
+                await repos.reminders.mark_all_fired([t.id for t in useful], self.clock())
                 await repos.reminders.mark_missed([t.id for t in missed], now)
                 for timer in missed:
                     details = {"rule": timer.rule, "due": timer.due_at.isoformat()}

@@ -26,6 +26,7 @@ from bot.storage.sqlite.news import SqliteNews
 from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
 from bot.storage.sqlite.reminders import SqliteReminders
 from bot.storage.sqlite.reports import SqliteReports
+from bot.storage.sqlite.reviews import SqliteReviews
 from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
@@ -82,6 +83,7 @@ class SqliteRepos:
         self.absences = SqliteAbsences(conn)
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
+        self.reviews = SqliteReviews(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
