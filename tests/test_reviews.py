@@ -301,3 +301,64 @@ async def test_reminders_list_shows_the_review(tmp_path: Path) -> None:
         "to: Laura Hughes, Tom Baker, Priya Shah"
     ) in lines
     await kp.db.close()
+
+
+async def test_an_invitation_waits_while_another_question_is_open(tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    kp = await _keyperson(tmp_path, clock)
+    await say(kp, LAURA, "WOW")  # asked for her good news: a question is open
+    await _review(kp)
+    assert _to(await _fire(kp), LAURA) == []  # the open question keeps its options
+    clock.now += timedelta(minutes=10)
+    assert _to(await _fire(kp), LAURA) == []
+    await say(kp, LAURA, "She counted to ten!")  # the good news: that question is done
+    clock.now += timedelta(minutes=10)
+    rows = await _fire(kp)
+    assert _to(rows, LAURA)[0].startswith("We would like to meet with you")
+    assert (await say(kp, LAURA, "1"))[-1].body.startswith("Thank you. We look forward")
+    await kp.db.close()
+
+
+async def test_an_abandoned_question_gives_way_after_an_hour(tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    kp = await _keyperson(tmp_path, clock)
+    await say(kp, LAURA, "WOW")
+    await _review(kp)
+    for _ in range(6):
+        assert _to(await _fire(kp), LAURA) == []
+        clock.now += timedelta(minutes=10)
+    assert _to(await _fire(kp), LAURA)[0].startswith("We would like to meet with you")
+    await kp.db.close()
+
+
+def test_keyperson_review_add_prints_the_reference(tmp_path, monkeypatch, capsys) -> None:
+    from bot import cli
+    from tests.harness import DATA, ROOT
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KEYPERSON_DATABASE", str(tmp_path / "k.db"))
+    monkeypatch.setenv("KEYPERSON_SETTING_FILE", str(ROOT / "setting.example.toml"))
+    monkeypatch.setattr(cli, "SystemClock", lambda: Clock(NOW))
+    assert cli.main(["import", "staff", str(DATA / "staff.csv")]) == 0
+    assert cli.main(["import", "families", str(DATA / "families.csv")]) == 0
+    capsys.readouterr()
+    assert cli.main(["review", "add", "--child", "C01", "--at", "2027-03-29 10:00",
+                     "--with", "S03", "--kind", "SEN support plan review"]) == 0  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "P-1001: SEN support plan review for Amelia Hughes, 2027-03-29 10:00 +01:00, at the nursery"
+    )
+    assert out[1] == "invited: Laura Hughes"
+    assert cli.main(["review", "add", "--child", "C99", "--at", "2027-03-29 10:00"]) == 1
+    assert "no child 'C99'" in capsys.readouterr().err
+    assert cli.main(["reminders", "--days", "14"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "2026-11-24 10:00 +00:00  review  Amelia Hughes, review P-1001  to: Laura Hughes"
+    )
+    assert cli.main(["review", "summary", "P-1001", "--text", "We agreed an EHCP request."]) == 0
+    out = capsys.readouterr().out
+    assert 'plain words: "EHCP"' in out and "P-1001: summary sent to 1 family" in out
+    assert cli.main(["review", "cancel", "p1001"]) == 0
+    assert cli.main(["review", "move", "P-1001", "--at", "2027-04-01 10:00"]) == 1
+    assert cli.main(["review", "list"]) == 0
+    assert "[cancelled]" in capsys.readouterr().out

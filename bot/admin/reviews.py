@@ -229,9 +229,11 @@ async def listed(
     lines = []
     zone = profile.time_zone
     for review in await repos.reviews.listed(setting_id, child_id):
-        state = "cancelled" if review.cancelled else "invited"
+        state = "invited"
         if review.summary_at:
             state = f"summary sent {local_stamp(review.summary_at, zone)}"
+        if review.cancelled:
+            state = "cancelled"
         extra = f"; interpreter: {review.interpreter}" if review.interpreter else ""
         lines.append(
             f"{review.ref}  {review.child_name} {review.child_last_name}  "
