@@ -201,6 +201,7 @@ class RemindersRepo(Protocol):
     async def upcoming(
         self, setting_id: int, start: datetime, end: datetime
     ) -> list[ReminderRow]: ...
+    async def next_due(self, setting_id: int, after: datetime) -> datetime | None: ...
 
 
 class AuditRepo(Protocol):
