@@ -362,3 +362,48 @@ def test_keyperson_review_add_prints_the_reference(tmp_path, monkeypatch, capsys
     assert cli.main(["review", "move", "P-1001", "--at", "2027-04-01 10:00"]) == 1
     assert cli.main(["review", "list"]) == 0
     assert "[cancelled]" in capsys.readouterr().out
+
+
+async def test_review_from_the_key_persons_phone(tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    kp = await _keyperson(tmp_path, clock)
+    asked = await say(kp, TOM, "REVIEW")
+    assert _to(asked, TOM)[0].startswith("Which child is the review for? Choose, or write")
+    assert _labels(asked, TOM)[-1] == "Not now" and "Amelia" in _labels(asked, TOM)
+    nobody = await say(kp, TOM, "Nobody Atall")
+    assert _to(nobody, TOM)[0].startswith("I could not find that child.")
+    when = await say(kp, TOM, "amelia hughes")
+    assert _to(when, TOM)[0].startswith("When is the review of Amelia Hughes?")
+    again = await say(kp, TOM, "next monday")
+    assert _to(again, TOM)[0].startswith("Please write the date and time like this: 29/3 10:00.")
+    past = await say(kp, TOM, "2026-11-01 10:00")
+    assert _to(past, TOM)[0].startswith("That time has passed.")
+    await say(kp, TOM, "7/12 10:00")
+    confirm = await say(kp, TOM, "At the nursery")
+    assert _to(confirm, TOM)[0].startswith(
+        "Review of Amelia Hughes: Monday 7 December 10:00, at the nursery. Every carer who is "
+        "told about Amelia Hughes will be invited, in their language. Send the invitations?"
+    )
+    sent = await say(kp, TOM, "1")
+    assert _to(sent, TOM)[0].startswith("Thank you. The review of Amelia Hughes is being set up")
+    told = await _fire(kp)
+    assert _to(told, TOM) == [
+        "P-1001: the review of Amelia on Monday 7 December 10:00, at the nursery. "
+        "1 family is invited."
+    ]
+    invited = await _fire(kp)
+    assert _to(invited, LAURA)[0].startswith("We would like to meet with you")
+    assert "Where: at the nursery." in _to(invited, LAURA)[0]
+    assert not _to(invited, DAN)
+    clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    reminded = await _fire(kp)
+    assert _to(reminded, TOM)[0].startswith("Reminder: review P-1001 of Amelia")
+    await kp.db.close()
+
+
+async def test_a_carer_cannot_schedule_a_review(tmp_path: Path) -> None:
+    clock = Clock(NOW)
+    kp = await _keyperson(tmp_path, clock)
+    rows = await say(kp, LAURA, "REVIEW")
+    assert not any("Which child is the review for" in body for body in _to(rows, LAURA))
+    await kp.db.close()

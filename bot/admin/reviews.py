@@ -237,7 +237,8 @@ async def listed(
         extra = f"; interpreter: {review.interpreter}" if review.interpreter else ""
         lines.append(
             f"{review.ref}  {review.child_name} {review.child_last_name}  "
-            f"{local_stamp(review.at, zone)}  {review.place}  {review.kind}  [{state}{extra}]"
+            f"{local_stamp(review.at, zone)}  {review.place or 'at the nursery'}  {review.kind}  "
+            f"[{state}{extra}]"
         )
         for status in await repos.reviews.families(review.id):
             name = (await repos.people.carer(status.carer_id)).name

@@ -30,7 +30,11 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     new = verbs.add_parser("add", help="schedule a review; the family is invited")
     new.add_argument("--child", required=True, help="the child's ref, e.g. C-001")
     new.add_argument("--at", required=True, type=_moment, help='local time, "2027-03-29 10:00"')
-    new.add_argument("--where", default=DEFAULT_PLACE, help=f'default "{DEFAULT_PLACE}"')
+    new.add_argument(
+        "--where",
+        default=DEFAULT_PLACE,
+        help="where, as families read it (default: at the nursery, in each family's language)",
+    )
     new.add_argument(
         "--with",
         dest="with_refs",
@@ -81,7 +85,7 @@ async def run_add(args: argparse.Namespace, admin: Admin) -> int:
     review = done.review
     print(
         f"{review.ref}: {review.kind} for {review.child_name} {review.child_last_name}, "
-        f"{local_stamp(review.at, admin.profile.time_zone)}, {review.place}"
+        f"{local_stamp(review.at, admin.profile.time_zone)}, {review.place or 'at the nursery'}"
     )
     print(f"invited: {', '.join(done.invited) or 'nobody'}")
     for name in done.not_reachable:

@@ -19,7 +19,7 @@ QUESTIONS = ("going_well", "worries", "next")
 INVITE_ANSWERS = ("come", "another_time", "interpreter", "bring")
 SUMMARY_ANSWERS = ("agree", "add", "question")
 DEFAULT_KIND = "review of a plan"
-DEFAULT_PLACE = "at the nursery"
+DEFAULT_PLACE = ""  # at the setting itself: said in each family's language
 VIEWS_DUE_AT = time(9, 0)  # on the day before, the views go to staff whatever came back
 VIEWS_SOON = timedelta(hours=1)
 FLOW = "reviews"  # the flow that takes a review's timers
@@ -215,3 +215,64 @@ class SummaryReply:
     review_id: int
     answer: str
     words: str | None = None
+
+
+PLAN = "plan"  # the timer that sets a review's timers, when staff schedule it from a phone
+_DAY_FIRST = re.compile(
+    r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\s*,?\s*(?:at\s+)?(\d{1,2})[:.](\d{2})\s*$"
+)
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_when(text: str, local_now: datetime) -> datetime | None:
+    """A review's local date and time as staff type it: 29/3 10:00, 29/03/2027 10:00 or
+    2027-03-29 10:00 (UK order: day first; without a year, the next such date). Naive; None
+    when it is no date and time."""
+    iso = _ISO.match(text)
+    if iso:
+        year, month, day, hour, minute = map(int, iso.groups())
+    else:
+        match = _DAY_FIRST.match(text)
+        if match is None:
+            return None
+        day, month = int(match.group(1)), int(match.group(2))
+        year = int(match.group(3)) if match.group(3) else local_now.year
+        year += 2000 if year < 100 else 0
+        hour, minute = int(match.group(4)), int(match.group(5))
+    try:
+        moment = datetime(year, month, day, hour, minute)
+    except ValueError:
+        return None
+    if not (iso or (match and match.group(3))) and moment < local_now.replace(tzinfo=None):
+        moment = moment.replace(year=moment.year + 1)  # "29/3" in April means next March
+    return moment
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    """A review a member of staff scheduled from their phone (the reviews repository keeps
+    it; a timer then invites the family)."""
+
+    child_id: int
+    at: datetime
+    place: str
+    kind: str = DEFAULT_KIND
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    """The carers a review's invitation goes to."""
+
+    review_id: int
+    carer_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChildOnFile:
+    """A child staff may schedule a review for."""
+
+    id: int
+    ref: str
+    first_name: str
+    last_name: str
+    key_person_id: int | None

@@ -28,6 +28,7 @@ from bot.domain.reviews import (
     INVITE,
     INVITE_ANSWERS,
     MOVED,
+    PLAN,
     QUESTIONS,
     REMIND,
     SUMMARY,
@@ -36,10 +37,12 @@ from bot.domain.reviews import (
     VIEWS_DUE,
     FamilyStatus,
     InviteAnswer,
+    Invited,
     Review,
     SummaryReply,
     ViewAnswer,
     ViewsHanded,
+    plan,
 )
 from bot.flows.base import (
     ChoiceMade,
@@ -53,6 +56,7 @@ from bot.flows.base import (
     PhotoShared,
     RecordAudit,
     Reply,
+    SetTimer,
     State,
     TextReceived,
     TimerFired,
@@ -92,8 +96,22 @@ def _helpers(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] |
     return (ctx.setting_id, ctx.carer.language if ctx.carer is not None else "")
 
 
+def _planned_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    payload = ctx.facts.get("timer")
+    if not payload or payload.get("does") != PLAN:
+        return None
+    return (int(payload["child_id"]), datetime.fromisoformat(str(payload["at"])))
+
+
+def _addresses(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    review = ctx.facts.get("planned")
+    return (review.id,) if review is not None else None
+
+
 FACTS = (
     Fact("review", "reviews", "get", _timer_review),
+    Fact("planned", "reviews", "find_at", _planned_args),
+    Fact("addresses", "reviews", "addresses", _addresses),
     Fact("awaiting", "reviews", "awaiting_views", _awaiting),
     Fact("family", "reviews", "family", _family),
     Fact("helpers", "reviews", "helpers", _helpers, default={}),
@@ -156,16 +174,18 @@ def _keep(state: State, *effects: Effect) -> Transition:
 def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     """A review's timer for this person: nothing if the review has moved or been cancelled."""
     ctx, payload = fired.ctx, fired.payload
-    review: Review | None = ctx.facts.get("review")
     does = str(payload.get("does", fired.rule))
+    review: Review | None = ctx.facts.get("review") or ctx.facts.get("planned")
     if review is None or (does != CANCELLED and not _current(review, payload)):
         subject = f"review:{payload.get('review')}"
         return _keep(state, RecordAudit("review.timer_dropped", subject, {"does": does}))
     about = _about(review, ctx)
+    if ctx.staff is not None and does == PLAN:
+        return _keep(state, *_planned(ctx, now))
     if ctx.staff is not None:
         if does != REMIND:
             return _keep(state)
-        params = {**_params(about, ctx), "place": review.place, "kind": review.kind}
+        params = {**_params(about, ctx), "place": _place(review), "kind": review.kind}
         return _keep(
             state,
             NotifyStaff(
@@ -178,8 +198,39 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     return _for_family(state, does, review, family, about, ctx)
 
 
+def _place(review: Review) -> Text:
+    """Where, in the reader's language when it is the setting itself."""
+    return Text("label.raw", {"text": review.place}) if review.place else Text("review.at_nursery")
+
+
+def _planned(ctx: Context, now: datetime) -> tuple[Effect, ...]:
+    """A review staff scheduled from a phone: its timers set, the families to be invited
+    recorded, and the sender told its reference and who is invited."""
+    review: Review | None = ctx.facts.get("planned")
+    families, staff = ctx.facts.get("addresses") or ([], [])
+    if review is None or ctx.setting is None:
+        return ()
+    timers = tuple(
+        SetTimer(
+            FLOW, t.due, t.described, {**t.payload, "does": t.rule},
+            to=(t.to.channel, t.to.address), kind="review", subject=review.subject,
+            about=review.about, event_at=review.at,
+        )
+        for t in plan(review, families, staff, ctx.setting, now)
+    )  # fmt: skip
+    invited = tuple(f.person_id for f in families)
+    params = {**_params(_about(review, ctx), ctx), "place": _place(review), "count": len(invited)}
+    return (
+        *timers,
+        Write(Invited(review.id, invited)),
+        Reply(Text("review.staff_scheduled", params)),
+        RecordAudit("review.added", review.subject),
+    )
+
+
 def _current(review: Review, payload: Mapping[str, Any]) -> bool:
-    return not review.cancelled and payload.get("at") == review.at.isoformat()
+    at = payload.get("at")
+    return not review.cancelled and at is not None and datetime.fromisoformat(str(at)) == review.at
 
 
 def _for_family(
@@ -190,7 +241,7 @@ def _for_family(
     about: dict[str, Any],
     ctx: Context,
 ) -> Transition:
-    params = {**_params(about, ctx), "place": review.place, "kind": review.kind}
+    params = {**_params(about, ctx), "place": _place(review), "kind": review.kind}
     child = review.child_id
     if does in (INVITE, MOVED):
         key = "review.invite" if does == INVITE else "review.moved"
@@ -403,5 +454,6 @@ SPEC = FlowSpec(
         ViewAnswer: ("reviews", "view"),
         ViewsHanded: ("reviews", "views_handed"),
         SummaryReply: ("reviews", "summary_reply"),
+        Invited: ("reviews", "invited"),
     },
 )

@@ -9,16 +9,22 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.people import PersonKind
 from bot.domain.reviews import (
     FIRST_NUMBER,
+    Address,
+    ChildOnFile,
     FamilyStatus,
     InviteAnswer,
+    Invited,
     Review,
+    ReviewRequest,
     SummaryReply,
     ViewAnswer,
     ViewsHanded,
 )
 from bot.storage.rows import Writer
+from bot.storage.sqlite.links import SqliteLinks
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
 _SELECT = (
@@ -213,6 +219,61 @@ class SqliteReviews:
             (setting_id, ref),
         )
         return int(row[0]) if row else None
+
+    async def children(self, setting_id: int) -> list[ChildOnFile]:
+        """The children of a setting on file, with their key person, by first name."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT c.id, c.ref, c.first_name, c.last_name, s.id FROM children c "
+            "LEFT JOIN staff s ON s.setting_id = c.setting_id AND s.ref = c.key_person_ref "
+            "WHERE c.setting_id = ? AND c.left_at IS NULL ORDER BY c.first_name, c.last_name",
+            (setting_id,),
+        )
+        return [ChildOnFile(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def find_at(self, child_id: int, at: datetime) -> Review | None:
+        """The review of a child at a time (the newest, if there were several)."""
+        row = await fetch_one(
+            self.conn,
+            _SELECT + "WHERE r.child_id = ? AND r.at = ? ORDER BY r.id DESC LIMIT 1",
+            (child_id, iso(at)),
+        )
+        return _review(row) if row else None
+
+    async def addresses(self, review_id: int) -> tuple[list[Address], list[Address]]:
+        """Where a review's families (told about the child) and staff (key person, SENCos,
+        others invited) are reached: each one's chosen channel."""
+        review = await self.get(review_id)
+        if review is None:
+            return [], []
+        carers, sencos = await self.people(review.child_id)
+        key = [review.key_person_id] if review.key_person_id else []
+        links = SqliteLinks(self.conn)
+
+        async def reach(kind: PersonKind, ids: list[int]) -> list[Address]:
+            found = []
+            for person in dict.fromkeys(ids):
+                contacts = (await links.route(kind, person)).chosen(True)
+                if contacts:
+                    found.append(
+                        Address(kind.value, person, contacts[0].channel, contacts[0].address)
+                    )
+            return found
+
+        staff = [*key, *sencos, *review.with_staff]
+        return await reach(PersonKind.CARER, carers), await reach(PersonKind.STAFF, staff)
+
+    async def request(self, record: ReviewRequest, by: Writer) -> None:
+        """Keep a review a member of staff scheduled from their phone."""
+        assert by.setting_id is not None
+        await self.add(
+            by.setting_id, record.child_id, record.at, record.place, record.kind, (), by.actor,
+            by.now,
+        )  # fmt: skip
+
+    async def invited(self, record: Invited, by: Writer) -> None:
+        """Record the carers a review's invitation goes to."""
+        await self.invite(record.review_id, record.carer_ids)
 
     async def move(self, review_id: int, at: datetime, now: datetime) -> None:
         """Give a review a new time; families' answers to the old time no longer stand."""
