@@ -194,10 +194,11 @@ class Scheduler:
         never sent late. Returns how many timers were handed over."""
         if self.accept is None:
             return 0
-        now = self.clock()
         grace = timedelta(hours=self.profile.late_grace_hours)
         handed = 0
         while True:
+            # Read each round: rows that fall due while a large round is handed over go next.
+            now = self.clock()
             async with self.db.reading() as repos:
                 due = await repos.reminders.due(now, FIRE_BATCH, self.setting_id)
             late = {t.id for t in due if t.kind and self._fate(t, now, grace) is Fate.MISSED}
