@@ -50,14 +50,15 @@ class DemoTime:
             await self.keyperson.scheduler.tick()
         return delta.total_seconds()
 
-    async def to_next(self) -> float:
-        """Move on to the next timer's time (a minute past it), if there is one."""
+    async def to_next(self) -> float | None:
+        """Move on to the next timer's time (a minute past it; not at all if one is due
+        already), and run it; None when no timer is waiting."""
         now = self.clock()
         async with self.keyperson.db.reading() as repos:
-            due = await repos.reminders.next_due(self.keyperson.setting_id, now)
+            due = await repos.reminders.next_due(self.keyperson.setting_id)
         if due is None:
-            return 0.0
-        return await self.forward(due - now + timedelta(minutes=1))
+            return None
+        return await self.forward(due - now + timedelta(minutes=1) if due > now else timedelta())
 
 
 def demo_settings(settings: Settings, folder: Path) -> Settings:

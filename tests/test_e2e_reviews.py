@@ -144,3 +144,27 @@ async def test_a_review_on_sms_and_telegram_through_the_running_app(tmp_path: Pa
             "Going well: She loves the garden\nWorries: (not answered)\n"
             "To work on next: Using more words"
         )
+
+
+async def test_review_from_tom_s_phone_in_the_simulator(tmp_path: Path) -> None:
+    app = demo_app(Settings(), tmp_path, clock=RunningClock(START))
+    async with serve_app(app, lifespan="on") as url, httpx.AsyncClient(base_url=url) as http:
+        phones = Phones(http)
+        assert (await phones.forward(next=True))["waiting"] is False  # nothing set yet
+        await phones.send(LAURA, text="Hi")
+        await phones.send(TOM, text="REVIEW")
+        await phones.seen(TOM, "sms", "Which child is the review for?")
+        await phones.send(TOM, text="Amelia")
+        await phones.seen(TOM, "sms", "When is the review of Amelia Hughes?")
+        await phones.send(TOM, text="7/12 10:00")
+        await phones.seen(TOM, "sms", "Where will it be?")
+        await phones.send(TOM, text="1")
+        await phones.seen(TOM, "sms", "Send the invitations?")
+        await phones.send(TOM, text="1")
+        await phones.seen(TOM, "sms", "its reference follows in a moment")
+        moved = await phones.forward(next=True)  # the timer is due now: run at once
+        assert moved["waiting"] is True and moved["moved_minutes"] == 0
+        await phones.seen(TOM, "sms", "P-1001: the review of Amelia on Monday 7 December")
+        await phones.forward(next=True)  # the invitation
+        invite = await phones.seen(LAURA, "sms", "We would like to meet with you")
+        assert "Where: at the nursery." in invite["text"]

@@ -115,11 +115,11 @@ MAX_MINUTES = 60 * 24 * 60  # sixty days at a time
 
 
 class TimeTravel(Protocol):
-    """The demo's hold on its clock: forward by a span, or to the next reminder; then the
-    scheduler runs at once. Returns the seconds moved."""
+    """The demo's hold on its clock: forward by a span, or to the next timer; then the
+    scheduler runs at once. Returns the seconds moved (None: no timer was waiting)."""
 
     async def forward(self, delta: timedelta) -> float: ...
-    async def to_next(self) -> float: ...
+    async def to_next(self) -> float | None: ...
 
 
 class SimulatorPage:
@@ -174,13 +174,17 @@ class SimulatorPage:
         if not isinstance(body, dict):
             return _bad("the body must be a JSON object")
         minutes = body.get("minutes")
+        moved: float | None
         if body.get("next") is True:
             moved = await self.time_travel.to_next()
         elif type(minutes) is int and 0 < minutes <= MAX_MINUTES:
             moved = await self.time_travel.forward(timedelta(minutes=minutes))
         else:
             return _bad(f"'minutes' is a whole number from 1 to {MAX_MINUTES}, or 'next' is true")
-        return JSONResponse({**self._clock_view(), "moved_minutes": round(moved / 60)})
+        view = self._clock_view()
+        if moved is None:
+            return JSONResponse({**view, "moved_minutes": 0, "waiting": False})
+        return JSONResponse({**view, "moved_minutes": round(moved / 60), "waiting": True})
 
     def _clock_view(self) -> dict[str, Any]:
         now = self.clock().astimezone(self.zone)

@@ -123,12 +123,13 @@ class SqliteReminders:
         )
         return [_row(r) for r in rows]
 
-    async def next_due(self, setting_id: int, after: datetime) -> datetime | None:
-        """When the next pending timer of a setting is due (any timer, not only reminders)."""
+    async def next_due(self, setting_id: int) -> datetime | None:
+        """When the first pending timer of a setting is due (any timer, not only reminders;
+        it may be due already)."""
         rows = await fetch_all(
             self.conn,
-            f"SELECT MIN(due_at) FROM reminders WHERE setting_id = ? AND {_PENDING} AND due_at > ?",
-            (setting_id, iso(after)),
+            f"SELECT MIN(due_at) FROM reminders WHERE setting_id = ? AND {_PENDING}",
+            (setting_id,),
         )
         first = rows[0][0] if rows else None
         return from_iso(first) if first else None
