@@ -407,3 +407,17 @@ async def test_a_carer_cannot_schedule_a_review(tmp_path: Path) -> None:
     rows = await say(kp, LAURA, "REVIEW")
     assert not any("Which child is the review for" in body for body in _to(rows, LAURA))
     await kp.db.close()
+
+
+async def test_a_review_scheduled_in_the_evening_invites_when_quiet_hours_end(
+    tmp_path: Path,
+) -> None:
+    clock = Clock(datetime(2026, 11, 24, 21, 0, tzinfo=UTC))  # 21:00: quiet until 07:30
+    kp = await _keyperson(tmp_path, clock)
+    await _review(kp)
+    assert _to(await _fire(kp), LAURA) == []
+    clock.now = datetime(2026, 11, 25, 7, 29, tzinfo=UTC)
+    assert _to(await _fire(kp), LAURA) == []
+    clock.now = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
+    assert _to(await _fire(kp), LAURA)[0].startswith("We would like to meet with you")
+    await kp.db.close()

@@ -253,34 +253,16 @@ def _for_family(
         return _ask(about, family, ctx, (intro,))
     if does == VIEWS_DUE and family.views_done_at is None:
         return _keep(state, *_hand_over(about, family, ctx))
-    if does == REMIND:
-        text = Text("review.remind", params)
-        return _keep(
-            state,
-            NotifyCarer(
-                ctx.carer.id if ctx.carer else 0,
-                text,
-                about_child=child,
-                priority=Priority.NORMAL,
-                essential=True,
-            ),
-        )
+    if does in (REMIND, CANCELLED):
+        key = "review.remind" if does == REMIND else "review.cancelled"
+        # Essential (SMS if Telegram fails), and held by quiet hours like any routine message.
+        told = NotifyCarer(family.carer_id, Text(key, params), about_child=child,
+                           priority=Priority.NORMAL, essential=True)  # fmt: skip
+        return _keep(state, told)
     if does == SUMMARY and review.summary:
         text = Text("review.summary", {**params, "summary": review.summary})
         choices = tuple(Choice(f"review_{a}") for a in SUMMARY_ANSWERS)
         return Transition(NAME, {**about, "step": "summary"}, (Reply(text, choices),))
-    if does == CANCELLED:
-        text = Text("review.cancelled", params)
-        return _keep(
-            state,
-            NotifyCarer(
-                ctx.carer.id if ctx.carer else 0,
-                text,
-                about_child=child,
-                priority=Priority.NORMAL,
-                essential=True,
-            ),
-        )
     return _keep(state)
 
 
