@@ -30,8 +30,35 @@ def demo_clock(at: datetime | None) -> Clock:
     """The demo's clock: the real time, or one that starts at `at`, the example setting's local
     wall-clock time, and runs on (so the demo can be tried as on a weekday morning at any hour)."""
     if at is None:
-        return SystemClock()
+        # The real time, read once, then run on: the simulator can still move it forward.
+        return StartedClock(SystemClock()())
     return StartedClock(at_zone(at, load_profile(EXAMPLE_SETTING).time_zone))
+
+
+class DemoTime:
+    """The simulator's control of the demo clock: forward, then the scheduler runs at once, so
+    reminders, views and summaries due by then are sent without waiting."""
+
+    def __init__(self, clock: StartedClock, keyperson: Keyperson) -> None:
+        self.clock = clock
+        self.keyperson = keyperson
+
+    async def forward(self, delta: timedelta) -> float:
+        """Move on by `delta` and run what is due."""
+        self.clock.advance(delta)
+        if self.keyperson.scheduler is not None:
+            await self.keyperson.scheduler.tick()
+        return delta.total_seconds()
+
+    async def to_next(self) -> float | None:
+        """Move on to the next timer's time (a minute past it; not at all if one is due
+        already), and run it; None when no timer is waiting."""
+        now = self.clock()
+        async with self.keyperson.db.reading() as repos:
+            due = await repos.reminders.next_due(self.keyperson.setting_id)
+        if due is None:
+            return None
+        return await self.forward(due - now + timedelta(minutes=1) if due > now else timedelta())
 
 
 def demo_settings(settings: Settings, folder: Path) -> Settings:
@@ -113,6 +140,7 @@ def demo_app(settings: Settings, folder: Path | None = None, *, clock: Clock) ->
             keyperson.clock,
             ZoneInfo(keyperson.profile.time_zone),
             simulator_menus(keyperson.catalogs),
+            DemoTime(clock, keyperson) if isinstance(clock, StartedClock) else None,
         )
         return page.routes()
 

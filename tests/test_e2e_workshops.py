@@ -72,17 +72,21 @@ async def test_sms_invite_answered_by_number_with_a_waiting_list_and_what_would_
 async def test_telegram_invite_answered_with_a_button(tmp_path):
     async with running(tmp_path) as app:
         await link_laura(app)
+        # A question left open (here the newly linked carer's "where to?") keeps its options
+        # for a while: the invite waits for it to be answered or left, so she leaves it first.
+        await app.say(LAURA_CHAT, "not now")
+        await app.messages_to(LAURA_CHAT, 4)
         await invite(app)
-        sent = await app.messages_to(LAURA_CHAT, 4)
+        sent = await app.messages_to(LAURA_CHAT, 5)
         invited = app.delivered(LAURA_CHAT, sent[-1])
         assert invited["text"].startswith("Little Acorns Nursery invites you to a workshop")
         assert buttons(invited) == {"ws:yes:1": "Yes", "ws:no:1": "No", "ws:maybe:1": "Maybe"}
         assert app.twilio.messages == [] or all(m["To"] != LAURA for m in app.twilio.messages)
         await app.post(press(LAURA_CHAT, invited, "ws:maybe:1"))
-        noted = (await app.messages_to(LAURA_CHAT, 5))[-1]
+        noted = (await app.messages_to(LAURA_CHAT, 6))[-1]
         assert noted["text"].startswith("Thank you. We will ask you again a few days before")
         # The buttons stay valid: she can change her mind.
         await app.post(press(LAURA_CHAT, invited, "ws:yes:1"))
-        booked = (await app.messages_to(LAURA_CHAT, 6))[-1]
+        booked = (await app.messages_to(LAURA_CHAT, 7))[-1]
         assert booked["text"].startswith("Thank you, you have a place")
         assert app.scalar("SELECT answer FROM workshop_guests WHERE carer_id = 1") == "yes"

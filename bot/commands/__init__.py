@@ -27,7 +27,15 @@ if TYPE_CHECKING:
     from bot.storage.repos import Store
 
 # Modules of bot.commands that add commands of their own.
-COMMANDS: tuple[str, ...] = ("agency", "referral", "concern", "workshop", "visit")
+COMMANDS: tuple[str, ...] = (
+    "agency",
+    "referral",
+    "concern",
+    "workshop",
+    "visit",
+    "reminders",
+    "review",
+)
 # Modules of bot.commands that add a report.
 REPORTS: tuple[str, ...] = ("report_concerns", "report_workshop")
 

@@ -48,6 +48,8 @@ class SettingProfile:
     review_reminder_days: tuple[int, ...] = (7, 1)
     workshop_reminder_days: tuple[int, ...] = (7, 1)
     reminder_time: time = time(10, 0)
+    late_grace_hours: int = 12  # a reminder found due later than this after its time is missed
+    views_days_before: int = 5  # when a family is asked for their views before a review
     retention_days: int = 730
     no_update_days: int = 3
     keeping_in_touch_day: int = 0  # Monday
@@ -99,6 +101,8 @@ def load_profile(path: Path) -> SettingProfile:
         review_reminder_days=toml.days_before("reminders.review_days_before"),
         workshop_reminder_days=toml.days_before("reminders.workshop_days_before"),
         reminder_time=toml.clock("reminders.time", "10:00"),
+        late_grace_hours=toml.positive("reminders.late_grace_hours", 12),
+        views_days_before=toml.positive("reviews.views_days_before", 5),
         retention_days=toml.positive("retention.message_days", 730),
         no_update_days=toml.positive("updates.no_update_days", 3),
         keeping_in_touch_day=toml.weekday("updates.keeping_in_touch_day", "mon"),

@@ -85,14 +85,19 @@ async def record(
     elif isinstance(effect, SetReachable):
         await repos.links.set_reachable(sender.channel, sender.address, effect.reachable)
     elif isinstance(effect, SetTimer) and sender.setting_id is not None:
+        channel, address = effect.to or (sender.channel, sender.address)
         await repos.reminders.add(
             sender.setting_id,
-            sender.channel,
-            sender.address,
+            channel,
+            address,
             effect.flow,
             effect.due,
             effect.rule,
             dict(effect.payload),
+            kind=effect.kind,
+            subject=effect.subject,
+            about=effect.about,
+            event_at=effect.event_at,
         )
     elif isinstance(effect, CancelTimer):
         await repos.reminders.cancel(

@@ -8,7 +8,7 @@ import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain.messages import Channel, Inbound, InboundKind, RenderedChoice
@@ -26,6 +26,7 @@ from bot.flows.base import (
     NotPassedOn,
     PhotoShared,
     ReachChanged,
+    SetTimer,
     Signal,
     State,
     TextReceived,
@@ -43,6 +44,8 @@ YIELD_CAP_S = 0.25  # but never longer: a batch that waited out a lock is no mea
 DEFERRED_TURN = 4  # every so many batches, senders beyond their budget go first: none starves
 TASK = "router"
 STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"  # received_at in a stored message, sortable as text
+TIMER_WAIT = timedelta(minutes=10)  # a timer asking a question waits while another is open
+TIMER_WAITS = 6  # times, after which the open question is taken as abandoned
 
 
 def yield_pause(batch_s: float) -> float:
@@ -382,11 +385,16 @@ class Router:
         due = datetime.fromisoformat(str(timer["due"]))
         fired = TimerFired(str(timer["rule"]), timer["payload"], due, ctx)
         taken = owner.timer(state if flow == owner.name else {}, fired, now)
-        if flow == owner.name or flow is None:
-            # With no conversation open, the timer's flow may open one (an invite's question,
-            # whose numbered answers by SMS must find it).
-            return taken
-        return Transition(flow, state, taken.effects)
+        if flow in (owner.name, None):
+            return taken  # nothing else open: it may ask its own question (an invitation)
+        if taken.flow is None:
+            return Transition(flow, state, taken.effects)
+        deferred = int(timer["payload"].get("_deferred", 0))
+        if deferred < TIMER_WAITS:
+            # Another question is open: one that would ask its own waits, so the open one keeps
+            # its options; after an hour of waiting the open question is taken as abandoned.
+            return Transition(flow, state, (_again(timer, now, deferred + 1),))
+        return taken
 
     def _keyword(
         self,
@@ -421,6 +429,21 @@ async def _still_on(repos: Repos, inbound: Inbound, ctx: Context) -> tuple[str, 
     kind = PersonKind.CARER if ctx.carer is not None else PersonKind.STAFF
     route = await repos.links.route(kind, person.id)
     return tuple(sorted({c.channel for c in route.contacts} - {inbound.channel.value}))
+
+
+def _again(timer: Mapping[str, Any], now: datetime, deferred: int) -> SetTimer:
+    """The same timer, set again a little later, remembering how often it has waited."""
+    event_at = timer.get("event_at")
+    return SetTimer(
+        str(timer["flow"]),
+        now + TIMER_WAIT,
+        str(timer["rule"]),
+        {**timer["payload"], "_deferred": deferred},
+        kind=timer.get("kind"),
+        subject=timer.get("subject"),
+        about=timer.get("about"),
+        event_at=datetime.fromisoformat(event_at) if event_at else None,
+    )
 
 
 def _keep_numbers(

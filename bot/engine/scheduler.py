@@ -3,7 +3,9 @@
 Every tick (30 s): summaries whose time has come are queued, one per carer, and their items
 marked sent in the same transaction, so each goes once even across restarts. Once a week, at
 the setting's keeping-in-touch time, each key person is told which of their families have had
-no update lately, or only concerns; a row per week makes that once as well.
+no update lately, or only concerns; a row per week makes that once as well. Due timers (rows,
+with their due instant in UTC) go to the flows that set them as events; a reminder that fell
+due while the server was down is still sent if it is of use, else recorded as missed.
 """
 
 from __future__ import annotations
@@ -20,17 +22,47 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.messages import Channel, Inbound, InboundKind, Priority, Text
 from bot.domain.people import PersonKind
+from bot.domain.reminders import Fate, fate
 from bot.domain.setting import SettingProfile
 from bot.domain.time import at_local
 from bot.engine.effects import STAFF_LANGUAGE, Effects, Message, Origin
 from bot.engine.supervisor import Supervisor, TaskDied
 from bot.storage.repos import Repos, Store
+from bot.storage.rows import ReminderRow
 
 log = logging.getLogger(__name__)
-TICK_S = 30.0
+TICK_S = 30.0  # a timer fires within a tick of its time: well within a minute
+FIRE_BATCH = 2000  # due timers handed over per round; rounds go on until none are left
 CONCERN_WINDOW_DAYS = 30
 KEEPING_IN_TOUCH_WINDOW = timedelta(hours=12)  # sent late after a restart, but not days late
 TASK = "scheduler"
+
+
+def _event(timer: ReminderRow, now: datetime) -> Inbound:
+    """A due timer as an inbound event for the person it is for."""
+    return Inbound(
+        channel=Channel(timer.channel),
+        address=timer.address,
+        external_id=f"timer:{timer.id}",
+        received_at=now,
+        kind=InboundKind.TIMER,
+        timer={
+            "id": timer.id,
+            "flow": timer.flow,
+            "rule": timer.rule,
+            "due": timer.due_at.isoformat(),
+            "payload": timer.payload,
+            "kind": timer.kind,
+            "subject": timer.subject,
+            "about": timer.about,
+            "event_at": timer.event_at.isoformat() if timer.event_at else None,
+        },
+    )
+
+
+def _ids(timers: list[ReminderRow]) -> str:
+    shown = ",".join(str(t.id) for t in timers[:20])
+    return shown + (",…" if len(timers) > 20 else "")
 
 
 def opening_days_ago(profile: SettingProfile, local_now: datetime, days: int) -> datetime:
@@ -157,34 +189,41 @@ class Scheduler:
         """Hand each due timer to the router as an event of the flow that set it, to be handled
         like a message: under the person's lock, through the flow, in one transaction. The
         event's id is the timer's, so storing it twice (a crash before the timer is marked
-        fired) handles it once. Returns how many timers were handed over."""
+        fired) handles it once. A reminder found due after its event, or more than the
+        setting's late grace after its time (the server was down), is recorded as missed and
+        never sent late. Returns how many timers were handed over."""
         if self.accept is None:
             return 0
-        now = self.clock()
-        async with self.db.reading() as repos:
-            due = await repos.reminders.due(now)
-        for timer in due:
-            await self.accept(
-                Inbound(
-                    channel=Channel(timer.channel),
-                    address=timer.address,
-                    external_id=f"timer:{timer.id}",
-                    received_at=now,
-                    kind=InboundKind.TIMER,
-                    timer={
-                        "id": timer.id,
-                        "flow": timer.flow,
-                        "rule": timer.rule,
-                        "due": timer.due_at.isoformat(),
-                        "payload": timer.payload,
-                    },
-                )
-            )
-        if due:
+        grace = timedelta(hours=self.profile.late_grace_hours)
+        handed = 0
+        while True:
+            # Read each round: rows that fall due while a large round is handed over go next.
+            now = self.clock()
+            async with self.db.reading() as repos:
+                due = await repos.reminders.due(now, FIRE_BATCH, self.setting_id)
+            late = {t.id for t in due if t.kind and self._fate(t, now, grace) is Fate.MISSED}
+            useful = [t for t in due if t.id not in late]
+            missed = [t for t in due if t.id in late]
+            # Stored together: one group commit of the inbound file for the whole batch.
+            await asyncio.gather(*(self.accept(_event(t, now)) for t in useful))
             async with self.db.transaction() as repos:
-                for timer in due:
-                    await repos.reminders.mark_fired(timer.id, now)
-        return len(due)
+                # Stamped when handed over (a large round takes a while), not when found.
+                await repos.reminders.mark_all_fired([t.id for t in useful], self.clock())
+                await repos.reminders.mark_missed([t.id for t in missed], now)
+                for timer in missed:
+                    details = {"rule": timer.rule, "due": timer.due_at.isoformat()}
+                    await repos.audit.record(
+                        timer.setting_id, "system", "reminder.missed", timer.subject, details, now
+                    )
+            if missed:
+                log.info("reminders: %d missed (%s)", len(missed), _ids(missed))
+            handed += len(useful)
+            if len(due) < FIRE_BATCH:
+                return handed
+
+    @staticmethod
+    def _fate(timer: ReminderRow, now: datetime, grace: timedelta) -> Fate:
+        return fate(timer.due_at, now, timer.event_at, grace)
 
     async def keeping_in_touch(self) -> int:
         """Once a week at the set time, tell each key person who has not heard from them."""

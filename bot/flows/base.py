@@ -279,6 +279,16 @@ class SetTimer:
     due: datetime
     rule: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # For someone other than the sender: their (channel, address); the event reaches the flow
+    # under their lock, as their own message would.
+    to: tuple[str, str] | None = None
+    # A reminder people see (`keyperson reminders`): its kind, the event it is about (its
+    # reminders are cancelled together when it moves), as people read it, and when it is; a
+    # reminder found due after its event, or long after its time, is recorded as missed.
+    kind: str | None = None
+    subject: str | None = None
+    about: str | None = None
+    event_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

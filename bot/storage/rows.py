@@ -125,6 +125,11 @@ class ReminderRow:
     due_at: datetime
     rule: str
     payload: dict[str, Any]
+    # A reminder people see (`keyperson reminders`); all None for a flow's own timer.
+    kind: str | None = None
+    subject: str | None = None  # the event it is about, moved or cancelled with it
+    about: str | None = None  # the child or event as people read it
+    event_at: datetime | None = None  # never sent after this
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ import itertools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -111,6 +111,17 @@ def parse_send(body: Any) -> SendRequest:
     return SendRequest(channel, body["address"], choice=choice, message_id=message_id)
 
 
+MAX_MINUTES = 60 * 24 * 60  # sixty days at a time
+
+
+class TimeTravel(Protocol):
+    """The demo's hold on its clock: forward by a span, or to the next timer; then the
+    scheduler runs at once. Returns the seconds moved (None: no timer was waiting)."""
+
+    async def forward(self, delta: timedelta) -> float: ...
+    async def to_next(self) -> float | None: ...
+
+
 class SimulatorPage:
     """The /simulator page and its small JSON API; it remembers which buttons were pressed."""
 
@@ -122,7 +133,9 @@ class SimulatorPage:
         clock: Callable[[], datetime],
         zone: tzinfo = UTC,
         menus: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+        time_travel: TimeTravel | None = None,
     ) -> None:
+        self.time_travel = time_travel  # the demo's: moves its clock on, then fires what is due
         self.db = db
         # (word, label) per audience ("carer", "staff"): the buttons under each phone.
         self.menus = {who: [list(item) for item in items] for who, items in (menus or {}).items()}
@@ -141,7 +154,41 @@ class SimulatorPage:
             Route("/simulator/api/people", self.people),
             Route("/simulator/api/messages", self.messages),
             Route("/simulator/api/send", self.send, methods=["POST"]),
+            Route("/simulator/api/clock", self.clock_now),
+            Route("/simulator/api/clock", self.clock_forward, methods=["POST"]),
         ]
+
+    async def clock_now(self, request: Request) -> JSONResponse:
+        """The demo clock's time, in the setting's time zone."""
+        return JSONResponse(self._clock_view())
+
+    async def clock_forward(self, request: Request) -> JSONResponse:
+        """Move the demo's clock forward ({"minutes": N}, or {"next": true} to the next
+        reminder), then run the scheduler at once, so reminders due by then fire now."""
+        if self.time_travel is None:
+            return _bad("this clock cannot be moved")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _bad("the body must be JSON")
+        if not isinstance(body, dict):
+            return _bad("the body must be a JSON object")
+        minutes = body.get("minutes")
+        moved: float | None
+        if body.get("next") is True:
+            moved = await self.time_travel.to_next()
+        elif type(minutes) is int and 0 < minutes <= MAX_MINUTES:
+            moved = await self.time_travel.forward(timedelta(minutes=minutes))
+        else:
+            return _bad(f"'minutes' is a whole number from 1 to {MAX_MINUTES}, or 'next' is true")
+        view = self._clock_view()
+        if moved is None:
+            return JSONResponse({**view, "moved_minutes": 0, "waiting": False})
+        return JSONResponse({**view, "moved_minutes": round(moved / 60), "waiting": True})
+
+    def _clock_view(self) -> dict[str, Any]:
+        now = self.clock().astimezone(self.zone)
+        return {"now": f"{now:%a %d %b %Y %H:%M}", "movable": self.time_travel is not None}
 
     async def page(self, request: Request) -> Response:
         """The single-page chat simulator."""

@@ -26,11 +26,13 @@ from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteHandled, SqliteOutbox
 from bot.storage.sqlite.news import SqliteNews
 from bot.storage.sqlite.people import SqlitePeople, SqliteSettings
+from bot.storage.sqlite.reminders import SqliteReminders
 from bot.storage.sqlite.reports import SqliteReports
+from bot.storage.sqlite.reviews import SqliteReviews
 from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
-from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.threads import SqliteConversations, SqliteThreads
 from bot.storage.sqlite.visits import SqliteVisits
 from bot.storage.sqlite.workshops import SqliteWorkshops
 
@@ -86,10 +88,10 @@ class SqliteRepos:
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
         self.agencies = SqliteAgencies(conn)
-
         self.audiences = SqliteAudiences(conn)
         self.workshops = SqliteWorkshops(conn)
         self.visits = SqliteVisits(conn)
+        self.reviews = SqliteReviews(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

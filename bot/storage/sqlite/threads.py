@@ -10,7 +10,7 @@ import aiosqlite
 
 from bot.domain.codes import CODE_LENGTH, new_code
 from bot.domain.people import Carer, ThreadInfo
-from bot.storage.rows import ReminderRow, Thread, Writer
+from bot.storage.rows import Thread, Writer
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
 
@@ -168,78 +168,6 @@ class SqliteThreads:
             )
             for r in rows
         ]
-
-
-class SqliteReminders:
-    """Timers as rows: added with a flow transition, fired by the scheduler."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def add(
-        self,
-        setting_id: int,
-        channel: str,
-        address: str,
-        flow: str,
-        due_at: datetime,
-        rule: str,
-        payload: dict[str, Any],
-    ) -> None:
-        """Set a timer."""
-        await self.conn.execute(
-            "INSERT INTO reminders (setting_id, channel, address, flow, due_at, rule, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (setting_id, channel, address, flow, iso(due_at), rule, json.dumps(payload)),
-        )
-
-    async def due(self, now: datetime, limit: int = 500) -> list[ReminderRow]:
-        """Timers due by `now` that have neither fired nor been cancelled."""
-        rows = await fetch_all(
-            self.conn,
-            "SELECT * FROM reminders WHERE fired_at IS NULL AND cancelled_at IS NULL "
-            "AND due_at <= ? ORDER BY due_at LIMIT ?",
-            (iso(now), limit),
-        )
-        return [
-            ReminderRow(
-                r["id"],
-                r["setting_id"],
-                r["channel"],
-                r["address"],
-                r["flow"],
-                from_iso(r["due_at"]),
-                r["rule"],
-                json.loads(r["payload"]),
-            )
-            for r in rows
-        ]
-
-    async def mark_fired(self, reminder_id: int, now: datetime) -> None:
-        """Record that a timer fired, so it never fires twice."""
-        await self.conn.execute(
-            "UPDATE reminders SET fired_at = ? WHERE id = ? AND fired_at IS NULL",
-            (iso(now), reminder_id),
-        )
-
-    async def claim_period(self, name: str, period: str, now: datetime) -> bool:
-        """Claim periodic work for one period (a week, say); False if it was done already."""
-        cur = await self.conn.execute(
-            "INSERT INTO scheduled_runs (name, period, ran_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, period) DO NOTHING",
-            (name, period, iso(now)),
-        )
-        return cur.rowcount == 1
-
-    async def cancel(
-        self, channel: str, address: str, flow: str, now: datetime, rule: str | None = None
-    ) -> None:
-        """Cancel a conversation's pending timers of one flow (of one rule, if given)."""
-        await self.conn.execute(
-            "UPDATE reminders SET cancelled_at = ? WHERE channel = ? AND address = ? AND flow = ? "
-            "AND (? IS NULL OR rule = ?) AND fired_at IS NULL AND cancelled_at IS NULL",
-            (iso(now), channel, address, flow, rule, rule),
-        )
 
 
 def _thread(row: aiosqlite.Row) -> Thread:

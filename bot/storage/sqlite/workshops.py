@@ -33,9 +33,9 @@ from bot.domain.workshops import (
 from bot.storage.rows import Writer
 from bot.storage.sqlite.audiences import SqliteAudiences
 from bot.storage.sqlite.links import SqliteLinks
+from bot.storage.sqlite.reminders import SqliteReminders
 from bot.storage.sqlite.reports import SENT
 from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, from_iso_or_none, iso
-from bot.storage.sqlite.threads import SqliteReminders
 
 # There is room for one more carer (params: workshop id, workshop id, carer id, workshop id).
 _ROOM = (
