@@ -66,6 +66,7 @@ FOREIGN_LETTER = 6.0  # natural-log penalty for each letter outside a language's
 LANGDETECT_WEIGHT = 0.3  # langdetect is overconfident on two words: its log-probability weighs less
 UNKNOWN_WORD_ZIPF = 2.0  # a word a language's list lacks counts as this rare (Zipf scale)
 NO_LIST_ZIPF = 3.0  # each word, for a language wordfreq has no list for (Somali)
+WORDLIST = "small"  # wordfreq's lists of the commoner words: less memory, loaded in a blink
 # A script decides only when most letters are in it.
 SCRIPT_SHARE = 0.6
 
@@ -241,7 +242,11 @@ def _word_frequency() -> Callable[[str, str], float | None] | None:
     listed = set(wordfreq.available_languages())
 
     def zipf(word: str, code: str) -> float | None:
-        return float(wordfreq.zipf_frequency(word, code)) if code in listed else None
+        return (
+            float(wordfreq.zipf_frequency(word, code, wordlist=WORDLIST))
+            if code in listed
+            else None
+        )
 
     return zipf
 
