@@ -382,7 +382,8 @@ class Router:
         due = datetime.fromisoformat(str(timer["due"]))
         fired = TimerFired(str(timer["rule"]), timer["payload"], due, ctx)
         taken = owner.timer(state if flow == owner.name else {}, fired, now)
-        if flow == owner.name:
+        # With no question open, a timer may open its own (a suggestion asked when it is due).
+        if flow == owner.name or (flow is None and taken.flow == owner.name):
             return taken
         return Transition(flow, state, taken.effects)
 

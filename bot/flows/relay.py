@@ -38,6 +38,7 @@ from bot.flows.base import (
 )
 from bot.flows.steps import codes, wording
 from bot.flows.steps import facts as known
+from bot.flows.steps.language import labelled
 from bot.flows.steps.people import REPLY_ACTION, from_carer_params, reply_button
 from bot.flows.steps.questions import (
     answers_nothing,
@@ -184,7 +185,9 @@ def _deliver(
     hold = held_until(ctx, now)
     for child in children:
         code = known.threads(ctx)[child.child_id]
-        params = from_carer_params(child, carer, code, text)
+        params: dict[str, object] = {**from_carer_params(child, carer, code, text)}
+        # Staff see the language it was written in when it is not the family's own.
+        params["message"] = labelled(text, ctx)
         informed = child.receives_information
         key = "relay.to_staff" if informed else "relay.to_staff_no_info"
         # No Reply button where no answer about the child may be sent to this carer.

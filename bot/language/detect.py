@@ -252,6 +252,12 @@ def _word_frequency() -> Callable[[str, str], float | None] | None:
 
 
 @lru_cache(maxsize=16)
+def detector_for(languages: tuple[str, ...]) -> Detector:
+    """One detector per set of offered languages, built once (langdetect's profiles load)."""
+    return Detector(languages)
+
+
+@lru_cache(maxsize=16)
 def _factory(codes: tuple[str, ...]) -> Any:
     """A langdetect factory that knows only these languages (None for fewer than two: then
     one offered Latin-script language cannot be told from others it does not know)."""

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot.domain.languages import LanguageHistory
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
 from bot.storage.rows import (
     AbsenceRecord,
@@ -363,6 +364,15 @@ class SafeguardingRepo(Protocol):
     async def find(self, setting_id: int, number: int) -> SafeguardingRow | None: ...
 
 
+class LanguagesRepo(Protocol):
+    """The languages families write in, and the switch question asked once in 30 days."""
+
+    async def history(self, carer_id: int) -> LanguageHistory: ...
+    async def seen(self, record: Any, by: Writer) -> None: ...
+    async def asked(self, record: Any, by: Writer) -> None: ...
+    async def answered(self, record: Any, by: Writer) -> None: ...
+
+
 class Repos(Protocol):
     """Every repository, bound to one transaction (or one read) so that it spans all of them."""
 
@@ -402,6 +412,8 @@ class Repos(Protocol):
     def delivery(self) -> DeliveryRepo: ...
     @property
     def caps(self) -> CapsRepo: ...
+    @property
+    def languages(self) -> LanguagesRepo: ...
 
 
 class Transaction(Repos, Protocol):

@@ -20,6 +20,7 @@ from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
+from bot.storage.sqlite.languages import SqliteLanguages
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteHandled, SqliteOutbox
 from bot.storage.sqlite.news import SqliteNews
@@ -81,6 +82,7 @@ class SqliteRepos:
         self.absences = SqliteAbsences(conn)
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
+        self.languages = SqliteLanguages(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
