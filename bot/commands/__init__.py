@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.storage.repos import Store
 
 # Modules of bot.commands that add commands of their own.
-COMMANDS: tuple[str, ...] = ("detect",)
+COMMANDS: tuple[str, ...] = ("detect", "language")
 # Modules of bot.commands that add a report.
 REPORTS: tuple[str, ...] = ("report_concerns",)
 
