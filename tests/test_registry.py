@@ -60,7 +60,7 @@ def test_the_shipped_specs_fill_every_role_once_and_have_words_for_every_trigger
         "start", "info", "wow", "absent", "concern", "settings", "help"
     )  # fmt: skip
     assert registry.commands("staff") == (
-        "update", "wow", "reply", "concerns", "info", "help", "start"
+        "update", "wow", "reply", "concerns", "info", "translations", "help", "start"
     )  # fmt: skip
 
 

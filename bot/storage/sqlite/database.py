@@ -30,6 +30,7 @@ from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteReminders, SqliteThreads
+from bot.storage.sqlite.translations import SqliteTranslations
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class SqliteRepos:
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
         self.languages = SqliteLanguages(conn)
+        self.translations = SqliteTranslations(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -11,3 +11,29 @@ CREATE TABLE language_history (
     answer          TEXT CHECK (answer IN ('yes', 'no')),
     answered_at     TEXT
 );
+
+-- Translation tasks: words a member of staff with the translator role is asked to translate,
+-- with a reference (T-1001) they answer with. direction 'to_staff': a family's words for a key
+-- person who does not read that language. Staff ids are ';'-separated.
+CREATE TABLE translation_numbers (
+    setting_id  INTEGER PRIMARY KEY REFERENCES settings(id),
+    last        INTEGER NOT NULL
+);
+CREATE TABLE translation_tasks (
+    id             INTEGER PRIMARY KEY,
+    setting_id     INTEGER NOT NULL REFERENCES settings(id),
+    number         INTEGER NOT NULL,
+    direction      TEXT NOT NULL CHECK (direction IN ('to_staff', 'to_family')),
+    language       TEXT NOT NULL,
+    words          TEXT NOT NULL,
+    carer_id       INTEGER REFERENCES carers(id),
+    carer          TEXT NOT NULL,
+    children       TEXT NOT NULL,
+    deliver_to     TEXT NOT NULL,
+    translators    TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    translation    TEXT,
+    translated_by  INTEGER REFERENCES staff(id),
+    translated_at  TEXT,
+    UNIQUE (setting_id, number)
+);

@@ -1,0 +1,222 @@
+"""Translators: a family's words in a language their key person does not read go, as well, to
+a member of staff with the translator role and that language, as a task with a reference; the
+translator answers with the reference and the translation, which reaches the key person.
+
+carer text in L (detected; bot.flows.language) ──a key person without L in their languages,
+    a translator with L on file──► task T-1001 kept; each translator: the words and how to
+    answer. (The key person gets the message as ever, labelled "written in L".)
+translator "T-1001 <translation>" ──► the key person(s): the translation beside the words;
+    the translator thanked. Done already / not theirs / unknown: said so.
+TRANSLATIONS (staff) ──► the tasks waiting for them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.messages import Inbound, Text
+from bot.domain.translations import (
+    ANSWER,
+    Translated,
+    TranslationAsked,
+    TranslationTask,
+    reference,
+)
+from bot.flows.base import (
+    Command,
+    Context,
+    Effect,
+    Fact,
+    FlowSpec,
+    NotifyStaff,
+    RecordAudit,
+    Reply,
+    Transition,
+    Trigger,
+    Write,
+    end,
+)
+from bot.flows.steps.language import WRITTEN_IN
+from bot.language.catalogs import LanguageName
+from bot.language.detect import Detection
+
+NAME = "translations"
+TRIGGER = "translations"
+READERS = "translation_readers"  # the key persons who read the language written in
+TRANSLATORS = "translators"
+NUMBER = "translation_number"
+TASK = "translation_task"
+WAITING = "translations_waiting"
+MAY_ANSWER_ANY = frozenset({"manager"})
+
+
+def answered_number(text: str, ctx: Context) -> int | None:
+    """The task a member of staff's "T-1001 …" answers, if it is one (four digits or more)."""
+    match = ANSWER.match(text)
+    if ctx.staff is None or match is None or len(match["number"]) < 4:
+        return None
+    return int(match["number"])
+
+
+def _language(ctx: Context) -> str | None:
+    found: Detection | None = ctx.facts.get(WRITTEN_IN)
+    return found.code if found is not None and found.determined else None
+
+
+def _key_people(ctx: Context) -> tuple[int, ...]:
+    carer = ctx.carer
+    if carer is None:
+        return ()
+    return tuple(dict.fromkeys(c.key_person_id for c in carer.children if c.key_person_id))
+
+
+def _not_reading(ctx: Context) -> tuple[int, ...]:
+    """The key persons of the carer's children who do not read the language written in."""
+    readers = ctx.facts.get(READERS)
+    if readers is None:
+        return ()
+    return tuple(s for s in _key_people(ctx) if s not in readers)
+
+
+def watch(text: str, ctx: Context, now: datetime) -> tuple[Effect, ...]:
+    """A family's words in a language a key person does not read: a task for translators."""
+    carer, language = ctx.carer, _language(ctx)
+    translators: tuple[int, ...] = tuple(ctx.facts.get(TRANSLATORS) or ())
+    number = ctx.facts.get(NUMBER)
+    lacking = _not_reading(ctx)
+    if carer is None or language is None or not lacking or not translators or number is None:
+        return ()
+    children = tuple(c.first_name for c in carer.children)
+    ref = reference(number)
+    params = {
+        "reference": ref,
+        "carer": carer.name,
+        "children": ", ".join(children),
+        "language": LanguageName(language),
+        "message": text,
+    }
+    task = TranslationAsked(
+        number, "to_staff", language, text, carer.id, carer.name, children, lacking, translators
+    )
+    return (
+        Write(task),
+        *(NotifyStaff(t, Text("translation.task_to_staff", params)) for t in translators),
+        RecordAudit(
+            "translation.asked",
+            f"translation:{ref}",
+            {"language": language, "to": list(translators), "for": list(lacking)},
+        ),
+    )
+
+
+def recognise(text: str, ctx: Context) -> Transition | None:
+    """A translator's "T-1001 <translation>": pass it on to the key person(s)."""
+    number = answered_number(text, ctx)
+    staff = ctx.staff
+    if number is None or staff is None:
+        return None
+    ref = reference(number)
+    task: TranslationTask | None = ctx.facts.get(TASK)
+    mine = task is not None and (
+        staff.id in task.translators or bool(MAY_ANSWER_ANY & set(staff.roles))
+    )
+    if task is None or task.number != number or not mine:
+        return end(Reply(Text("translation.unknown", {"reference": ref})))
+    if task.done:
+        return end(Reply(Text("translation.already", {"reference": ref})))
+    translation = (ANSWER.match(text) or {"text": ""})["text"].strip()
+    if not translation:
+        return end(Reply(Text("translation.empty", {"reference": ref})))
+    params = {
+        "reference": ref,
+        "carer": task.carer,
+        "children": ", ".join(task.children),
+        "language": LanguageName(task.language),
+        "message": task.words,
+        "translation": translation,
+    }
+    return end(
+        Write(Translated(number, translation)),
+        *(NotifyStaff(s, Text("translation.to_staff", params)) for s in task.deliver_to),
+        Reply(Text("translation.thanks", {"reference": ref})),
+        RecordAudit("translation.given", f"translation:{ref}", {"to": list(task.deliver_to)}),
+    )
+
+
+def waiting(ctx: Context) -> Transition:
+    """TRANSLATIONS: the tasks waiting for this member of staff, oldest first."""
+    tasks: list[TranslationTask] = list(ctx.facts.get(WAITING) or ())
+    if not tasks:
+        return end(Reply(Text("translation.none_waiting")))
+    lines = tuple(
+        Text(
+            "translation.waiting_line",
+            {
+                "reference": t.reference,
+                "language": LanguageName(t.language),
+                "carer": t.carer,
+                "message": t.words,
+            },
+        )
+        for t in tasks
+    )
+    return end(Reply(Text("translation.waiting", {"count": len(tasks), "lines": lines})))
+
+
+# Facts: for a carer's text in a language found; for a "T-…" answer; for TRANSLATIONS.
+
+
+def _readers_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    language = _language(ctx)
+    if ctx.carer is None or language is None or not _key_people(ctx):
+        return None
+    return (_key_people(ctx), language)
+
+
+def _translators_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    language = _language(ctx)
+    if language is None or not _not_reading(ctx) or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id, language)
+
+
+def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if not ctx.facts.get(TRANSLATORS) or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id,)
+
+
+def _task_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    number = answered_number(inbound.text, ctx)
+    return (ctx.setting_id, number) if number is not None and ctx.setting_id else None
+
+
+def _waiting_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if ctx.staff is None or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id, ctx.staff.id)
+
+
+FACTS = (
+    Fact(READERS, "translations", "readers", _readers_args),
+    Fact(TRANSLATORS, "translations", "translators", _translators_args, default=()),
+    Fact(NUMBER, "translations", "reserve", _number_args),
+    Fact(TASK, "translations", "find", _task_args),
+    Fact(WAITING, "translations", "waiting", _waiting_args, default=()),
+)
+
+SPEC = FlowSpec(
+    NAME,
+    triggers=(Trigger(TRIGGER, waiting, who="staff"),),
+    commands=(Command(TRIGGER, staff=45),),
+    facts=FACTS,
+    watch=watch,
+    recognise=recognise,
+    records={
+        TranslationAsked: ("translations", "add"),
+        Translated: ("translations", "translated"),
+    },
+)
+
+__all__ = ["SPEC", "answered_number"]
