@@ -48,6 +48,7 @@ from bot.flows.steps.questions import (
     which_children,
 )
 from bot.flows.steps.receipts import Acknowledged, acknowledgement, held_until, told_already
+from bot.flows.steps.translation import for_key_people
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
@@ -203,6 +204,8 @@ def _deliver(
                 "relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)}
             )
         )
+    # Words the key person cannot read go to a translator as well.
+    effects.extend(for_key_people(text, ctx))
     receipt, what = acknowledgement(children, ctx, now)
     if not told_already(what, ctx, now):
         effects += [Reply(receipt), Write(Acknowledged(carer.id, what))]

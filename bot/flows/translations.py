@@ -2,9 +2,9 @@
 a member of staff with the translator role and that language, as a task with a reference; the
 translator answers with the reference and the translation, which reaches the key person.
 
-carer text in L (detected; bot.flows.language) ──a key person without L in their languages,
-    a translator with L on file──► task T-1001 kept; each translator: the words and how to
-    answer. (The key person gets the message as ever, labelled "written in L".)
+carer text in L (detected; bot.flows.language) relayed to a key person without L in their
+    languages, a translator with L on file──► task T-1001 kept; each translator: the words and
+    how to answer (steps/translation.py, asked by the relay as it delivers the message).
 translator "T-1001 <translation>" ──► the key person(s): the translation beside the words;
     the translator thanked. Done already / not theirs / unknown: said so.
 TRANSLATIONS (staff) ──► the tasks waiting for them.
@@ -37,15 +37,18 @@ from bot.flows.base import (
     Write,
     end,
 )
-from bot.flows.steps.language import WRITTEN_IN
+from bot.flows.steps.translation import (
+    NUMBER,
+    READERS,
+    TRANSLATORS,
+    key_people,
+    language_written,
+    not_reading,
+)
 from bot.language.catalogs import LanguageName
-from bot.language.detect import Detection
 
 NAME = "translations"
 TRIGGER = "translations"
-READERS = "translation_readers"  # the key persons who read the language written in
-TRANSLATORS = "translators"
-NUMBER = "translation_number"
 TASK = "translation_task"
 WAITING = "translations_waiting"
 MAY_ANSWER_ANY = frozenset({"manager"})
@@ -59,55 +62,10 @@ def answered_number(text: str, ctx: Context) -> int | None:
     return int(match["number"])
 
 
-def _language(ctx: Context) -> str | None:
-    found: Detection | None = ctx.facts.get(WRITTEN_IN)
-    return found.code if found is not None and found.determined else None
-
-
-def _key_people(ctx: Context) -> tuple[int, ...]:
-    carer = ctx.carer
-    if carer is None:
-        return ()
-    return tuple(dict.fromkeys(c.key_person_id for c in carer.children if c.key_person_id))
-
-
-def _not_reading(ctx: Context) -> tuple[int, ...]:
-    """The key persons of the carer's children who do not read the language written in."""
-    readers = ctx.facts.get(READERS)
-    if readers is None:
-        return ()
-    return tuple(s for s in _key_people(ctx) if s not in readers)
-
-
 def watch(text: str, ctx: Context, now: datetime) -> tuple[Effect, ...]:
-    """A family's words in a language a key person does not read: a task for translators."""
-    carer, language = ctx.carer, _language(ctx)
-    translators: tuple[int, ...] = tuple(ctx.facts.get(TRANSLATORS) or ())
-    number = ctx.facts.get(NUMBER)
-    lacking = _not_reading(ctx)
-    if carer is None or language is None or not lacking or not translators or number is None:
-        return ()
-    children = tuple(c.first_name for c in carer.children)
-    ref = reference(number)
-    params = {
-        "reference": ref,
-        "carer": carer.name,
-        "children": ", ".join(children),
-        "language": LanguageName(language),
-        "message": text,
-    }
-    task = TranslationAsked(
-        number, "to_staff", language, text, carer.id, carer.name, children, lacking, translators
-    )
-    return (
-        Write(task),
-        *(NotifyStaff(t, Text("translation.task_to_staff", params)) for t in translators),
-        RecordAudit(
-            "translation.asked",
-            f"translation:{ref}",
-            {"language": language, "to": list(translators), "for": list(lacking)},
-        ),
-    )
+    """Nothing of its own: a carer's text is watched so that the facts above are loaded, and
+    the relay, which delivers it, asks for the task (steps.translation.for_key_people)."""
+    return ()
 
 
 def recognise(text: str, ctx: Context) -> Transition | None:
@@ -168,15 +126,15 @@ def waiting(ctx: Context) -> Transition:
 
 
 def _readers_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
-    language = _language(ctx)
-    if ctx.carer is None or language is None or not _key_people(ctx):
+    language = language_written(ctx)
+    if ctx.carer is None or language is None or not key_people(ctx):
         return None
-    return (_key_people(ctx), language)
+    return (key_people(ctx), language)
 
 
 def _translators_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
-    language = _language(ctx)
-    if language is None or not _not_reading(ctx) or ctx.setting_id is None:
+    language = language_written(ctx)
+    if language is None or not not_reading(ctx) or ctx.setting_id is None:
         return None
     return (ctx.setting_id, language)
 
