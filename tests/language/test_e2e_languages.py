@@ -77,7 +77,10 @@ async def running(tmp_path: Path, fake: FakeTwilio) -> AsyncIterator[str]:
 
 
 async def received(
-    fake: FakeTwilio, to: str, wanted: Callable[[str], bool], timeout: float = 10
+    fake: FakeTwilio,
+    to: str,
+    wanted: Callable[[str], bool],
+    timeout: float = 10,  # noqa: ASYNC109
 ) -> str:
     """The body of the first text to `to` that `wanted` accepts, waiting for it."""
     async with asyncio.timeout(timeout):
