@@ -74,6 +74,7 @@ SAMPLES = {
     "texts": "2",
     "to": "Tom Baker",
     "updates": "3",
+    "translation": "Did Amelia eat her lunch today?",
 }
 COUNTS = (1, 2, 5)  # a plural message is shown in the forms these numbers take
 
