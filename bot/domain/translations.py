@@ -31,6 +31,16 @@ class TranslationAsked:
     children: tuple[str, ...]
     deliver_to: tuple[int, ...]
     translators: tuple[int, ...]
+    child_id: int | None = None  # for a family: the child it is about
+    thread: str | None = None  # for a family: the relay thread's code
+    author: str | None = None  # for a family: the staff member who wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """No translation came in time: the English went to the family instead."""
+
+    number: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,11 @@ class TranslationTask:
     translators: tuple[int, ...]
     created_at: datetime
     translated_by: int | None = None
+    carer_id: int | None = None
+    child_id: int | None = None
+    thread: str | None = None
+    author: str | None = None
+    expired: bool = False
 
     @property
     def reference(self) -> str:
@@ -63,5 +78,5 @@ class TranslationTask:
 
     @property
     def done(self) -> bool:
-        """Whether it has been translated."""
-        return self.translated_by is not None
+        """Whether it has been translated, or the English went instead."""
+        return self.translated_by is not None or self.expired

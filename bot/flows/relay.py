@@ -48,7 +48,8 @@ from bot.flows.steps.questions import (
     which_children,
 )
 from bot.flows.steps.receipts import Acknowledged, acknowledgement, held_until, told_already
-from bot.flows.steps.translation import for_key_people
+from bot.flows.steps.translation import STAFF_FACTS as TRANSLATION_FACTS
+from bot.flows.steps.translation import for_key_people, to_family_later
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
@@ -226,7 +227,8 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             RecordAudit("relay.blocked_no_info", f"child:{thread.child_id}", {"code": thread.code}),
         )
     message = _to_carer(body, thread, ctx)
-    return (
+    # In another language, with the setting asking for it: a translator's words go instead.
+    sending = to_family_later(body, thread, ctx) or (
         # An answer to a family's message is essential: it falls back to SMS if Telegram fails.
         NotifyCarer(
             thread.carer_id,
@@ -236,6 +238,9 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             essential=True,
             confirm=Text("relay.staff_sent", params),
         ),
+    )
+    return (
+        *sending,
         OpenThread(thread.carer_id, thread.child_id, thread.code),
         # Staff have answered: the family's next message is acknowledged afresh.
         Write(Acknowledged(thread.carer_id, None)),
@@ -297,7 +302,7 @@ SPEC = FlowSpec(
     step=step,
     triggers=(Trigger("reply", lambda ctx: from_staff("", ctx), who="staff"),),
     commands=(Command("reply", staff=30),),
-    facts=(*known.CARER_FACTS, *known.STAFF_FACTS),
+    facts=(*known.CARER_FACTS, *known.STAFF_FACTS, *TRANSLATION_FACTS),
     dropped=_dropped,
     actions=(REPLY_ACTION,),
     action=_reply_pressed,

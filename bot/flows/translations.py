@@ -18,6 +18,7 @@ from typing import Any
 from bot.domain.messages import Inbound, Text
 from bot.domain.translations import (
     ANSWER,
+    Expired,
     Translated,
     TranslationAsked,
     TranslationTask,
@@ -29,15 +30,19 @@ from bot.flows.base import (
     Effect,
     Fact,
     FlowSpec,
+    NotifyCarer,
     NotifyStaff,
     RecordAudit,
     Reply,
+    State,
+    TimerFired,
     Transition,
     Trigger,
     Write,
     end,
 )
 from bot.flows.steps.translation import (
+    FALLBACK,
     NUMBER,
     READERS,
     TRANSLATORS,
@@ -86,6 +91,8 @@ def recognise(text: str, ctx: Context) -> Transition | None:
     translation = (ANSWER.match(text) or {"text": ""})["text"].strip()
     if not translation:
         return end(Reply(Text("translation.empty", {"reference": ref})))
+    if task.direction == "to_family":
+        return _to_family(task, translation)
     params = {
         "reference": ref,
         "carer": task.carer,
@@ -102,6 +109,50 @@ def recognise(text: str, ctx: Context) -> Transition | None:
     )
 
 
+def _to_family(task: TranslationTask, translation: str) -> Transition:
+    """A translation of staff words: to the family as the staff member's answer; they are told."""
+    ref, child = task.reference, ", ".join(task.children)
+    effects: list[Effect] = [Write(Translated(task.number, translation))]
+    if task.carer_id is not None:
+        words = {"staff": task.author or "", "child": child, "message": translation}
+        effects.append(
+            NotifyCarer(task.carer_id, Text("relay.to_carer", words), task.child_id, essential=True)
+        )
+    told = Text("translation.delivered", {"reference": ref, "carer": task.carer})
+    effects += [NotifyStaff(s, told) for s in task.deliver_to]
+    effects += [
+        Reply(Text("translation.thanks", {"reference": ref})),
+        RecordAudit("translation.given", f"translation:{ref}", {"to": "family"}),
+    ]
+    return end(*effects)
+
+
+def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
+    """The wait is over with no translation: the English goes, with a note, and the member of
+    staff who wrote it is told."""
+    task: TranslationTask | None = fired.ctx.facts.get(TASK)
+    keep = Transition(None, {})
+    if fired.rule != FALLBACK or task is None or task.done or task.carer_id is None:
+        return keep
+    hours = fired.ctx.setting.translation_wait_hours if fired.ctx.setting else 0
+    params = {
+        "reference": task.reference,
+        "staff": task.author or "",
+        "child": ", ".join(task.children),
+        "carer": task.carer,
+        "message": task.words,
+        "hours": hours,
+    }
+    return end(
+        Write(Expired(task.number)),
+        NotifyCarer(
+            task.carer_id, Text("translation.untranslated", params), task.child_id, essential=True
+        ),
+        Reply(Text("translation.fallback_sent", params)),
+        RecordAudit("translation.expired", f"translation:{task.reference}"),
+    )
+
+
 def waiting(ctx: Context) -> Transition:
     """TRANSLATIONS: the tasks waiting for this member of staff, oldest first."""
     tasks: list[TranslationTask] = list(ctx.facts.get(WAITING) or ())
@@ -113,7 +164,7 @@ def waiting(ctx: Context) -> Transition:
             {
                 "reference": t.reference,
                 "language": LanguageName(t.language),
-                "carer": t.carer,
+                "carer": (t.author or t.carer) if t.direction == "to_family" else t.carer,
                 "message": t.words,
             },
         )
@@ -146,6 +197,9 @@ def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ..
 
 
 def _task_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    timer = ctx.facts.get("timer")
+    if isinstance(timer, dict) and "number" in timer:
+        return (ctx.setting_id, int(timer["number"])) if ctx.setting_id else None
     number = answered_number(inbound.text, ctx)
     return (ctx.setting_id, number) if number is not None and ctx.setting_id else None
 
@@ -171,9 +225,11 @@ SPEC = FlowSpec(
     facts=FACTS,
     watch=watch,
     recognise=recognise,
+    timer=timer,
     records={
         TranslationAsked: ("translations", "add"),
         Translated: ("translations", "translated"),
+        Expired: ("translations", "expired"),
     },
 )
 

@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.domain.translations import (
     FIRST_NUMBER,
+    Expired,
     Translated,
     TranslationAsked,
     TranslationTask,
@@ -17,7 +18,7 @@ from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
 _COLUMNS = (
     "number, direction, language, words, carer, children, deliver_to, translators, "
-    "created_at, translated_by"
+    "created_at, translated_by, carer_id, child_id, thread, author, expired_at"
 )
 
 
@@ -75,8 +76,8 @@ class SqliteTranslations:
             raise ValueError("a translation task belongs to a setting")
         await self.conn.execute(
             "INSERT INTO translation_tasks (setting_id, number, direction, language, words, "
-            "carer_id, carer, children, deliver_to, translators, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "carer_id, carer, children, deliver_to, translators, created_at, child_id, thread, "
+            "author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 by.setting_id,
                 record.number,
@@ -89,8 +90,35 @@ class SqliteTranslations:
                 ";".join(str(i) for i in record.deliver_to),
                 ";".join(str(i) for i in record.translators),
                 iso(by.now),
+                record.child_id,
+                record.thread,
+                record.author,
             ),
         )
+
+    async def expired(self, record: Expired, by: Writer) -> None:
+        """Keep that the English went instead of a translation."""
+        if by.setting_id is None:
+            raise ValueError("a translation task belongs to a setting")
+        await self.conn.execute(
+            "UPDATE translation_tasks SET expired_at = ? WHERE setting_id = ? AND number = ? "
+            "AND translated_by IS NULL",
+            (iso(by.now), by.setting_id, record.number),
+        )
+
+    async def by_language(self, setting_id: int) -> dict[str, tuple[int, ...]]:
+        """Per language, the staff with the translator role who give it."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT id, roles, languages FROM staff WHERE setting_id = ? ORDER BY id",
+            (setting_id,),
+        )
+        found: dict[str, list[int]] = {}
+        for r in rows:
+            if "translator" in _cells(r["roles"]):
+                for language in _cells(r["languages"]):
+                    found.setdefault(language, []).append(int(r["id"]))
+        return {language: tuple(ids) for language, ids in found.items()}
 
     async def translated(self, record: Translated, by: Writer) -> None:
         """Keep a task's translation and who gave it."""
@@ -116,7 +144,8 @@ class SqliteTranslations:
         rows = await fetch_all(
             self.conn,
             f"SELECT {_COLUMNS} FROM translation_tasks WHERE setting_id = ? "
-            "AND translated_by IS NULL AND ';' || translators || ';' LIKE ? ORDER BY number",
+            "AND translated_by IS NULL AND expired_at IS NULL "
+            "AND ';' || translators || ';' LIKE ? ORDER BY number",
             (setting_id, f"%;{staff_id};%"),
         )
         return [_task(r) for r in rows]
@@ -134,4 +163,9 @@ def _task(row: Any) -> TranslationTask:
         translators=_ids(row["translators"]),
         created_at=from_iso(row["created_at"]),
         translated_by=row["translated_by"],
+        carer_id=row["carer_id"],
+        child_id=row["child_id"],
+        thread=row["thread"],
+        author=row["author"],
+        expired=row["expired_at"] is not None,
     )

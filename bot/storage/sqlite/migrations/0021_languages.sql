@@ -13,8 +13,10 @@ CREATE TABLE language_history (
 );
 
 -- Translation tasks: words a member of staff with the translator role is asked to translate,
--- with a reference (T-1001) they answer with. direction 'to_staff': a family's words for a key
--- person who does not read that language. Staff ids are ';'-separated.
+-- with a reference (T-1001) they answer with. direction 'to_staff': a family's words for the key
+-- persons in deliver_to, who do not read that language; 'to_family': a member of staff's words
+-- (deliver_to: them, author: their name) for the carer, about child_id, in thread; expired_at:
+-- the English went instead. Staff ids are ';'-separated.
 CREATE TABLE translation_numbers (
     setting_id  INTEGER PRIMARY KEY REFERENCES settings(id),
     last        INTEGER NOT NULL
@@ -35,5 +37,9 @@ CREATE TABLE translation_tasks (
     translation    TEXT,
     translated_by  INTEGER REFERENCES staff(id),
     translated_at  TEXT,
+    child_id       INTEGER REFERENCES children(id),
+    thread         TEXT,
+    author         TEXT,
+    expired_at     TEXT,
     UNIQUE (setting_id, number)
 );
