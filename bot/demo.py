@@ -87,6 +87,10 @@ async def build_demo(settings: Settings, clock: Clock) -> Keyperson:
     # once, rather than waiting for staff hours as the example setting has them do.
     profile = load_profile(settings.setting_file)
     at_once = dataclasses.replace(profile, out_of_hours=OutOfHours(messages="at_once"))
+    # An Urdu-speaking family is on file too (right to left, a translator on the staff).
+    at_once = dataclasses.replace(
+        at_once, languages=tuple(dict.fromkeys((*at_once.languages, "ur")))
+    )
     keyperson = await build(settings, senders, clock, profile=at_once)
     data = resources.files("bot").joinpath("data")
     country = keyperson.profile.country

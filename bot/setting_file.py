@@ -41,6 +41,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         ("retention", "message_days"),
         ("updates", "no_update_days keeping_in_touch_day keeping_in_touch_time"),
         ("out_of_hours", "messages urgent"),
+        ("languages", "translate_staff_text translation_wait_hours"),
     )
 }
 
@@ -213,6 +214,16 @@ class SettingFile:
         if repeated is not None:
             raise self.fail(key, f"lists {show_value(repeated)} more than once")
         return items
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data
+        for part in key.split("."):
+            value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, got {_kind(value)}")
+        return value
 
     def positive(self, key: str, default: int) -> int:
         value = self.raw(key, int, "a whole number")

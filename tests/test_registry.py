@@ -60,7 +60,8 @@ def test_the_shipped_specs_fill_every_role_once_and_have_words_for_every_trigger
         "start", "info", "wow", "absent", "concern", "settings", "permissions", "help"
     )  # fmt: skip
     assert registry.commands("staff") == (
-        "update", "wow", "reply", "concerns", "info", "agency", "visit", "referral", "help", "start"
+        "update", "wow", "reply", "concerns", "info", "agency", "translations", "visit",
+        "referral", "help", "start",
     )  # fmt: skip
 
 

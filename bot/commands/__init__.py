@@ -35,6 +35,8 @@ COMMANDS: tuple[str, ...] = (
     "visit",
     "reminders",
     "review",
+    "detect",
+    "language",
 )
 # Modules of bot.commands that add a report.
 REPORTS: tuple[str, ...] = ("report_concerns", "report_workshop")

@@ -68,6 +68,7 @@ class ThreadInfo:
     child_name: str
     key_person_id: int | None
     receives_information: bool
+    language: str = "en"  # the carer's, for what is sent to them
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,10 @@ class SettingProfile:
     out_of_hours: OutOfHours = field(default_factory=OutOfHours)
     # [setting.pl] important_contact = "…": free text in another language than the first.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # [languages]: staff's own words to a family in another language go to a translator first;
+    # the English goes after this many hours without a translation.
+    translate_staff_text: bool = False
+    translation_wait_hours: int = 4
 
     def text(self, name: str, language: str | None) -> str:
         """A free text (of TRANSLATABLE) in a reader's language, else as written in [setting]."""
@@ -112,6 +116,8 @@ def load_profile(path: Path) -> SettingProfile:
             urgent=toml.one_of("out_of_hours.urgent", "at_once", PASS_ON),
         ),
         translations=toml.translations(toml.languages("setting.languages"), TRANSLATABLE),
+        translate_staff_text=toml.flag("languages.translate_staff_text", False),
+        translation_wait_hours=toml.positive("languages.translation_wait_hours", 4),
     )
 
 

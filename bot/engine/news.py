@@ -9,6 +9,7 @@ families it reaches and when; counts are of families (carers who share a child a
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -197,7 +198,7 @@ class NewsDelivery:
             parts.append(
                 Text(
                     "update.preview_language",
-                    {"language": LanguageName(lang), "message": body, "sms": sms_cost(body)},
+                    {"language": LanguageName(lang), "message": body, "sms": sms_cost(body, lang)},
                 )
             )
         found = reach(carers, routes)
@@ -213,12 +214,17 @@ class NewsDelivery:
         )
 
 
-def sms_cost(body: str) -> Text | str:
-    """What an SMS body costs, in plain words, when it is more than one text; else nothing."""
+def sms_cost(body: str, lang: str | None = None) -> Text | str:
+    """What an SMS body costs, in plain words, when it is more than one text; else nothing.
+    A language whose letters GSM-7 lacks (Urdu, Polish…) is named: its texts hold fewer
+    characters (Unicode SMS)."""
     segments = count_segments(body)
     if segments.parts <= 1:
         return ""
     texts = Text("sms.texts", {"count": segments.parts})
+    letters = [c for c in segments.non_gsm7 if unicodedata.category(c[0]).startswith(("L", "M"))]
+    if letters and lang is not None:
+        return Text("update.preview_sms_unicode", {"texts": texts, "language": LanguageName(lang)})
     costly = costly_characters(body)
     if costly:
         fewer = count_segments(without(body, costly)).parts

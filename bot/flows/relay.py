@@ -38,6 +38,7 @@ from bot.flows.base import (
 )
 from bot.flows.steps import codes, wording
 from bot.flows.steps import facts as known
+from bot.flows.steps.language import labelled
 from bot.flows.steps.people import REPLY_ACTION, from_carer_params, reply_button
 from bot.flows.steps.questions import (
     answers_nothing,
@@ -47,6 +48,8 @@ from bot.flows.steps.questions import (
     which_children,
 )
 from bot.flows.steps.receipts import Acknowledged, acknowledgement, held_until, told_already
+from bot.flows.steps.translation import STAFF_FACTS as TRANSLATION_FACTS
+from bot.flows.steps.translation import for_key_people, to_family_later
 
 NAME = "relay"
 ANSWERING_ROLES = frozenset({"manager", "senco", "dsl"})
@@ -184,7 +187,9 @@ def _deliver(
     hold = held_until(ctx, now)
     for child in children:
         code = known.threads(ctx)[child.child_id]
-        params = from_carer_params(child, carer, code, text)
+        params: dict[str, object] = {**from_carer_params(child, carer, code, text)}
+        # Staff see the language it was written in when it is not the family's own.
+        params["message"] = labelled(text, ctx)
         informed = child.receives_information
         key = "relay.to_staff" if informed else "relay.to_staff_no_info"
         # No Reply button where no answer about the child may be sent to this carer.
@@ -200,6 +205,8 @@ def _deliver(
                 "relay.to_staff", f"child:{child.child_id}", {"code": code, "to": list(recipients)}
             )
         )
+    # Words the key person cannot read go to a translator as well.
+    effects.extend(for_key_people(text, ctx))
     receipt, what = acknowledgement(children, ctx, now)
     if not told_already(what, ctx, now):
         effects += [Reply(receipt), Write(Acknowledged(carer.id, what))]
@@ -220,7 +227,8 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             RecordAudit("relay.blocked_no_info", f"child:{thread.child_id}", {"code": thread.code}),
         )
     message = _to_carer(body, thread, ctx)
-    return (
+    # In another language, with the setting asking for it: a translator's words go instead.
+    sending = to_family_later(body, thread, ctx) or (
         # An answer to a family's message is essential: it falls back to SMS if Telegram fails.
         NotifyCarer(
             thread.carer_id,
@@ -230,6 +238,9 @@ def _answer(body: str, thread: ThreadInfo, ctx: Context) -> tuple[Effect, ...]:
             essential=True,
             confirm=Text("relay.staff_sent", params),
         ),
+    )
+    return (
+        *sending,
         OpenThread(thread.carer_id, thread.child_id, thread.code),
         # Staff have answered: the family's next message is acknowledged afresh.
         Write(Acknowledged(thread.carer_id, None)),
@@ -291,7 +302,7 @@ SPEC = FlowSpec(
     step=step,
     triggers=(Trigger("reply", lambda ctx: from_staff("", ctx), who="staff"),),
     commands=(Command("reply", staff=30),),
-    facts=(*known.CARER_FACTS, *known.STAFF_FACTS),
+    facts=(*known.CARER_FACTS, *known.STAFF_FACTS, *TRANSLATION_FACTS),
     dropped=_dropped,
     actions=(REPLY_ACTION,),
     action=_reply_pressed,

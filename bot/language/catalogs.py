@@ -24,6 +24,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot.domain.messages import LocalTime, Text, Weekdays
+from bot.language.bidi import is_rtl, isolate, lines_rtl
 from bot.shipped import shipped
 
 DEFAULT_LANGUAGE = "en"
@@ -139,6 +140,15 @@ class Catalogs:
         params = {name: self._param(value, lang, channel) for name, value in text.params.items()}
         count = text.params.get(COUNT)
         number = count if isinstance(count, int) and not isinstance(count, bool) else None
+        if is_rtl(lang):
+            # Names, codes and times keep their own direction inside right-to-left words; what
+            # was rendered in the same language (a nested message) needs no isolate.
+            params = {
+                name: value if _same_language(text.params[name]) else isolate(value)
+                for name, value in params.items()
+            }
+            body = self.template(text.key, lang, number, channel).format_map(params).strip()
+            return lines_rtl(body)
         return self.template(text.key, lang, number, channel).format_map(params).strip()
 
     def _param(self, value: Any, lang: str, channel: str | None = None) -> str:
@@ -167,6 +177,15 @@ class Catalogs:
             span = {"first": names[ordered[0]], "last": names[ordered[-1]]}
             return self.template("days.range", lang).format_map(span)
         return format_list([names[d] for d in ordered], locale=lang)
+
+
+def _same_language(value: Any) -> bool:
+    """Whether a parameter is rendered in the reader's language (a message, or lines of them)."""
+    if isinstance(value, Text):
+        return True
+    if not isinstance(value, tuple | list) or not value:
+        return False
+    return all(isinstance(v, Text) for v in value)
 
 
 def _language_name(code: str, lang: str) -> str:

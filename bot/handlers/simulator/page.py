@@ -39,6 +39,7 @@ from bot.handlers.simulator.telegram import (
 from bot.handlers.sms.send import render_sms
 from bot.handlers.sms.webhook import parse_inbound
 from bot.handlers.telegram.parse import parse_update, render_telegram
+from bot.language.bidi import direction
 from bot.storage.repos import Store
 from bot.storage.rows import OutboxRow
 
@@ -226,7 +227,9 @@ class SimulatorPage:
                 item = {"dir": "out", "at": at_text(row.created_at), "text": text, "status": status}
                 items.append({**item, "arrives": arrives} if arrives else item)
         items.sort(key=lambda item: str(item["at"]))
-        return JSONResponse({"channel": channel.value, "address": address, "messages": items})
+        return JSONResponse(
+            {"channel": channel.value, "address": address, "messages": with_direction(items)}
+        )
 
     async def _telegram_chat(self, chat: str) -> dict[str, Any]:
         """A Telegram chat as the app shows it: messages, buttons, keyboard, and whether linked."""
@@ -239,7 +242,7 @@ class SimulatorPage:
             arrives = self.arrives(row)
             if row.status not in NOT_ON_PHONE or arrives:
                 items.extend(telegram_parts(row, self.pressed.get(row.id), arrives))
-        ordered, keyboard = telegram_view(items)
+        ordered, keyboard = telegram_view(with_direction(items))
         return {
             "channel": Channel.TELEGRAM.value,
             "address": chat,
@@ -331,6 +334,12 @@ class SimulatorPage:
             people = await repos.people.directory(self.setting_id)
         name = next((str(p["name"]) for p in people if p["phone"] == f"+{chat}"), "Guest")
         return name.split()[0]
+
+
+def with_direction(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each message with the direction it reads in ("rtl" for Arabic or Urdu, else "auto"), for
+    the page's `dir`."""
+    return [{**item, "text_dir": direction(str(item.get("text") or ""))} for item in items]
 
 
 def _bad(error: Exception | str) -> JSONResponse:

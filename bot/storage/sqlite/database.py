@@ -22,6 +22,7 @@ from bot.storage.sqlite.audiences import SqliteAudiences
 from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
+from bot.storage.sqlite.languages import SqliteLanguages
 from bot.storage.sqlite.links import SqliteInvites, SqliteLinks
 from bot.storage.sqlite.messages import SqliteAudit, SqliteHandled, SqliteOutbox
 from bot.storage.sqlite.news import SqliteNews
@@ -33,6 +34,7 @@ from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
 from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteThreads
+from bot.storage.sqlite.translations import SqliteTranslations
 from bot.storage.sqlite.visits import SqliteVisits
 from bot.storage.sqlite.workshops import SqliteWorkshops
 
@@ -92,6 +94,8 @@ class SqliteRepos:
         self.workshops = SqliteWorkshops(conn)
         self.visits = SqliteVisits(conn)
         self.reviews = SqliteReviews(conn)
+        self.languages = SqliteLanguages(conn)
+        self.translations = SqliteTranslations(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

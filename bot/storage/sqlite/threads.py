@@ -148,7 +148,7 @@ class SqliteThreads:
         rows = await fetch_all(
             self.conn,
             "SELECT t.code, t.carer_id, ca.name AS carer_name, cc.relationship, t.child_id, "
-            "ch.first_name, kp.id AS kp_id, cc.receives_information FROM threads t "
+            "ch.first_name, kp.id AS kp_id, cc.receives_information, ca.language FROM threads t "
             "JOIN carers ca ON ca.id = t.carer_id JOIN children ch ON ch.id = t.child_id "
             "JOIN child_carers cc ON cc.carer_id = t.carer_id AND cc.child_id = t.child_id "
             "LEFT JOIN staff kp ON kp.setting_id = ch.setting_id AND kp.ref = ch.key_person_ref "
@@ -165,6 +165,7 @@ class SqliteThreads:
                 child_name=r[5],
                 key_person_id=r[6],
                 receives_information=bool(r[7]),
+                language=r[8],
             )
             for r in rows
         ]

@@ -1,0 +1,82 @@
+"""Translation tasks: a family's words for a key person who does not read their language,
+translated by a member of staff with the translator role, who answers with the reference."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+FIRST_NUMBER = 1001
+PREFIX = "T-"
+# "T-1001 the translation" (or "t1001 …", "T 1001: …"), as a translator types it.
+ANSWER = re.compile(r"^\s*t\s*-?\s*(?P<number>\d{4,9})\b[\s:.,-]*(?P<text>.*)$", re.I | re.S)
+
+
+def reference(number: int) -> str:
+    """The reference people read out: T-1001."""
+    return f"{PREFIX}{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationAsked:
+    """A task kept: `words` in `language`, from a carer, to reach `deliver_to` once translated."""
+
+    number: int
+    direction: str
+    language: str
+    words: str
+    carer_id: int | None
+    carer: str
+    children: tuple[str, ...]
+    deliver_to: tuple[int, ...]
+    translators: tuple[int, ...]
+    child_id: int | None = None  # for a family: the child it is about
+    thread: str | None = None  # for a family: the relay thread's code
+    author: str | None = None  # for a family: the staff member who wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """No translation came in time: the English went to the family instead."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    """A translator answered a task with its translation."""
+
+    number: int
+    translation: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationTask:
+    """A task as flows see it."""
+
+    number: int
+    direction: str
+    language: str
+    words: str
+    carer: str
+    children: tuple[str, ...]
+    deliver_to: tuple[int, ...]
+    translators: tuple[int, ...]
+    created_at: datetime
+    translated_by: int | None = None
+    carer_id: int | None = None
+    child_id: int | None = None
+    thread: str | None = None
+    author: str | None = None
+    expired: bool = False
+
+    @property
+    def reference(self) -> str:
+        """T-1001."""
+        return reference(self.number)
+
+    @property
+    def done(self) -> bool:
+        """Whether it has been translated, or the English went instead."""
+        return self.translated_by is not None or self.expired

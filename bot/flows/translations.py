@@ -1,0 +1,236 @@
+"""Translators: a family's words in a language their key person does not read go, as well, to
+a member of staff with the translator role and that language, as a task with a reference; the
+translator answers with the reference and the translation, which reaches the key person.
+
+carer text in L (detected; bot.flows.language) relayed to a key person without L in their
+    languages, a translator with L on file──► task T-1001 kept; each translator: the words and
+    how to answer (steps/translation.py, asked by the relay as it delivers the message).
+translator "T-1001 <translation>" ──► the key person(s): the translation beside the words;
+    the translator thanked. Done already / not theirs / unknown: said so.
+TRANSLATIONS (staff) ──► the tasks waiting for them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.messages import Inbound, Text
+from bot.domain.translations import (
+    ANSWER,
+    Expired,
+    Translated,
+    TranslationAsked,
+    TranslationTask,
+    reference,
+)
+from bot.flows.base import (
+    Command,
+    Context,
+    Effect,
+    Fact,
+    FlowSpec,
+    NotifyCarer,
+    NotifyStaff,
+    RecordAudit,
+    Reply,
+    State,
+    TimerFired,
+    Transition,
+    Trigger,
+    Write,
+    end,
+)
+from bot.flows.steps.translation import (
+    FALLBACK,
+    NUMBER,
+    READERS,
+    TRANSLATORS,
+    key_people,
+    language_written,
+    not_reading,
+)
+from bot.language.catalogs import LanguageName
+
+NAME = "translations"
+TRIGGER = "translations"
+TASK = "translation_task"
+WAITING = "translations_waiting"
+MAY_ANSWER_ANY = frozenset({"manager"})
+
+
+def answered_number(text: str, ctx: Context) -> int | None:
+    """The task a member of staff's "T-1001 …" answers, if it is one (four digits or more)."""
+    match = ANSWER.match(text)
+    if ctx.staff is None or match is None or len(match["number"]) < 4:
+        return None
+    return int(match["number"])
+
+
+def watch(text: str, ctx: Context, now: datetime) -> tuple[Effect, ...]:
+    """Nothing of its own: a carer's text is watched so that the facts above are loaded, and
+    the relay, which delivers it, asks for the task (steps.translation.for_key_people)."""
+    return ()
+
+
+def recognise(text: str, ctx: Context) -> Transition | None:
+    """A translator's "T-1001 <translation>": pass it on to the key person(s)."""
+    number = answered_number(text, ctx)
+    staff = ctx.staff
+    if number is None or staff is None:
+        return None
+    ref = reference(number)
+    task: TranslationTask | None = ctx.facts.get(TASK)
+    mine = task is not None and (
+        staff.id in task.translators or bool(MAY_ANSWER_ANY & set(staff.roles))
+    )
+    if task is None or task.number != number or not mine:
+        return end(Reply(Text("translation.unknown", {"reference": ref})))
+    if task.done:
+        return end(Reply(Text("translation.already", {"reference": ref})))
+    translation = (ANSWER.match(text) or {"text": ""})["text"].strip()
+    if not translation:
+        return end(Reply(Text("translation.empty", {"reference": ref})))
+    if task.direction == "to_family":
+        return _to_family(task, translation)
+    params = {
+        "reference": ref,
+        "carer": task.carer,
+        "children": ", ".join(task.children),
+        "language": LanguageName(task.language),
+        "message": task.words,
+        "translation": translation,
+    }
+    return end(
+        Write(Translated(number, translation)),
+        *(NotifyStaff(s, Text("translation.to_staff", params)) for s in task.deliver_to),
+        Reply(Text("translation.thanks", {"reference": ref})),
+        RecordAudit("translation.given", f"translation:{ref}", {"to": list(task.deliver_to)}),
+    )
+
+
+def _to_family(task: TranslationTask, translation: str) -> Transition:
+    """A translation of staff words: to the family as the staff member's answer; they are told."""
+    ref, child = task.reference, ", ".join(task.children)
+    effects: list[Effect] = [Write(Translated(task.number, translation))]
+    if task.carer_id is not None:
+        words = {"staff": task.author or "", "child": child, "message": translation}
+        effects.append(
+            NotifyCarer(task.carer_id, Text("relay.to_carer", words), task.child_id, essential=True)
+        )
+    told = Text("translation.delivered", {"reference": ref, "carer": task.carer})
+    effects += [NotifyStaff(s, told) for s in task.deliver_to]
+    effects += [
+        Reply(Text("translation.thanks", {"reference": ref})),
+        RecordAudit("translation.given", f"translation:{ref}", {"to": "family"}),
+    ]
+    return end(*effects)
+
+
+def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
+    """The wait is over with no translation: the English goes, with a note, and the member of
+    staff who wrote it is told."""
+    task: TranslationTask | None = fired.ctx.facts.get(TASK)
+    keep = Transition(None, {})
+    if fired.rule != FALLBACK or task is None or task.done or task.carer_id is None:
+        return keep
+    hours = fired.ctx.setting.translation_wait_hours if fired.ctx.setting else 0
+    params = {
+        "reference": task.reference,
+        "staff": task.author or "",
+        "child": ", ".join(task.children),
+        "carer": task.carer,
+        "message": task.words,
+        "hours": hours,
+    }
+    return end(
+        Write(Expired(task.number)),
+        NotifyCarer(
+            task.carer_id, Text("translation.untranslated", params), task.child_id, essential=True
+        ),
+        Reply(Text("translation.fallback_sent", params)),
+        RecordAudit("translation.expired", f"translation:{task.reference}"),
+    )
+
+
+def waiting(ctx: Context) -> Transition:
+    """TRANSLATIONS: the tasks waiting for this member of staff, oldest first."""
+    tasks: list[TranslationTask] = list(ctx.facts.get(WAITING) or ())
+    if not tasks:
+        return end(Reply(Text("translation.none_waiting")))
+    lines = tuple(
+        Text(
+            "translation.waiting_line",
+            {
+                "reference": t.reference,
+                "language": LanguageName(t.language),
+                "carer": (t.author or t.carer) if t.direction == "to_family" else t.carer,
+                "message": t.words,
+            },
+        )
+        for t in tasks
+    )
+    return end(Reply(Text("translation.waiting", {"count": len(tasks), "lines": lines})))
+
+
+# Facts: for a carer's text in a language found; for a "T-…" answer; for TRANSLATIONS.
+
+
+def _readers_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    language = language_written(ctx)
+    if ctx.carer is None or language is None or not key_people(ctx):
+        return None
+    return (key_people(ctx), language)
+
+
+def _translators_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    language = language_written(ctx)
+    if language is None or not not_reading(ctx) or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id, language)
+
+
+def _number_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if not ctx.facts.get(TRANSLATORS) or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id,)
+
+
+def _task_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    timer = ctx.facts.get("timer")
+    if isinstance(timer, dict) and "number" in timer:
+        return (ctx.setting_id, int(timer["number"])) if ctx.setting_id else None
+    number = answered_number(inbound.text, ctx)
+    return (ctx.setting_id, number) if number is not None and ctx.setting_id else None
+
+
+def _waiting_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    if ctx.staff is None or ctx.setting_id is None:
+        return None
+    return (ctx.setting_id, ctx.staff.id)
+
+
+FACTS = (
+    Fact(READERS, "translations", "readers", _readers_args),
+    Fact(TRANSLATORS, "translations", "translators", _translators_args, default=()),
+    Fact(NUMBER, "translations", "reserve", _number_args),
+    Fact(TASK, "translations", "find", _task_args),
+    Fact(WAITING, "translations", "waiting", _waiting_args, default=()),
+)
+
+SPEC = FlowSpec(
+    NAME,
+    triggers=(Trigger(TRIGGER, waiting, who="staff"),),
+    commands=(Command(TRIGGER, staff=45),),
+    facts=FACTS,
+    watch=watch,
+    recognise=recognise,
+    timer=timer,
+    records={
+        TranslationAsked: ("translations", "add"),
+        Translated: ("translations", "translated"),
+        Expired: ("translations", "expired"),
+    },
+)
+
+__all__ = ["SPEC", "answered_number"]
