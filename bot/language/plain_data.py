@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -56,15 +57,35 @@ class GlossaryData:
 
 
 def read_glossary(path: Path | None = None) -> GlossaryData:
-    """Parse and check glossary.toml; the packaged one unless a path is given."""
+    """Parse and check glossary.toml; the packaged one unless a path is given. The packaged
+    glossary also takes the explanations of each further language from data/glossary/LANG.toml
+    (an [explain] table: term key = plain explanation)."""
     if path is None:
         source = resources.files("bot") / "data" / "glossary.toml"
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        _add_explanations(raw, resources.files("bot") / "data" / "glossary")
     else:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     terms = tuple(_term(entry) for entry in raw.get("term", []))
     wordings = tuple(_wording(entry) for entry in raw.get("hurtful", []))
     return GlossaryData(terms, wordings)
+
+
+def _add_explanations(raw: dict[str, Any], folder: Traversable) -> None:
+    """Put each language file's explanations on the terms they name; an unknown key is an
+    error, so a renamed term cannot leave a translation behind unnoticed."""
+    if not folder.is_dir():
+        return
+    by_key = {str(entry.get("key")): entry for entry in raw.get("term", [])}
+    for file in sorted(folder.iterdir(), key=lambda f: f.name):
+        if not file.name.endswith(".toml"):
+            continue
+        language = file.name.removesuffix(".toml")
+        table = tomllib.loads(file.read_text(encoding="utf-8")).get("explain", {})
+        for key, text in table.items():
+            if key not in by_key:
+                raise ValueError(f"glossary/{file.name}: no term {key!r} in glossary.toml")
+            by_key[key].setdefault("explain", {})[language] = text
 
 
 def _term(entry: dict[str, Any]) -> Term:

@@ -86,8 +86,15 @@ class Signs:
     def load(cls, path: Path | None = None) -> Signs:
         """From a file, or the one shipped with the program."""
         if path is None:
+            # The shipped file, then each further language's own (data/safeguarding/LANG.toml).
             source = resources.files("bot.data").joinpath("safeguarding.toml")
-            return cls(tomllib.loads(source.read_text(encoding="utf-8")))
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+            folder = resources.files("bot.data").joinpath("safeguarding")
+            if folder.is_dir():
+                for file in sorted(folder.iterdir(), key=lambda f: f.name):
+                    if file.name.endswith(".toml"):
+                        data.update(tomllib.loads(file.read_text(encoding="utf-8")))
+            return cls(data)
         return cls(tomllib.loads(path.read_text(encoding="utf-8")))
 
     def find(self, text: str) -> tuple[Sign, ...]:
