@@ -40,6 +40,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         ("retention", "message_days"),
         ("updates", "no_update_days keeping_in_touch_day keeping_in_touch_time"),
         ("out_of_hours", "messages urgent"),
+        ("broadcasts", "confirm_reminder_hours sms_per_second"),
     )
 }
 

@@ -55,6 +55,9 @@ class SettingProfile:
     out_of_hours: OutOfHours = field(default_factory=OutOfHours)
     # [setting.pl] important_contact = "…": free text in another language than the first.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # [broadcasts]: when families asked to confirm are reminded; SMS sends a second per number.
+    broadcast_reminder_hours: int = 24
+    sms_per_second: int = 10
 
     def text(self, name: str, language: str | None) -> str:
         """A free text (of TRANSLATABLE) in a reader's language, else as written in [setting]."""
@@ -108,6 +111,8 @@ def load_profile(path: Path) -> SettingProfile:
             urgent=toml.one_of("out_of_hours.urgent", "at_once", PASS_ON),
         ),
         translations=toml.translations(toml.languages("setting.languages"), TRANSLATABLE),
+        broadcast_reminder_hours=toml.positive("broadcasts.confirm_reminder_hours", 24),
+        sms_per_second=toml.positive("broadcasts.sms_per_second", 10),
     )
 
 

@@ -4,12 +4,13 @@ backend (today `bot/storage/sqlite/`) knows how they are stored."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.domain.audience import AudienceLink, Known, Reachability
+from bot.domain.audience import AudienceLink, Known, Reachability, Resolution, Summary
+from bot.domain.broadcasts import BroadcastCounts, BroadcastRequest, Confirmation, Requested
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
 from bot.storage.rows import (
     AbsenceRecord,
@@ -370,6 +371,29 @@ class AudiencesRepo(Protocol):
     async def links(self, setting_id: int) -> list[AudienceLink]: ...
     async def reachability(self, setting_id: int) -> dict[int, Reachability]: ...
     async def known(self, setting_id: int) -> Known: ...
+    async def summary(self, setting_id: int, written: str, offered: tuple[str, ...]) -> Summary: ...
+
+
+class BroadcastsRepo(Protocol):
+    """Broadcasts, the outbox rows they queue, and families' confirmations."""
+
+    async def create(
+        self, setting_id: int, request: BroadcastRequest, audience: str, now: datetime
+    ) -> tuple[int, int]: ...
+    async def request(self, record: BroadcastRequest, by: Writer) -> None: ...
+    async def requested(self) -> list[Requested]: ...
+    async def queue(
+        self,
+        broadcast_id: int,
+        resolution: Resolution,
+        rows: Sequence[NewOutbox],
+        reminders: Sequence[NewOutbox],
+        remind_at: datetime | None,
+        now: datetime,
+    ) -> None: ...
+    async def unconfirmed(self, carer_id: int, since: datetime) -> list[int]: ...
+    async def confirm(self, record: Confirmation, by: Writer) -> None: ...
+    async def counts(self, setting_id: int, number: int) -> BroadcastCounts | None: ...
 
 
 class Repos(Protocol):
@@ -413,6 +437,8 @@ class Repos(Protocol):
     def caps(self) -> CapsRepo: ...
     @property
     def audiences(self) -> AudiencesRepo: ...
+    @property
+    def broadcasts(self) -> BroadcastsRepo: ...
 
 
 class Transaction(Repos, Protocol):

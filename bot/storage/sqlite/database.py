@@ -18,6 +18,7 @@ import aiosqlite
 from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.audiences import SqliteAudiences
+from bot.storage.sqlite.broadcasts import SqliteBroadcasts
 from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
@@ -83,6 +84,7 @@ class SqliteRepos:
         self.concerns = SqliteConcerns(conn)
         self.safeguarding = SqliteSafeguarding(conn)
         self.audiences = SqliteAudiences(conn)
+        self.broadcasts = SqliteBroadcasts(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
