@@ -10,21 +10,23 @@ by the server the same way (`queue_requested`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.admin.audiences import resolve_audience
-from bot.domain.audience import Resolution
+from bot.domain.audience import AudienceError, Resolution
 from bot.domain.broadcasts import (
+    BroadcastError,
     BroadcastRequest,
     checked_text,
     message,
     reference,
     remind_at,
 )
-from bot.domain.messages import Channel
+from bot.domain.messages import Channel, Priority, Text
 from bot.domain.people import PersonKind
 from bot.domain.setting import SettingDirectory, SettingProfile
 from bot.domain.time import quiet_end
@@ -33,6 +35,7 @@ from bot.language.splitting import sms_rows
 from bot.storage.repos import Repos, Store
 from bot.storage.rows import NewOutbox
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (recipients done, recipients in all)
 CHUNK = 500
 
@@ -166,10 +169,9 @@ def _to(
 async def queue_requested(
     db: Store, catalogs: Catalogs, directory: SettingDirectory, clock: Callable[[], datetime]
 ) -> int:
-    """Queue the broadcasts managers asked for from their phones; return messages queued.
-
-    A request whose audience no longer resolves (a room emptied since) is queued to nobody,
-    and its report says so; the manager saw the preview when they sent it."""
+    """Queue the broadcasts managers asked for from their phones, and tell each manager its
+    reference; return the messages queued. A request that can no longer go (its room emptied
+    since the preview) is queued to nobody, and the manager is told it reaches no family."""
     async with db.reading() as repos:
         requested = await repos.broadcasts.requested()
     queued = 0
@@ -177,12 +179,53 @@ async def queue_requested(
         profile = directory.of(wanted.setting_id)[1]
         broadcaster = Broadcaster(catalogs, profile)
         async with db.transaction() as repos:
-            done = await broadcaster.queue(
-                repos,
-                wanted.setting_id,
-                wanted.request,
-                clock(),
-                existing=(wanted.id, wanted.number),
-            )
+            now = clock()
+            existing = (wanted.id, wanted.number)
+            try:
+                done = await broadcaster.queue(
+                    repos, wanted.setting_id, wanted.request, now, existing=existing
+                )
+            except (AudienceError, BroadcastError) as error:
+                log.warning("broadcast %s not queued: %s", wanted.id, error.key)
+                nobody = Resolution((), 0, 0)
+                await repos.broadcasts.queue(wanted.id, nobody, [], [], None, now)
+                done = Queued(wanted.number, nobody, 0, None)
+            await _tell_sender(repos, catalogs, wanted.setting_id, wanted.request, done, now)
         queued += done.messages
     return queued
+
+
+async def _tell_sender(
+    repos: Repos,
+    catalogs: Catalogs,
+    setting_id: int,
+    request: BroadcastRequest,
+    done: Queued,
+    now: datetime,
+) -> None:
+    """The manager who asked from a phone hears its reference and how many it reaches."""
+    kind, _, person = request.sent_by.partition(":")
+    if kind != PersonKind.STAFF.value or not person.isdigit():
+        return
+    staff = await repos.people.staff_member(int(person))
+    text = Text(
+        "broadcast.queued_staff",
+        {"reference": done.reference, "count": done.resolution.families},
+    )
+    rows = []
+    for contact in (await repos.links.route(PersonKind.STAFF, staff.id)).chosen(True):
+        body = catalogs.render(text, staff.language, contact.channel)
+        rows += sms_rows(
+            NewOutbox(
+                setting_id=setting_id,
+                channel=contact.channel,
+                address=contact.address,
+                person_kind=PersonKind.STAFF.value,
+                person_id=staff.id,
+                priority=int(Priority.REPLY),
+                body=body,
+                choices=[],
+            )
+        )
+    if rows:
+        await repos.outbox.add(rows, now)

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
     from bot.storage.repos import Store
 
 # Modules of bot.commands that add commands of their own.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("broadcast",)
 # Modules of bot.commands that add a report.
-REPORTS: tuple[str, ...] = ("report_concerns",)
+REPORTS: tuple[str, ...] = ("report_concerns", "report_broadcast")
 
 
 @dataclass(frozen=True, slots=True)

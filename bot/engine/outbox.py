@@ -7,7 +7,7 @@ import functools
 import logging
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +33,12 @@ SHUTDOWN_GRACE_S = 5.0
 OPTED_OUT_CODE = "21610"  # Twilio: the recipient texted STOP
 CLOCK_JUMP_S = 30.0  # wall clock and monotonic clock disagreeing by more: the clock was set
 RECORD_RETRY_CAP_S = 5.0
-MAX_SLEEP_S = 5.0  # a lane looks at the clock this often, so a clock set forward is seen
+# An idle lane looks at the clock and the queue this often: it sees a clock set forward, and
+# rows another process committed (keyperson broadcast queues into the server's database).
+MAX_SLEEP_S = 0.5
+ROUND_S = 0.25  # a lane claims this long's worth of sends at a time: a reply waits no longer
+MAX_BATCH = 500
+FEED_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +56,35 @@ class Backoff:
 
 
 class Pacer:
-    """Spaces sends evenly to stay under a channel's rate limit."""
+    """Keeps a channel's sends under its rate limit and close to it: evenly spaced, and never
+    more than `rate` starts within any window of a second (plus a margin for the time a
+    request takes to leave), so a provider counting by the second never answers 429."""
+
+    MARGIN_S = 0.02
+    UNLIMITED = 1_000.0  # at or above this a second, no pacing at all (a test, a benchmark)
 
     def __init__(self, rate_per_s: float, clock: Callable[[], float]) -> None:
-        self.interval = 1.0 / rate_per_s
+        self.unlimited = rate_per_s >= self.UNLIMITED
+        self.interval = 0.0 if self.unlimited else 1.0 / rate_per_s
         self.clock = clock
         self._next = 0.0
+        self._starts: deque[float] = deque(maxlen=max(1, int(rate_per_s)))
 
     async def wait(self) -> None:
         """Return when the next send may start."""
+        if self.unlimited:
+            return
         now = self.clock()
         start = max(now, self._next)
+        if len(self._starts) == self._starts.maxlen:
+            start = max(start, self._starts[0] + 1.0 + self.MARGIN_S)
+        self._starts.append(start)
         self._next = start + self.interval
         if start > now:
             await asyncio.sleep(start - now)
+
+
+_Outcome = tuple[OutboxRow, Callable[[Repos], Awaitable[None]], "asyncio.Future[None]"]
 
 
 class Dispatcher:
@@ -103,6 +123,10 @@ class Dispatcher:
         self._paused_until: dict[str, float] = {}
         self._address_locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._last_seen: tuple[datetime, float] | None = None
+        # Work that queues rows in bulk, run beside the lanes (bot.admin.broadcasts).
+        self.feeds: list[Callable[[], Awaitable[int]]] = []
+        self._outcomes: deque[_Outcome] = deque()  # send outcomes waiting to be written
+        self._writer: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Tell every lane that new rows were committed."""
@@ -136,6 +160,8 @@ class Dispatcher:
             self.supervisor.spawn(f"dispatcher.{ch.value}", functools.partial(self._lane, ch, s))
             for ch, s in self.senders.items()
         ]
+        if self.feeds:
+            lanes.append(self.supervisor.spawn("dispatcher.feed", self._feed))
         try:
             await asyncio.gather(*lanes)
         finally:
@@ -149,7 +175,10 @@ class Dispatcher:
     async def _lane(self, channel: Channel, sender: Sender) -> None:
         loop = asyncio.get_running_loop()
         pacer = Pacer(sender.rate_per_s, loop.time)
-        batch = max(1, int(sender.rate_per_s))
+        # Claimed a quarter second's worth at a time, so a reply, a concern or a safeguarding
+        # message committed now is claimed (first: lanes claim by priority) within ROUND_S,
+        # however much bulk is queued behind it.
+        batch = max(1, min(MAX_BATCH, int(sender.rate_per_s * ROUND_S)))
         name = f"dispatcher.{channel.value}"
         while True:
             try:
@@ -159,6 +188,20 @@ class Dispatcher:
                 continue
             self.supervisor.ok(name)
 
+    async def _feed(self) -> None:
+        """Run the feeds (work that queues outbox rows in bulk, such as broadcasts asked for
+        from a phone) every FEED_S, and wake the lanes when they queued something."""
+        while True:
+            try:
+                queued = sum([await feed() for feed in self.feeds])
+            except Exception as error:
+                await self.supervisor.failed("dispatcher.feed", error, "feed")
+                continue
+            self.supervisor.ok("dispatcher.feed")
+            if queued:
+                self.wake()
+            await asyncio.sleep(FEED_S)
+
     async def _round(self, channel: Channel, sender: Sender, pacer: Pacer, batch: int) -> None:
         """One turn of a lane: reconcile what is due, claim and start sends, or sleep."""
         loop = asyncio.get_running_loop()
@@ -167,7 +210,8 @@ class Dispatcher:
             await asyncio.sleep(pause)
         await self._after_clock_jump()
         await self._reconcile_due(channel, sender, batch)
-        while len(self._inflight) >= 4 * batch:
+        in_flight = max(4 * batch, min(int(2 * sender.rate_per_s), 4 * MAX_BATCH))
+        while len(self._inflight) >= in_flight:
             # The provider is slow (or hanging): claim no more than can be in flight.
             await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
         rows = await self._claim(channel, batch)
@@ -263,24 +307,61 @@ class Dispatcher:
 
     async def _record(self, row: OutboxRow, write: Callable[[Repos], Awaitable[None]]) -> None:
         """Write a send's outcome, again and again while the storage fails: the send happened
-        and must not be repeated because its record was lost."""
+        and must not be repeated because its record was lost. Outcomes that arrive together
+        are written in one transaction (one wait for the disk, not one per send)."""
+        done = asyncio.get_running_loop().create_future()
+        self._outcomes.append((row, write, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_outcomes())
+        await asyncio.shield(done)
+
+    async def _write_outcomes(self) -> None:
+        """Drain the outcomes waiting to be written, a transaction at a time."""
         pause = 0.05
-        while True:
+        while self._outcomes:
+            batch = list(self._outcomes)
             try:
                 async with self.db.transaction() as repos:
-                    await write(repos)
-                return
+                    for row, write, _ in batch:
+                        await self._write_one(repos, row, write)
             except Exception as error:
                 if not self.db.is_failure(error):
-                    # Not the storage's: the row stays 'sending' and is reconciled on restart.
-                    log.exception("outbox %s: outcome not recorded", row.id)
-                    return
+                    # Not the storage's: each row stays 'sending' and is reconciled on restart.
+                    log.exception("outbox: %d outcome(s) not recorded", len(batch))
+                    self._settle(batch)
+                    continue
                 log.warning(
-                    "outbox %s: outcome not recorded yet (%s); retrying in %.1f s",
-                    row.id, describe(error, storage=True), pause,
+                    "outbox: %d outcome(s) not recorded yet (%s); retrying in %.1f s",
+                    len(batch), describe(error, storage=True), pause,
                 )  # fmt: skip
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, RECORD_RETRY_CAP_S)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_CAP_S)
+                continue
+            pause = 0.05
+            self._settle(batch)
+
+    async def _write_one(
+        self, repos: Repos, row: OutboxRow, write: Callable[[Repos], Awaitable[None]]
+    ) -> None:
+        savepoint = getattr(repos, "savepoint", None)
+        if savepoint is None:
+            await write(repos)
+            return
+        try:
+            async with savepoint():
+                await write(repos)
+        except Exception as error:
+            if self.db.is_failure(error):
+                raise  # the storage's: the whole batch is written again
+            # This row's outcome alone is not written; it stays 'sending' and is reconciled.
+            log.exception("outbox %s: outcome not recorded", row.id)
+
+    def _settle(self, batch: list[_Outcome]) -> None:
+        for _ in batch:
+            self._outcomes.popleft()
+        for _, _, done in batch:
+            if not done.done():
+                done.set_result(None)
 
     async def _sent(self, repos: Repos, row: OutboxRow, result: SendResult) -> None:
         stamp = self.clock()
