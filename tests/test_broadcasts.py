@@ -90,7 +90,7 @@ async def test_a_carer_who_stopped_gets_nothing_and_is_counted(kp):
     assert {r.address for r in rows} == {MAREK}
     assert queued.resolution.not_reached == {"opted_out": 1, "no_information": 1}
     # Kasia stops after it was queued: her message is held back, never sent.
-    _, more = await broadcast(kp, BroadcastRequest("Sports day on Friday", "language:pl"))
+    await broadcast(kp, BroadcastRequest("Sports day on Friday", "language:pl"))
     await say(kp, KASIA, "STOP")
     async with kp.db.transaction() as repos:
         claimed = await repos.outbox.claim_due("sms", kp.clock(), 100)
