@@ -25,7 +25,7 @@ from bot.domain.messages import (
 from bot.engine.delivery import DEFAULT_TIMING, FindsSent, Reconciler, Timing, fall_back
 from bot.engine.supervisor import Supervisor, describe
 from bot.handlers.base import Sender
-from bot.storage.repos import Repos, Store
+from bot.storage.repos import Repos, Store, Transaction
 from bot.storage.rows import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ MAX_SLEEP_S = 0.5
 ROUND_S = 0.25  # a lane claims this long's worth of sends at a time: a reply waits no longer
 MAX_BATCH = 500
 FEED_S = 0.5
+LAST_SENT_KEPT = 4096  # chats whose last send time is kept, beyond those within their gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,9 @@ class Backoff:
 
 class Pacer:
     """Keeps a channel's sends under its rate limit and close to it: evenly spaced, and never
-    more than `rate` starts within any window of a second (plus a margin for the time a
-    request takes to leave), so a provider counting by the second never answers 429."""
+    more than `rate` requests within any second (measured when each one leaves, plus a margin),
+    so a provider counting by the second never answers 429. A send waits here just before its
+    request goes, so nothing between the two can bunch requests together."""
 
     MARGIN_S = 0.02
     UNLIMITED = 1_000.0  # at or above this a second, no pacing at all (a test, a benchmark)
@@ -68,20 +70,42 @@ class Pacer:
         self.interval = 0.0 if self.unlimited else 1.0 / rate_per_s
         self.clock = clock
         self._next = 0.0
-        self._starts: deque[float] = deque(maxlen=max(1, int(rate_per_s)))
+        self._left: deque[float] = deque(maxlen=max(1, int(rate_per_s)))  # when sends left
+        self._turns = asyncio.Lock()  # first come, first served
+        self._waiting = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     async def wait(self) -> None:
-        """Return when the next send may start."""
+        """Return when the next send may start (the caller sends at once)."""
         if self.unlimited:
             return
-        now = self.clock()
-        start = max(now, self._next)
-        if len(self._starts) == self._starts.maxlen:
-            start = max(start, self._starts[0] + 1.0 + self.MARGIN_S)
-        self._starts.append(start)
-        self._next = start + self.interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        self._waiting += 1
+        self._drained.clear()
+        try:
+            async with self._turns:
+                planned: float | None = None
+                while True:
+                    now = self.clock()
+                    start = max(now, self._next)
+                    if len(self._left) == self._left.maxlen:
+                        start = max(start, self._left[0] + 1.0 + self.MARGIN_S)
+                    if start <= now:
+                        break
+                    planned = start
+                    await asyncio.sleep(start - now)
+                # The even spacing follows the plan, so a late wake-up is caught up on; the
+                # one-second window follows when requests really left.
+                self._next = (now if planned is None else planned) + self.interval
+                self._left.append(now)
+        finally:
+            self._waiting -= 1
+            if self._waiting == 0:
+                self._drained.set()
+
+    async def drained(self) -> None:
+        """Return once no send is waiting for its turn."""
+        await self._drained.wait()
 
 
 _Outcome = tuple[OutboxRow, Callable[[Repos], Awaitable[None]], "asyncio.Future[None]"]
@@ -125,6 +149,7 @@ class Dispatcher:
         self._last_seen: tuple[datetime, float] | None = None
         # Work that queues rows in bulk, run beside the lanes (bot.admin.broadcasts).
         self.feeds: list[Callable[[], Awaitable[int]]] = []
+        self._last_sent: dict[tuple[str, str], float] = {}  # loop time of each chat's last send
         self._outcomes: deque[_Outcome] = deque()  # send outcomes waiting to be written
         self._writer: asyncio.Task[None] | None = None
 
@@ -216,12 +241,16 @@ class Dispatcher:
             await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
         rows = await self._claim(channel, batch)
         for row in rows:
-            await pacer.wait()
             self._busy[row.channel][row.address] += 1
-            task = asyncio.create_task(self.send_one(sender, row))
+            task = asyncio.create_task(self.send_one(sender, row, pacer))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
-        if not rows:
+        if rows:
+            # The next round's claim waits until these have left, so it sees what was
+            # committed meanwhile (a reply goes before the bulk claimed after it).
+            await asyncio.sleep(0)
+            await pacer.drained()
+        else:
             await self._sleep_until_due(channel)
 
     async def _claim(self, channel: Channel, limit: int) -> list[OutboxRow]:
@@ -269,13 +298,19 @@ class Dispatcher:
         if rows:
             self.wake()
 
-    async def send_one(self, sender: Sender, row: OutboxRow) -> None:
-        """Send one claimed row and record the outcome, after earlier rows to the same address."""
+    async def send_one(self, sender: Sender, row: OutboxRow, pacer: Pacer | None = None) -> None:
+        """Send one claimed row and record the outcome, after earlier rows to the same address,
+        in its turn on the channel (`pacer`) and, where the channel asks for one (Telegram:
+        a second), after a gap since the last send to the same chat."""
         key = (row.channel, row.address)
         try:
             # Tasks start in the order rows were claimed and an asyncio.Lock serves waiters
             # first come, first served, so a person's messages leave in the order written.
             async with self._address_locks[key]:
+                await self._chat_gap(sender, key)
+                if pacer is not None:
+                    await pacer.wait()
+                self._last_sent[key] = asyncio.get_running_loop().time()
                 await self._send_one(sender, row)
             if not self._address_locks[key].locked():
                 self._address_locks.pop(key, None)
@@ -284,6 +319,21 @@ class Dispatcher:
             busy[row.address] -= 1
             if busy[row.address] <= 0:
                 del busy[row.address]
+
+    async def _chat_gap(self, sender: Sender, key: tuple[str, str]) -> None:
+        """Wait out the channel's gap between two sends to one chat before taking a turn, so
+        a turn is never spent waiting inside the sender (which would bunch requests)."""
+        gap = float(getattr(sender, "chat_gap_s", 0.0) or 0.0)
+        last = self._last_sent.get(key)
+        if not gap or last is None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = last + gap - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if len(self._last_sent) > LAST_SENT_KEPT:
+            now = loop.time()
+            self._last_sent = {k: t for k, t in self._last_sent.items() if now - t < gap}
 
     async def _send_one(self, sender: Sender, row: OutboxRow) -> None:
         message = _message(row)
@@ -341,14 +391,10 @@ class Dispatcher:
             self._settle(batch)
 
     async def _write_one(
-        self, repos: Repos, row: OutboxRow, write: Callable[[Repos], Awaitable[None]]
+        self, repos: Transaction, row: OutboxRow, write: Callable[[Repos], Awaitable[None]]
     ) -> None:
-        savepoint = getattr(repos, "savepoint", None)
-        if savepoint is None:
-            await write(repos)
-            return
         try:
-            async with savepoint():
+            async with repos.savepoint():
                 await write(repos)
         except Exception as error:
             if self.db.is_failure(error):
