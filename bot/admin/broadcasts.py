@@ -161,9 +161,12 @@ class _Bodies:
 def _to(
     template: NewOutbox, setting_id: int, address: str, carer_id: int, held: datetime | None
 ) -> NewOutbox:
-    return dataclasses.replace(
-        template, setting_id=setting_id, address=address, person_id=carer_id, not_before=held
-    )
+    # Built directly rather than with dataclasses.replace: a broadcast makes 10,000 of these.
+    t = template
+    return NewOutbox(
+        setting_id, t.channel, address, t.person_kind, carer_id, t.priority, t.body, t.choices,
+        t.ignore_stop, t.essential, t.thread, t.photo, held, t.fallback_of,
+    )  # fmt: skip
 
 
 async def queue_requested(

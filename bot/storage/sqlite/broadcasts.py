@@ -194,25 +194,23 @@ class SqliteBroadcasts:
 def _outbox(
     broadcast_id: int, rows: Iterable[NewOutbox], reminder: bool, now: datetime, stamp: str
 ) -> list[tuple[object, ...]]:
-    return [
-        (
-            r.setting_id,
-            r.channel,
-            r.address,
-            r.person_kind,
-            r.person_id,
-            r.priority,
-            r.body,
-            json.dumps(r.choices),
-            int(r.essential),
-            iso(max(now, r.not_before or now)),
-            stamp,
-            stamp,
-            broadcast_id,
-            int(reminder),
-        )
-        for r in rows
-    ]
+    # The rows of a broadcast share a few bodies, choices and times: each is encoded once.
+    choices: dict[int, str] = {}
+    due: dict[datetime | None, str] = {}
+    made: list[tuple[object, ...]] = []
+    for r in rows:
+        if id(r.choices) not in choices:
+            choices[id(r.choices)] = json.dumps(r.choices)
+        if r.not_before not in due:
+            due[r.not_before] = iso(max(now, r.not_before or now))
+        made.append(
+            (
+                r.setting_id, r.channel, r.address, r.person_kind, r.person_id, r.priority,
+                r.body, choices[id(r.choices)], int(r.essential), due[r.not_before], stamp,
+                stamp, broadcast_id, int(reminder),
+            )
+        )  # fmt: skip
+    return made
 
 
 def _outcomes(parts: Iterable[aiosqlite.Row]) -> dict[str, int]:
