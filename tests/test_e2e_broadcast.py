@@ -68,3 +68,44 @@ async def test_a_broadcast_from_the_cli_reaches_families_and_is_confirmed(
             assert "sent, no receipt yet: 2" in lines and "waiting: 0" in lines
             assert "confirmed: 1 of 2" in lines
             assert any(line.startswith("reminders waiting: 1 (at ") for line in lines)
+
+
+async def test_broadcast_from_a_managers_phone_in_the_demo_simulator(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.demo import demo_app
+    from tests.fakes.twilio_api import serve_app
+    from tests.test_simulator import DEMO_KASIA, DEMO_LAURA, messages
+
+    sarah = "+447700900001"  # the demo's manager
+    app = demo_app(Settings(), tmp_path, clock=RunningClock())
+    async with serve_app(app, lifespan="on") as url, httpx.AsyncClient(base_url=url) as http:
+
+        async def send(address: str, text: str) -> None:
+            body = {"address": address, "text": text}
+            assert (await http.post("/simulator/api/send", json=body)).status_code == 200
+
+        await send(sarah, "BROADCAST")
+        said = len(await messages(http, sarah, 2))  # the welcome, then "Who is it for?"
+        for answer in ("1", SNOW, "2", "1"):  # all, the words, ask to confirm, send
+            await send(sarah, answer)
+            said = len(await messages(http, sarah, said + 2))
+        told = (await messages(http, sarah, said + 1))[-1]["text"]
+        assert told.startswith("B-1 is on its way to ")
+        laura = await messages(http, DEMO_LAURA, 2)
+        assert [m["text"].split("\n")[0] for m in laura] == [
+            "Message from Little Acorns Nursery:",
+            "Reminder from Little Acorns Nursery:",  # shown held: it goes tomorrow unless…
+        ]
+        assert laura[0]["text"].startswith(f"Message from Little Acorns Nursery:\n{SNOW}")
+        assert laura[1]["status"] == "held"
+        kasia = (await messages(http, DEMO_KASIA, 1))[0]["text"]
+        assert kasia.startswith(f"Wiadomość od: Little Acorns Nursery\n{SNOW}")
+        await send(DEMO_LAURA, "1")
+        for _ in range(300):  # …Laura confirms: the reminder is withdrawn, she is thanked
+            laura = await messages(http, DEMO_LAURA, 2)
+            if laura[-1]["text"] == "Thank you for letting us know you have seen it.":
+                break
+            await asyncio.sleep(0.02)
+        texts = [m["text"].split("\n")[0] for m in laura]
+        assert texts[-1] == "Thank you for letting us know you have seen it."
+        assert not [t for t in texts if t.startswith("Reminder")]
