@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.admin.broadcasts import queue_requested
 from bot.config import Settings
 from bot.domain.messages import Channel, Text
 from bot.domain.setting import SettingDirectory, SettingProfile, load_profile
@@ -213,6 +215,8 @@ async def build(
     registry = flow_registry(catalogs)
     directory = SettingDirectory({setting_id: profile}, setting_id)
     effects = Effects(catalogs, profile, registry.writer, directory)
+    # Broadcasts a manager sent from a phone are queued by the server, beside the lanes.
+    dispatcher.feeds.append(functools.partial(queue_requested, db, catalogs, directory, clock))
     router = Router(
         db,
         Lookup(profile, setting_id, Glossary.load(), registry, directory),
@@ -266,6 +270,7 @@ def production_senders(settings: Settings) -> dict[Channel, Sender]:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             status_callback_url=callback,
             api_url=settings.twilio_api_url,
+            rate_per_s=load_profile(settings.setting_file).sms_per_second,
         )
     return senders
 

@@ -42,6 +42,7 @@ _SCHEMA: dict[str, tuple[str, ...]] = {
         ("updates", "no_update_days keeping_in_touch_day keeping_in_touch_time"),
         ("out_of_hours", "messages urgent"),
         ("languages", "translate_staff_text translation_wait_hours"),
+        ("broadcasts", "confirm_reminder_hours sms_per_second"),
     )
 }
 

@@ -37,9 +37,10 @@ COMMANDS: tuple[str, ...] = (
     "review",
     "detect",
     "language",
+    "broadcast",
 )
 # Modules of bot.commands that add a report.
-REPORTS: tuple[str, ...] = ("report_concerns", "report_workshop")
+REPORTS: tuple[str, ...] = ("report_concerns", "report_workshop", "report_broadcast")
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,10 @@ SAMPLES = {
     "who": "Jo Reed, speech and language therapist",
     "why": "to see how Amelia is getting on with her words",
     "worries": "She is not sleeping well",
+    "length": "2,100",
+    "limit": "1,600",
+    "opted_out": "1",
+    "reach": "42 families (61 carers)",
 }
 COUNTS = (1, 2, 5)  # a plural message is shown in the forms these numbers take
 

@@ -255,3 +255,26 @@ def families(children_of: Mapping[int, Iterable[int]]) -> list[set[int]]:
     for carer in children_of:
         grouped[root(carer)].add(carer)
     return list(grouped.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """An audience as a preview shows it: its written form and how many it reaches, or why
+    it cannot be used (`error` names a catalog message, with `params`)."""
+
+    written: str = ALL
+    families: int = 0
+    carers: int = 0
+    not_reached: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+def summarise(audience: Audience, resolution: Resolution) -> Summary:
+    """The preview's view of a resolved audience."""
+    return Summary(
+        audience.written(),
+        resolution.families,
+        resolution.carers,
+        dict(resolution.not_reached),
+    )

@@ -61,6 +61,9 @@ class SettingProfile:
     # the English goes after this many hours without a translation.
     translate_staff_text: bool = False
     translation_wait_hours: int = 4
+    # [broadcasts]: when families asked to confirm are reminded; SMS sends a second per number.
+    broadcast_reminder_hours: int = 24
+    sms_per_second: int = 10
 
     def text(self, name: str, language: str | None) -> str:
         """A free text (of TRANSLATABLE) in a reader's language, else as written in [setting]."""
@@ -118,6 +121,8 @@ def load_profile(path: Path) -> SettingProfile:
         translations=toml.translations(toml.languages("setting.languages"), TRANSLATABLE),
         translate_staff_text=toml.flag("languages.translate_staff_text", False),
         translation_wait_hours=toml.positive("languages.translation_wait_hours", 4),
+        broadcast_reminder_hours=toml.positive("broadcasts.confirm_reminder_hours", 24),
+        sms_per_second=toml.positive("broadcasts.sms_per_second", 10),
     )
 
 

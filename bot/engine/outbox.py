@@ -7,7 +7,7 @@ import functools
 import logging
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,7 @@ from bot.domain.messages import (
 from bot.engine.delivery import DEFAULT_TIMING, FindsSent, Reconciler, Timing, fall_back
 from bot.engine.supervisor import Supervisor, describe
 from bot.handlers.base import Sender
-from bot.storage.repos import Repos, Store
+from bot.storage.repos import Repos, Store, Transaction
 from bot.storage.rows import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,13 @@ SHUTDOWN_GRACE_S = 5.0
 OPTED_OUT_CODE = "21610"  # Twilio: the recipient texted STOP
 CLOCK_JUMP_S = 30.0  # wall clock and monotonic clock disagreeing by more: the clock was set
 RECORD_RETRY_CAP_S = 5.0
-MAX_SLEEP_S = 5.0  # a lane looks at the clock this often, so a clock set forward is seen
+# An idle lane looks at the clock and the queue this often: it sees a clock set forward, and
+# rows another process committed (keyperson broadcast queues into the server's database).
+MAX_SLEEP_S = 0.5
+ROUND_S = 0.25  # a lane claims this long's worth of sends at a time: a reply waits no longer
+MAX_BATCH = 500
+FEED_S = 0.5
+LAST_SENT_KEPT = 4096  # chats whose last send time is kept, beyond those within their gap
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +57,58 @@ class Backoff:
 
 
 class Pacer:
-    """Spaces sends evenly to stay under a channel's rate limit."""
+    """Keeps a channel's sends under its rate limit and close to it: evenly spaced, and never
+    more than `rate` requests within any second (measured when each one leaves, plus a margin),
+    so a provider counting by the second never answers 429. A send waits here just before its
+    request goes, so nothing between the two can bunch requests together."""
+
+    MARGIN_S = 0.02
+    UNLIMITED = 1_000.0  # at or above this a second, no pacing at all (a test, a benchmark)
 
     def __init__(self, rate_per_s: float, clock: Callable[[], float]) -> None:
-        self.interval = 1.0 / rate_per_s
+        self.unlimited = rate_per_s >= self.UNLIMITED
+        self.interval = 0.0 if self.unlimited else 1.0 / rate_per_s
         self.clock = clock
         self._next = 0.0
+        self._left: deque[float] = deque(maxlen=max(1, int(rate_per_s)))  # when sends left
+        self._turns = asyncio.Lock()  # first come, first served
+        self._waiting = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     async def wait(self) -> None:
-        """Return when the next send may start."""
-        now = self.clock()
-        start = max(now, self._next)
-        self._next = start + self.interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        """Return when the next send may start (the caller sends at once)."""
+        if self.unlimited:
+            return
+        self._waiting += 1
+        self._drained.clear()
+        try:
+            async with self._turns:
+                planned: float | None = None
+                while True:
+                    now = self.clock()
+                    start = max(now, self._next)
+                    if len(self._left) == self._left.maxlen:
+                        start = max(start, self._left[0] + 1.0 + self.MARGIN_S)
+                    if start <= now:
+                        break
+                    planned = start
+                    await asyncio.sleep(start - now)
+                # The even spacing follows the plan, so a late wake-up is caught up on; the
+                # one-second window follows when requests really left.
+                self._next = (now if planned is None else planned) + self.interval
+                self._left.append(now)
+        finally:
+            self._waiting -= 1
+            if self._waiting == 0:
+                self._drained.set()
+
+    async def drained(self) -> None:
+        """Return once no send is waiting for its turn."""
+        await self._drained.wait()
+
+
+_Outcome = tuple[OutboxRow, Callable[[Repos], Awaitable[None]], "asyncio.Future[None]"]
 
 
 class Dispatcher:
@@ -103,6 +147,11 @@ class Dispatcher:
         self._paused_until: dict[str, float] = {}
         self._address_locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._last_seen: tuple[datetime, float] | None = None
+        # Work that queues rows in bulk, run beside the lanes (bot.admin.broadcasts).
+        self.feeds: list[Callable[[], Awaitable[int]]] = []
+        self._last_sent: dict[tuple[str, str], float] = {}  # loop time of each chat's last send
+        self._outcomes: deque[_Outcome] = deque()  # send outcomes waiting to be written
+        self._writer: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Tell every lane that new rows were committed."""
@@ -136,6 +185,8 @@ class Dispatcher:
             self.supervisor.spawn(f"dispatcher.{ch.value}", functools.partial(self._lane, ch, s))
             for ch, s in self.senders.items()
         ]
+        if self.feeds:
+            lanes.append(self.supervisor.spawn("dispatcher.feed", self._feed))
         try:
             await asyncio.gather(*lanes)
         finally:
@@ -149,7 +200,10 @@ class Dispatcher:
     async def _lane(self, channel: Channel, sender: Sender) -> None:
         loop = asyncio.get_running_loop()
         pacer = Pacer(sender.rate_per_s, loop.time)
-        batch = max(1, int(sender.rate_per_s))
+        # Claimed a quarter second's worth at a time, so a reply, a concern or a safeguarding
+        # message committed now is claimed (first: lanes claim by priority) within ROUND_S,
+        # however much bulk is queued behind it.
+        batch = max(1, min(MAX_BATCH, int(sender.rate_per_s * ROUND_S)))
         name = f"dispatcher.{channel.value}"
         while True:
             try:
@@ -159,6 +213,20 @@ class Dispatcher:
                 continue
             self.supervisor.ok(name)
 
+    async def _feed(self) -> None:
+        """Run the feeds (work that queues outbox rows in bulk, such as broadcasts asked for
+        from a phone) every FEED_S, and wake the lanes when they queued something."""
+        while True:
+            try:
+                queued = sum([await feed() for feed in self.feeds])
+            except Exception as error:
+                await self.supervisor.failed("dispatcher.feed", error, "feed")
+                continue
+            self.supervisor.ok("dispatcher.feed")
+            if queued:
+                self.wake()
+            await asyncio.sleep(FEED_S)
+
     async def _round(self, channel: Channel, sender: Sender, pacer: Pacer, batch: int) -> None:
         """One turn of a lane: reconcile what is due, claim and start sends, or sleep."""
         loop = asyncio.get_running_loop()
@@ -167,17 +235,22 @@ class Dispatcher:
             await asyncio.sleep(pause)
         await self._after_clock_jump()
         await self._reconcile_due(channel, sender, batch)
-        while len(self._inflight) >= 4 * batch:
+        in_flight = max(4 * batch, min(int(2 * sender.rate_per_s), 4 * MAX_BATCH))
+        while len(self._inflight) >= in_flight:
             # The provider is slow (or hanging): claim no more than can be in flight.
             await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
         rows = await self._claim(channel, batch)
         for row in rows:
-            await pacer.wait()
             self._busy[row.channel][row.address] += 1
-            task = asyncio.create_task(self.send_one(sender, row))
+            task = asyncio.create_task(self.send_one(sender, row, pacer))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
-        if not rows:
+        if rows:
+            # The next round's claim waits until these have left, so it sees what was
+            # committed meanwhile (a reply goes before the bulk claimed after it).
+            await asyncio.sleep(0)
+            await pacer.drained()
+        else:
             await self._sleep_until_due(channel)
 
     async def _claim(self, channel: Channel, limit: int) -> list[OutboxRow]:
@@ -225,13 +298,19 @@ class Dispatcher:
         if rows:
             self.wake()
 
-    async def send_one(self, sender: Sender, row: OutboxRow) -> None:
-        """Send one claimed row and record the outcome, after earlier rows to the same address."""
+    async def send_one(self, sender: Sender, row: OutboxRow, pacer: Pacer | None = None) -> None:
+        """Send one claimed row and record the outcome, after earlier rows to the same address,
+        in its turn on the channel (`pacer`) and, where the channel asks for one (Telegram:
+        a second), after a gap since the last send to the same chat."""
         key = (row.channel, row.address)
         try:
             # Tasks start in the order rows were claimed and an asyncio.Lock serves waiters
             # first come, first served, so a person's messages leave in the order written.
             async with self._address_locks[key]:
+                await self._chat_gap(sender, key)
+                if pacer is not None:
+                    await pacer.wait()
+                self._last_sent[key] = asyncio.get_running_loop().time()
                 await self._send_one(sender, row)
             if not self._address_locks[key].locked():
                 self._address_locks.pop(key, None)
@@ -240,6 +319,21 @@ class Dispatcher:
             busy[row.address] -= 1
             if busy[row.address] <= 0:
                 del busy[row.address]
+
+    async def _chat_gap(self, sender: Sender, key: tuple[str, str]) -> None:
+        """Wait out the channel's gap between two sends to one chat before taking a turn, so
+        a turn is never spent waiting inside the sender (which would bunch requests)."""
+        gap = float(getattr(sender, "chat_gap_s", 0.0) or 0.0)
+        last = self._last_sent.get(key)
+        if not gap or last is None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = last + gap - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if len(self._last_sent) > LAST_SENT_KEPT:
+            now = loop.time()
+            self._last_sent = {k: t for k, t in self._last_sent.items() if now - t < gap}
 
     async def _send_one(self, sender: Sender, row: OutboxRow) -> None:
         message = _message(row)
@@ -263,24 +357,57 @@ class Dispatcher:
 
     async def _record(self, row: OutboxRow, write: Callable[[Repos], Awaitable[None]]) -> None:
         """Write a send's outcome, again and again while the storage fails: the send happened
-        and must not be repeated because its record was lost."""
+        and must not be repeated because its record was lost. Outcomes that arrive together
+        are written in one transaction (one wait for the disk, not one per send)."""
+        done = asyncio.get_running_loop().create_future()
+        self._outcomes.append((row, write, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_outcomes())
+        await asyncio.shield(done)
+
+    async def _write_outcomes(self) -> None:
+        """Drain the outcomes waiting to be written, a transaction at a time."""
         pause = 0.05
-        while True:
+        while self._outcomes:
+            batch = list(self._outcomes)
             try:
                 async with self.db.transaction() as repos:
-                    await write(repos)
-                return
+                    for row, write, _ in batch:
+                        await self._write_one(repos, row, write)
             except Exception as error:
                 if not self.db.is_failure(error):
-                    # Not the storage's: the row stays 'sending' and is reconciled on restart.
-                    log.exception("outbox %s: outcome not recorded", row.id)
-                    return
+                    # Not the storage's: each row stays 'sending' and is reconciled on restart.
+                    log.exception("outbox: %d outcome(s) not recorded", len(batch))
+                    self._settle(batch)
+                    continue
                 log.warning(
-                    "outbox %s: outcome not recorded yet (%s); retrying in %.1f s",
-                    row.id, describe(error, storage=True), pause,
+                    "outbox: %d outcome(s) not recorded yet (%s); retrying in %.1f s",
+                    len(batch), describe(error, storage=True), pause,
                 )  # fmt: skip
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, RECORD_RETRY_CAP_S)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_CAP_S)
+                continue
+            pause = 0.05
+            self._settle(batch)
+
+    async def _write_one(
+        self, repos: Transaction, row: OutboxRow, write: Callable[[Repos], Awaitable[None]]
+    ) -> None:
+        try:
+            async with repos.savepoint():
+                await write(repos)
+        except Exception as error:
+            if self.db.is_failure(error):
+                raise  # the storage's: the whole batch is written again
+            # This row's outcome alone is not written; it stays 'sending' and is reconciled.
+            log.exception("outbox %s: outcome not recorded", row.id)
+
+    def _settle(self, batch: list[_Outcome]) -> None:
+        for _ in batch:
+            self._outcomes.popleft()
+        for _, _, done in batch:
+            if not done.done():
+                done.set_result(None)
 
     async def _sent(self, repos: Repos, row: OutboxRow, result: SendResult) -> None:
         stamp = self.clock()

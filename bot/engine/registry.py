@@ -194,19 +194,21 @@ class Registry:
             action = self._action_spec(event.key)
             found += [action] if action is not None else []
             found += [s for s in self.specs.values() for e in s.menu if e.key == event.key]
-        worded = [
-            s
+        said = [
+            (s, t)
             for s in self.specs.values()
             for t in s.triggers
             if _for(t.who, ctx) and self.words.said(t.key, text)
         ]
-        found += worded
+        found += [s for s, _ in said]
         # A flow whose recogniser takes these words (WHAT IS X, "off sick today").
         recognised = [
             s for s in self.specs.values() if s.recognise is not None and s.recognise(text, ctx)
         ]
         found += recognised
-        if not worded:
+        # Free text when no word starts anything, or only words that start something on a
+        # condition a fact decides (a "1" that confirms a broadcast only if one asked).
+        if all(t.when is not None for _, t in said):
             found.append(self.roles["message"])
         return tuple(dict.fromkeys(found))
 

@@ -20,7 +20,8 @@ from bot.domain.agencies import (
     ReferralSent,
     ReferralViews,
 )
-from bot.domain.audience import AudienceLink, Known, Reachability
+from bot.domain.audience import AudienceLink, Known, Reachability, Resolution, Summary
+from bot.domain.broadcasts import BroadcastCounts, BroadcastRequest, Confirmation, Requested
 from bot.domain.languages import LanguageHistory
 from bot.domain.people import Carer, KeyChild, PersonKind, StaffMember, ThreadInfo
 from bot.domain.reviews import (
@@ -455,6 +456,29 @@ class AudiencesRepo(Protocol):
     async def links(self, setting_id: int) -> list[AudienceLink]: ...
     async def reachability(self, setting_id: int) -> dict[int, Reachability]: ...
     async def known(self, setting_id: int) -> Known: ...
+    async def summary(self, setting_id: int, written: str, offered: tuple[str, ...]) -> Summary: ...
+
+
+class BroadcastsRepo(Protocol):
+    """Broadcasts, the outbox rows they queue, and families' confirmations."""
+
+    async def create(
+        self, setting_id: int, request: BroadcastRequest, audience: str, now: datetime
+    ) -> tuple[int, int]: ...
+    async def request(self, record: BroadcastRequest, by: Writer) -> None: ...
+    async def requested(self) -> list[Requested]: ...
+    async def queue(
+        self,
+        broadcast_id: int,
+        resolution: Resolution,
+        rows: Sequence[NewOutbox],
+        reminders: Sequence[NewOutbox],
+        remind_at: datetime | None,
+        now: datetime,
+    ) -> None: ...
+    async def unconfirmed(self, carer_id: int, since: datetime) -> list[int]: ...
+    async def confirm(self, record: Confirmation, by: Writer) -> None: ...
+    async def counts(self, setting_id: int, number: int) -> BroadcastCounts | None: ...
 
 
 class WorkshopsRepo(Protocol):
@@ -605,6 +629,8 @@ class Repos(Protocol):
     def languages(self) -> LanguagesRepo: ...
     @property
     def translations(self) -> TranslationsRepo: ...
+    @property
+    def broadcasts(self) -> BroadcastsRepo: ...
 
 
 class Transaction(Repos, Protocol):

@@ -44,7 +44,7 @@ from bot.storage.repos import Store
 from bot.storage.rows import OutboxRow
 
 MAX_TEXT = {Channel.SMS: 1600, Channel.TELEGRAM: 4096}  # Twilio's and Telegram's own limits
-NOT_ON_PHONE = ("queued", "sending")
+NOT_ON_PHONE = ("queued", "sending", "withdrawn")  # withdrawn: a reminder no longer needed
 HELD = "held"  # a queued message waiting for a later time (a family's quiet hours)
 
 

@@ -7,7 +7,17 @@ from collections import defaultdict
 
 import aiosqlite
 
-from bot.domain.audience import AudienceLink, Known, Reachability
+from bot.domain.audience import (
+    AudienceError,
+    AudienceLink,
+    Known,
+    Reachability,
+    Summary,
+    check,
+    parse,
+    resolve,
+    summarise,
+)
 from bot.storage.sqlite.sql import fetch_all
 
 
@@ -90,3 +100,15 @@ class SqliteAudiences:
             tuple(r[0] for r in languages if r[0]),
             tuple(r[0] for r in children),
         )
+
+    async def summary(self, setting_id: int, written: str, offered: tuple[str, ...]) -> Summary:
+        """Who a written audience reaches, or why it cannot be used (for a preview)."""
+        try:
+            audience = parse(written)
+            known = await self.known(setting_id)
+            check(audience, Known(known.rooms, (*offered, *known.languages), known.children))
+        except AudienceError as error:
+            return Summary(error=error.key, params=error.params)
+        links = await self.links(setting_id)
+        reach = await self.reachability(setting_id)
+        return summarise(audience, resolve(audience, links, reach))

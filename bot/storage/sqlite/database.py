@@ -19,6 +19,7 @@ from bot.storage.repos import Store, Transaction
 from bot.storage.sqlite.absences import SqliteAbsences
 from bot.storage.sqlite.agencies import SqliteAgencies
 from bot.storage.sqlite.audiences import SqliteAudiences
+from bot.storage.sqlite.broadcasts import SqliteBroadcasts
 from bot.storage.sqlite.concerns import SqliteConcerns
 from bot.storage.sqlite.delivery import SqliteCaps, SqliteDelivery
 from bot.storage.sqlite.inbound import InboundFile, inbound_path
@@ -96,6 +97,7 @@ class SqliteRepos:
         self.reviews = SqliteReviews(conn)
         self.languages = SqliteLanguages(conn)
         self.translations = SqliteTranslations(conn)
+        self.broadcasts = SqliteBroadcasts(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
