@@ -2,7 +2,8 @@
 read from bot/data/safeguarding.toml. Pure: text in, the signs found out.
 
 Text and phrases are compared folded: case, punctuation and apostrophes ignored, Polish
-letters typed with or without their marks ("żłobek" = "zlobek"), runs of spaces as one.
+letters typed with or without their marks ("żłobek" = "zlobek"), Urdu letters typed on an
+Arabic keyboard, runs of spaces as one; vowel signs of Indic scripts stay part of their word.
 """
 
 from __future__ import annotations
@@ -17,20 +18,45 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-# Letters whose marks are not separate code points (NFD leaves ł as it is).
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+# Letters whose marks are not separate code points (NFD leaves ł as it is); Arabic-keyboard
+# forms of Urdu letters (ي ى ك typed for ی ک); Gurmukhi addak and tippi, often typed or left
+# out at will; zero-width joiners, which change how a word looks, not what it says.
+_LETTERS = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ß": "ss",
+        "\u064a": "\u06cc",
+        "\u0649": "\u06cc",
+        "\u0643": "\u06a9",
+        "\u0a71": "",
+        "\u0a70": "\u0a02",
+        "\u200c": "",
+        "\u200d": "",
+    }
+)
 _APOSTROPHES = re.compile(r"['’‘`´]")
-_NOT_WORD = re.compile(r"[^\w]+")
 _GAP = "~ "  # up to three other words in between
-_GAP_PATTERN = r"(?:\w+ ){0,3}"
+# Folded text is words separated by single spaces, so a word is a run of anything but a space.
+_GAP_PATTERN = r"(?:[^ ]+ ){0,3}"
 _PHRASE_PARTS = re.compile(r"(~ |[()|?* ]|[^()|?* ~]+)")
 
 
 def fold(text: str) -> str:
-    """Text as phrases are compared: lower case, no marks, words separated by one space."""
+    """Text as phrases are compared: lower case, no optional marks (accents, Arabic short
+    vowels, nuktas, viramas) but vowel signs kept, words separated by one space."""
     text = _APOSTROPHES.sub("", text.casefold()).translate(_LETTERS)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return " ".join(_NOT_WORD.sub(" ", text).replace("_", " ").split())
+    return " ".join("".join(c if _word_character(c) else " " for c in text).split())
+
+
+def _word_character(char: str) -> bool:
+    # Vowel signs (Gurmukhi, Bengali, Gujarati, Tamil) are marks, not letters, but part of the
+    # word: without them "ਮਾਰਿਆ" (hit) would fold to "ਮ ਰ ਆ" and "ਮੇਰਾ" (my) to "ਮ ਰ".
+    if char.isalnum():
+        return True
+    return unicodedata.category(char).startswith("M") and not 0xFE00 <= ord(char) <= 0xFE0F
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +80,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         elif part in (")", "|", "?", " "):
             out.append(part)
         elif part == "*":
-            out.append(r"\w*")
+            out.append(r"[^ ]*")
         else:
             # A word: folded as the text is; "doesn't" is written as the text is read.
             folded = fold(part)
@@ -63,7 +89,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
             out.append(re.escape(folded))
     body = "".join(out)
     try:
-        return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+        return re.compile(rf"(?<![^ ])(?:{body})(?![^ ])")
     except re.error as error:
         raise ValueError(f"not a phrase: {phrase!r} ({error})") from error
 
