@@ -46,8 +46,9 @@ _PHRASE_PARTS = re.compile(r"(~ |[()|?* ]|[^()|?* ~]+)")
 def fold(text: str) -> str:
     """Text as phrases are compared: lower case, no optional marks (accents, Arabic short
     vowels, nuktas, viramas) but vowel signs kept, words separated by one space."""
-    text = _APOSTROPHES.sub("", text.casefold()).translate(_LETTERS)
+    text = _APOSTROPHES.sub("", text.casefold())
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = text.translate(_LETTERS)  # after NFD, which leaves ي of ئ
     return " ".join("".join(c if _word_character(c) else " " for c in text).split())
 
 
