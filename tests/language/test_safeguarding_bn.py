@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,13 @@ NOT_FOUND = [
 ]
 
 
+def _data(*parts: str) -> dict[str, Any]:
+    node = resources.files("bot.data")
+    for part in parts:
+        node = node.joinpath(part)
+    return tomllib.loads(node.read_text("utf-8"))
+
+
 @pytest.mark.parametrize(("kind", "text"), FOUND, ids=[t[:40] for _, t in FOUND])
 def test_a_bengali_message_that_suggests_harm_is_found(kind: str, text: str) -> None:
     assert kind in shipped_signs().kinds(text)
@@ -62,19 +70,13 @@ def test_bengali_vowel_signs_stay_inside_their_word() -> None:
 
 
 def test_the_examples_are_not_phrases_of_the_file() -> None:
-    data = tomllib.loads(
-        resources.files("bot.data").joinpath("safeguarding", "bn.toml").read_text("utf-8")
-    )["bn"]
+    data = _data("safeguarding", "bn.toml")["bn"]
     phrases = {fold(p) for group in [data["ordinary"], *data["signs"].values()] for p in group}
     assert not [t for _, t in FOUND if fold(t) in phrases]
     assert not [t for t in NOT_FOUND if fold(t) in phrases]
 
 
 def test_bengali_has_every_kind_of_sign_english_has() -> None:
-    english = tomllib.loads(
-        resources.files("bot.data").joinpath("safeguarding.toml").read_text("utf-8")
-    )["en"]["signs"]
-    bengali = tomllib.loads(
-        resources.files("bot.data").joinpath("safeguarding", "bn.toml").read_text("utf-8")
-    )["bn"]["signs"]
+    english = _data("safeguarding.toml")["en"]["signs"]
+    bengali = _data("safeguarding", "bn.toml")["bn"]["signs"]
     assert set(bengali) == set(english)
