@@ -20,17 +20,29 @@ from typing import Any
 # Letters whose marks are not separate code points (NFD leaves ł as it is).
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
 _APOSTROPHES = re.compile(r"['’‘`´]")
-_NOT_WORD = re.compile(r"[^\w]+")
+# Vowel signs and viramas of the Indic scripts (Bengali to Tamil) are marks, not letters, but
+# part of the word: "મારે" (hits) is not "મારી" (my). Their blocks count as word characters,
+# the dandas (sentence ends) apart; Latin accents and Arabic short vowels are still dropped.
+_INDIC = "\u0900-\u0963\u0966-\u0dff"
+_WORD = rf"[\w{_INDIC}]"
+_NOT_WORD = re.compile(rf"[^\w{_INDIC}]+")
 _GAP = "~ "  # up to three other words in between
-_GAP_PATTERN = r"(?:\w+ ){0,3}"
+_GAP_PATTERN = rf"(?:{_WORD}+ ){{0,3}}"
 _PHRASE_PARTS = re.compile(r"(~ |[()|?* ]|[^()|?* ~]+)")
 
 
 def fold(text: str) -> str:
-    """Text as phrases are compared: lower case, no marks, words separated by one space."""
+    """Text as phrases are compared: lower case, no accents (Indic vowel signs stay), words
+    separated by one space."""
     text = _APOSTROPHES.sub("", text.casefold()).translate(_LETTERS)
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not _dropped_mark(c))
+    text = unicodedata.normalize("NFC", text)
     return " ".join(_NOT_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def _dropped_mark(char: str) -> bool:
+    """A combining mark that does not change the word (an accent, an Arabic short vowel)."""
+    return unicodedata.combining(char) != 0 and not "\u0900" <= char <= "\u0dff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +66,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         elif part in (")", "|", "?", " "):
             out.append(part)
         elif part == "*":
-            out.append(r"\w*")
+            out.append(f"{_WORD}*")
         else:
             # A word: folded as the text is; "doesn't" is written as the text is read.
             folded = fold(part)
@@ -63,7 +75,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
             out.append(re.escape(folded))
     body = "".join(out)
     try:
-        return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+        return re.compile(rf"(?<!{_WORD})(?:{body})(?!{_WORD})")
     except re.error as error:
         raise ValueError(f"not a phrase: {phrase!r} ({error})") from error
 
