@@ -35,10 +35,17 @@ _PHRASE_PARTS = re.compile(r"(~ |[()|?* ]|[^()|?* ~]+)")
 
 
 def fold(text: str) -> str:
-    """Text as phrases are compared: lower case, no marks, words separated by one space."""
+    """Text as phrases are compared: lower case, no accents (Indic vowel signs stay), words
+    separated by one space."""
     text = _APOSTROPHES.sub("", text.casefold()).translate(_LETTERS)
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not _dropped_mark(c))
+    text = unicodedata.normalize("NFC", text)
     return " ".join(_NOT_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def _dropped_mark(char: str) -> bool:
+    """A combining mark that does not change the word (an accent, an Arabic short vowel)."""
+    return unicodedata.combining(char) != 0 and not "\u0900" <= char <= "\u0dff"
 
 
 @dataclass(frozen=True, slots=True)
