@@ -33,7 +33,7 @@ from bot.storage.sqlite.reports import SqliteReports
 from bot.storage.sqlite.reviews import SqliteReviews
 from bot.storage.sqlite.roster import SqliteRoster
 from bot.storage.sqlite.safeguarding import SqliteSafeguarding
-from bot.storage.sqlite.sql import begin_immediate, from_iso, is_busy, iso
+from bot.storage.sqlite.sql import STATEMENT_CACHE, begin_immediate, from_iso, is_busy, iso
 from bot.storage.sqlite.threads import SqliteConversations, SqliteThreads
 from bot.storage.sqlite.translations import SqliteTranslations
 from bot.storage.sqlite.visits import SqliteVisits
@@ -140,7 +140,9 @@ class Database:
         """Connect, set the durability pragmas and apply pending migrations."""
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn = await aiosqlite.connect(
+            self.path, isolation_level=None, cached_statements=STATEMENT_CACHE
+        )
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=FULL")
@@ -166,7 +168,9 @@ class Database:
         while the write connection waits for a lock or a long transaction, so /healthz never
         queues behind it."""
         if self._reader is None:
-            reader = await aiosqlite.connect(self._uri, uri=True, isolation_level=None)
+            reader = await aiosqlite.connect(
+                self._uri, uri=True, isolation_level=None, cached_statements=STATEMENT_CACHE
+            )
             await reader.execute("PRAGMA busy_timeout=1000")
             self._reader = reader
         return SqliteRepos(self._reader)

@@ -27,7 +27,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.storage.sqlite.messages import SqliteInbox
-from bot.storage.sqlite.sql import begin_immediate
+from bot.storage.sqlite.sql import STATEMENT_CACHE, begin_immediate
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,9 @@ class InboundFile:
         and keep ids above every id the main file has recorded as handled."""
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn = await aiosqlite.connect(
+            self.path, isolation_level=None, cached_statements=STATEMENT_CACHE
+        )
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=FULL")
@@ -159,7 +161,9 @@ class InboundFile:
     async def snapshot(self) -> SqliteInbox:
         """Reads on a second, read-only connection (for /healthz), never queued behind writes."""
         if self._reader is None:
-            reader = await aiosqlite.connect(self._uri, uri=True, isolation_level=None)
+            reader = await aiosqlite.connect(
+                self._uri, uri=True, isolation_level=None, cached_statements=STATEMENT_CACHE
+            )
             await reader.execute("PRAGMA busy_timeout=1000")
             self._reader = reader
         return SqliteInbox(self._reader)

@@ -69,3 +69,14 @@ async def begin_immediate(conn: aiosqlite.Connection, busy_wait_s: float, what: 
             log.warning("%s busy: waiting for the write lock", what)
         await asyncio.sleep(pause)
         pause = min(pause * 2, 1.0)
+
+
+# Every connection is opened with cached_statements=0. aiosqlite runs statements on its own
+# thread, but a cursor the code does not close is freed on the event loop's thread, and
+# CPython's sqlite3 resets the cursor's statement as it frees it. With the statement cache on,
+# that statement may at that moment be the one another query is binding or stepping on the
+# database thread (the cache hands the same statement to the next query with the same SQL),
+# and SQLite answers "bad parameter or other API misuse": under load a batch of writes failed
+# now and then and a row could end up recorded as failed. Without the cache each cursor owns
+# its statement, and SQLite's own mutex keeps the two threads apart.
+STATEMENT_CACHE = 0
