@@ -2,7 +2,8 @@
 read from bot/data/safeguarding.toml. Pure: text in, the signs found out.
 
 Text and phrases are compared folded: case, punctuation and apostrophes ignored, Polish
-letters typed with or without their marks ("żłobek" = "zlobek"), runs of spaces as one.
+letters typed with or without their marks ("żłobek" = "zlobek"), Turkish "ı" as "i", runs of
+spaces as one; vowel signs of Indic scripts stay part of their word ("মা" is not "ম").
 """
 
 from __future__ import annotations
@@ -18,11 +19,18 @@ from pathlib import Path
 from typing import Any
 
 # Letters whose marks are not separate code points (NFD leaves ł as it is).
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+# Turkish capital I folds to i, so the dotless ı must too ("KIZ" = "kız" = "kiz").
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "ı": "i"})
 _APOSTROPHES = re.compile(r"['’‘`´]")
-_NOT_WORD = re.compile(r"[^\w]+")
+# Marks left after folding (Bengali, Gurmukhi, Gujarati, Tamil vowel signs) are not \w, but
+# they are part of the word: without them "মারে" (hits) would fall apart as "ম র".
+_MARKS = "".join(
+    c for c in map(chr, range(0x0300, 0x10000)) if unicodedata.category(c).startswith("M")
+)
+_WORD = f"[\\w{_MARKS}]"
+_NOT_WORD = re.compile(f"[^\\w{_MARKS}]+")
 _GAP = "~ "  # up to three other words in between
-_GAP_PATTERN = r"(?:\w+ ){0,3}"
+_GAP_PATTERN = f"(?:{_WORD}+ ){{0,3}}"
 _PHRASE_PARTS = re.compile(r"(~ |[()|?* ]|[^()|?* ~]+)")
 
 
@@ -54,7 +62,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         elif part in (")", "|", "?", " "):
             out.append(part)
         elif part == "*":
-            out.append(r"\w*")
+            out.append(f"{_WORD}*")
         else:
             # A word: folded as the text is; "doesn't" is written as the text is read.
             folded = fold(part)
@@ -63,7 +71,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
             out.append(re.escape(folded))
     body = "".join(out)
     try:
-        return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+        return re.compile(f"(?<!{_WORD})(?:{body})(?!{_WORD})")
     except re.error as error:
         raise ValueError(f"not a phrase: {phrase!r} ({error})") from error
 
