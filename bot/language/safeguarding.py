@@ -2,8 +2,9 @@
 read from bot/data/safeguarding.toml. Pure: text in, the signs found out.
 
 Text and phrases are compared folded: case, punctuation and apostrophes ignored, Polish
-letters typed with or without their marks ("żłobek" = "zlobek"), Urdu letters typed on an
-Arabic keyboard, runs of spaces as one; vowel signs of Indic scripts stay part of their word.
+letters typed with or without their marks ("żłobek" = "zlobek"), Turkish "ı" as "i", Urdu
+letters typed on an Arabic keyboard, runs of spaces as one; vowel signs of Indic scripts stay
+part of their word ("মা" is not "ম").
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-# Letters whose marks are not separate code points (NFD leaves ł as it is); Arabic-keyboard
-# forms of Urdu letters (ي ى ك typed for ی ک); Gurmukhi addak and tippi, often typed or left
-# out at will; zero-width joiners, which change how a word looks, not what it says.
-_LETTERS = str.maketrans(
+# Letters whose marks are not separate code points (NFD leaves ł as it is).
+# Turkish capital I folds to i, so the dotless ı must too ("KIZ" = "kız" = "kiz").
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "ı": "i"})
+# Spellings of one word that phones type differently, folded after decomposition (which
+# leaves ي of ئ): Urdu ی and ک typed on an Arabic keyboard (ي ى ك); the Gurmukhi nukta and
+# addak, often left out (ਜ਼ = ਜ, ਥੱਪੜ = ਥਪੜ), and tippi typed as bindi; zero-width joiners,
+# which change how a word looks, not what it says.
+_VARIANTS = str.maketrans(
     {
-        "ł": "l",
-        "ø": "o",
-        "đ": "d",
-        "ß": "ss",
         "\u064a": "\u06cc",
         "\u0649": "\u06cc",
         "\u0643": "\u06a9",
+        "\u0a3c": "",
         "\u0a71": "",
         "\u0a70": "\u0a02",
         "\u200c": "",
@@ -37,27 +39,30 @@ _LETTERS = str.maketrans(
     }
 )
 _APOSTROPHES = re.compile(r"['’‘`´]")
+# Marks left after folding (Bengali, Gurmukhi, Gujarati, Tamil vowel signs) are not \w, but
+# they are part of the word: without them "মারে" (hits) would fall apart as "ম র".
+_MARKS = "".join(
+    c for c in map(chr, range(0x0300, 0x10000)) if unicodedata.category(c).startswith("M")
+)
+_WORD = f"[\\w{_MARKS}]"
+_NOT_WORD = re.compile(f"[^\\w{_MARKS}]+")
 _GAP = "~ "  # up to three other words in between
-# Folded text is words separated by single spaces, so a word is a run of anything but a space.
-_GAP_PATTERN = r"(?:[^ ]+ ){0,3}"
+_GAP_PATTERN = f"(?:{_WORD}+ ){{0,3}}"
 _PHRASE_PARTS = re.compile(r"(~ |[()|?* ]|[^()|?* ~]+)")
 
 
 def fold(text: str) -> str:
-    """Text as phrases are compared: lower case, no optional marks (accents, Arabic short
-    vowels, nuktas, viramas) but vowel signs kept, words separated by one space."""
-    text = _APOSTROPHES.sub("", text.casefold())
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    text = text.translate(_LETTERS)  # after NFD, which leaves ي of ئ
-    return " ".join("".join(c if _word_character(c) else " " for c in text).split())
+    """Text as phrases are compared: lower case, no accents (Indic vowel signs stay), words
+    separated by one space."""
+    text = _APOSTROPHES.sub("", text.casefold()).translate(_LETTERS)
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not _dropped_mark(c))
+    text = unicodedata.normalize("NFC", text.translate(_VARIANTS))
+    return " ".join(_NOT_WORD.sub(" ", text).replace("_", " ").split())
 
 
-def _word_character(char: str) -> bool:
-    # Vowel signs (Gurmukhi, Bengali, Gujarati, Tamil) are marks, not letters, but part of the
-    # word: without them "ਮਾਰਿਆ" (hit) would fold to "ਮ ਰ ਆ" and "ਮੇਰਾ" (my) to "ਮ ਰ".
-    if char.isalnum():
-        return True
-    return unicodedata.category(char).startswith("M") and not 0xFE00 <= ord(char) <= 0xFE0F
+def _dropped_mark(char: str) -> bool:
+    """A combining mark that does not change the word (an accent, an Arabic short vowel)."""
+    return unicodedata.combining(char) != 0 and not "\u0900" <= char <= "\u0dff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +86,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         elif part in (")", "|", "?", " "):
             out.append(part)
         elif part == "*":
-            out.append(r"[^ ]*")
+            out.append(f"{_WORD}*")
         else:
             # A word: folded as the text is; "doesn't" is written as the text is read.
             folded = fold(part)
@@ -90,7 +95,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
             out.append(re.escape(folded))
     body = "".join(out)
     try:
-        return re.compile(rf"(?<![^ ])(?:{body})(?![^ ])")
+        return re.compile(f"(?<!{_WORD})(?:{body})(?!{_WORD})")
     except re.error as error:
         raise ValueError(f"not a phrase: {phrase!r} ({error})") from error
 
