@@ -3,8 +3,10 @@ translated by a member of staff with the translator role, who answers with the r
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 FIRST_NUMBER = 1001
@@ -16,6 +18,47 @@ ANSWER = re.compile(r"^\s*t\s*-?\s*(?P<number>\d{4,9})\b[\s:.,-]*(?P<text>.*)$",
 def reference(number: int) -> str:
     """The reference people read out: T-1001."""
     return f"{PREFIX}{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How staff words for many families of one language reach them once translated (or in
+    English after the wait): the catalog's wrapper `key` with its `params` (plain strings), the
+    words in the parameter `slot`, to each carer (with the child it is about, if any)."""
+
+    key: str
+    slot: str
+    carers: tuple[tuple[int, int | None], ...]
+    params: Mapping[str, str] = field(default_factory=dict)
+    priority: int = 9
+    essential: bool = False
+
+    def dumps(self) -> str:
+        """The JSON kept with the task."""
+        return json.dumps(
+            {
+                "key": self.key,
+                "slot": self.slot,
+                "carers": [list(c) for c in self.carers],
+                "params": dict(self.params),
+                "priority": self.priority,
+                "essential": self.essential,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def loads(cls, kept: str) -> Delivery:
+        """A delivery from the JSON kept with its task."""
+        found = json.loads(kept)
+        return cls(
+            key=found["key"],
+            slot=found["slot"],
+            carers=tuple((int(c[0]), None if c[1] is None else int(c[1])) for c in found["carers"]),
+            params={str(k): str(v) for k, v in found.get("params", {}).items()},
+            priority=int(found.get("priority", 9)),
+            essential=bool(found.get("essential", False)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +77,7 @@ class TranslationAsked:
     child_id: int | None = None  # for a family: the child it is about
     thread: str | None = None  # for a family: the relay thread's code
     author: str | None = None  # for a family: the staff member who wrote it
+    families: Delivery | None = None  # for many families: how the translation reaches them
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +114,7 @@ class TranslationTask:
     thread: str | None = None
     author: str | None = None
     expired: bool = False
+    families: Delivery | None = None
 
     @property
     def reference(self) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.messages import Inbound, Text
+from bot.domain.messages import Inbound, Priority, Text
 from bot.domain.translations import (
     ANSWER,
+    Delivery,
     Expired,
     Translated,
     TranslationAsked,
@@ -91,6 +92,8 @@ def recognise(text: str, ctx: Context) -> Transition | None:
     translation = (ANSWER.match(text) or {"text": ""})["text"].strip()
     if not translation:
         return end(Reply(Text("translation.empty", {"reference": ref})))
+    if task.families is not None:
+        return _to_families(task, task.families, translation)
     if task.direction == "to_family":
         return _to_family(task, translation)
     params = {
@@ -127,14 +130,68 @@ def _to_family(task: TranslationTask, translation: str) -> Transition:
     return end(*effects)
 
 
+def _families_text(delivery: Delivery, words: Text) -> Text:
+    return Text(delivery.key, {**delivery.params, delivery.slot: words})
+
+
+def _each_family(delivery: Delivery, text: Text) -> list[Effect]:
+    return [
+        NotifyCarer(carer, text, child, Priority(delivery.priority), delivery.essential)
+        for carer, child in delivery.carers
+    ]
+
+
+def _to_families(task: TranslationTask, delivery: Delivery, translation: str) -> Transition:
+    """A translation of staff words to many families (a broadcast): every family of that
+    language gets it inside the wrapper; those it was written for are told."""
+    ref = task.reference
+    text = _families_text(delivery, Text("label.raw", {"text": translation}))
+    told = Text(
+        "translation.delivered_families",
+        {"reference": ref, "language": LanguageName(task.language)},
+    )
+    return end(
+        Write(Translated(task.number, translation)),
+        *_each_family(delivery, text),
+        *(NotifyStaff(s, told) for s in task.deliver_to),
+        Reply(Text("translation.thanks", {"reference": ref})),
+        RecordAudit(
+            "translation.given",
+            f"translation:{ref}",
+            {"to": "families", "carers": len(delivery.carers)},
+        ),
+    )
+
+
+def _families_expired(task: TranslationTask, delivery: Delivery, hours: int) -> Transition:
+    """No translation in time for many families: the English, with a note, to each of them;
+    those it was written for are told."""
+    english = Text("translation.in_english", {"text": Text("label.raw", {"text": task.words})})
+    params = {
+        "reference": task.reference,
+        "language": LanguageName(task.language),
+        "hours": hours,
+    }
+    return end(
+        Write(Expired(task.number)),
+        *_each_family(delivery, _families_text(delivery, english)),
+        *(NotifyStaff(s, Text("translation.fallback_families", params)) for s in task.deliver_to),
+        RecordAudit("translation.expired", f"translation:{task.reference}"),
+    )
+
+
 def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     """The wait is over with no translation: the English goes, with a note, and the member of
     staff who wrote it is told."""
     task: TranslationTask | None = fired.ctx.facts.get(TASK)
     keep = Transition(None, {})
-    if fired.rule != FALLBACK or task is None or task.done or task.carer_id is None:
+    if fired.rule != FALLBACK or task is None or task.done:
         return keep
     hours = fired.ctx.setting.translation_wait_hours if fired.ctx.setting else 0
+    if task.families is not None:
+        return _families_expired(task, task.families, hours)
+    if task.carer_id is None:
+        return keep
     params = {
         "reference": task.reference,
         "staff": task.author or "",

@@ -1,0 +1,150 @@
+"""Staff words to many families of one language, sent for translation by code that queues
+messages itself (a broadcast): one task T-… per language for its translators, the English
+after `[languages] translation_wait_hours` (a timer of the translations flow, which also
+passes the translation on). Families of that language get the catalog's parts at once with
+"a translation is on its way" in place of the words; the caller renders that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.messages import Priority, Text
+from bot.domain.people import PersonKind
+from bot.domain.setting import SettingProfile
+from bot.domain.translations import Delivery, TranslationAsked, reference
+from bot.language.catalogs import Catalogs, LanguageName
+from bot.language.splitting import sms_rows
+from bot.storage.repos import Repos
+from bot.storage.rows import NewOutbox, Writer
+
+FLOW = "translations"  # the flow whose timer sends the English (bot/flows/translations.py)
+FALLBACK = "fallback"  # its timer's rule
+WAITING = Text("translation.coming")  # in place of the words until the translation comes
+SEE_EARLIER = Text("translation.see_earlier")  # in a reminder, in place of the words
+
+
+@dataclass(frozen=True, slots=True)
+class ForFamilies:
+    """Staff words for the families of one language, and how the translation reaches them."""
+
+    language: str
+    words: str
+    author: str  # who wrote them, as translators and the task list show it
+    about: str  # what it is, for the translator ("B-12")
+    delivery: Delivery
+    deliver_to: tuple[int, ...]  # staff told when it goes (translated or in English)
+    actor: str  # the audit actor
+
+
+async def translators(
+    repos: Repos, profile: SettingProfile, setting_id: int
+) -> dict[str, tuple[int, ...]]:
+    """Per language other than English, its translators, when the setting asks for staff
+    words to be translated; else nothing."""
+    if not profile.translate_staff_text:
+        return {}
+    found = await repos.translations.by_language(setting_id)
+    return {language: ids for language, ids in found.items() if language != "en" and ids}
+
+
+async def told(repos: Repos, setting_id: int, sent_by: str) -> tuple[int, ...]:
+    """Who hears what became of a translation: the member of staff who wrote the words, or,
+    for words from the command line, the managers."""
+    kind, _, person = sent_by.partition(":")
+    if kind == PersonKind.STAFF.value and person.isdigit():
+        return (int(person),)
+    return tuple(await repos.people.staff_with_role(setting_id, "manager"))
+
+
+async def ask(
+    repos: Repos,
+    catalogs: Catalogs,
+    profile: SettingProfile,
+    setting_id: int,
+    wanted: ForFamilies,
+    by: tuple[int, ...],
+    now: datetime,
+) -> list[NewOutbox] | None:
+    """Keep a task for the translators `by` and set the timer that sends the English; return
+    the rows telling the translators, or None when nobody can take the timer (no member of
+    staff concerned has a phone or chat on file): then the words go as ever."""
+    where = await _timer_address(repos, (*wanted.deliver_to, *by))
+    if where is None:
+        return None
+    number = await repos.translations.reserve(setting_id)
+    ref = reference(number)
+    task = TranslationAsked(
+        number,
+        "to_family",
+        wanted.language,
+        wanted.words,
+        None,
+        "",
+        (),
+        wanted.deliver_to,
+        by,
+        author=wanted.author,
+        families=wanted.delivery,
+    )
+    await repos.translations.add(task, Writer(setting_id, wanted.actor, None, None, now))
+    due = now + timedelta(hours=profile.translation_wait_hours)
+    await repos.reminders.add(
+        setting_id, where[0], where[1], FLOW, due, FALLBACK, {"number": number}
+    )
+    params = {
+        "reference": ref,
+        "language": LanguageName(wanted.language),
+        "staff": wanted.author,
+        "about": wanted.about,
+        "message": wanted.words,
+        "hours": profile.translation_wait_hours,
+    }
+    rows: list[NewOutbox] = []
+    for staff_id in by:
+        rows += await staff_rows(
+            repos, catalogs, setting_id, staff_id, Text("translation.task_to_families", params)
+        )
+    await repos.audit.record(
+        setting_id,
+        wanted.actor,
+        "translation.asked",
+        f"translation:{ref}",
+        {"language": wanted.language, "to": list(by), "for": wanted.about},
+        now,
+    )
+    return rows
+
+
+async def staff_rows(
+    repos: Repos, catalogs: Catalogs, setting_id: int, staff_id: int, text: Text
+) -> list[NewOutbox]:
+    """The rows of one message to a member of staff, in their language, where they chose."""
+    staff = await repos.people.staff_member(staff_id)
+    rows: list[NewOutbox] = []
+    for contact in (await repos.links.route(PersonKind.STAFF, staff_id)).chosen(True):
+        body = catalogs.render(text, staff.language, contact.channel)
+        rows += sms_rows(
+            NewOutbox(
+                setting_id=setting_id,
+                channel=contact.channel,
+                address=contact.address,
+                person_kind=PersonKind.STAFF.value,
+                person_id=staff_id,
+                priority=int(Priority.REPLY),
+                body=body,
+                choices=[],
+                essential=True,
+            )
+        )
+    return rows
+
+
+async def _timer_address(repos: Repos, staff: tuple[int, ...]) -> tuple[str, str] | None:
+    """A phone or chat of the first of these staff who has one: the timer is handled there
+    (it says nothing to them; those concerned are told by name)."""
+    for staff_id in dict.fromkeys(staff):
+        contacts = (await repos.links.route(PersonKind.STAFF, staff_id)).contacts
+        if contacts:
+            return contacts[0].channel, contacts[0].address
+    return None
