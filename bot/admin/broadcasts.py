@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.admin import translating
 from bot.admin.audiences import resolve_audience
-from bot.admin.translating import SEE_EARLIER, WAITING
 from bot.domain.audience import AudienceError, Resolution
 from bot.domain.broadcasts import (
     BroadcastError,
@@ -33,6 +31,8 @@ from bot.domain.people import PersonKind
 from bot.domain.setting import SettingDirectory, SettingProfile
 from bot.domain.time import quiet_end
 from bot.domain.translations import Delivery
+from bot.engine import translating
+from bot.engine.translating import SEE_EARLIER, WAITING
 from bot.language.catalogs import Catalogs
 from bot.language.splitting import sms_rows
 from bot.storage.repos import Repos, Store
@@ -177,7 +177,7 @@ class Broadcaster:
             )
             if asked is not None:
                 later.append(language)
-                rows += asked
+                rows += asked[1]
         return later, rows
 
 

@@ -24,7 +24,8 @@ def reference(number: int) -> str:
 class Delivery:
     """How staff words for many families of one language reach them once translated (or in
     English after the wait): the catalog's wrapper `key` with its `params` (plain strings), the
-    words in the parameter `slot`, to each carer (with the child it is about, if any)."""
+    words in the parameter `slot`, to each carer (with the child it is about, if any); where
+    `names` has a carer, their children's names fill the parameter `children`."""
 
     key: str
     slot: str
@@ -32,6 +33,14 @@ class Delivery:
     params: Mapping[str, str] = field(default_factory=dict)
     priority: int = 9
     essential: bool = False
+    names: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+
+    def params_for(self, carer_id: int) -> dict[str, object]:
+        """The wrapper's parameters for one carer (their children's names, if kept)."""
+        found: dict[str, object] = dict(self.params)
+        if carer_id in self.names:
+            found["children"] = tuple(self.names[carer_id])
+        return found
 
     def dumps(self) -> str:
         """The JSON kept with the task."""
@@ -43,6 +52,7 @@ class Delivery:
                 "params": dict(self.params),
                 "priority": self.priority,
                 "essential": self.essential,
+                "names": {str(k): list(v) for k, v in self.names.items()},
             },
             ensure_ascii=False,
         )
@@ -58,6 +68,7 @@ class Delivery:
             params={str(k): str(v) for k, v in found.get("params", {}).items()},
             priority=int(found.get("priority", 9)),
             essential=bool(found.get("essential", False)),
+            names={int(k): tuple(v) for k, v in found.get("names", {}).items()},
         )
 
 

@@ -130,13 +130,16 @@ def _to_family(task: TranslationTask, translation: str) -> Transition:
     return end(*effects)
 
 
-def _families_text(delivery: Delivery, words: Text) -> Text:
-    return Text(delivery.key, {**delivery.params, delivery.slot: words})
-
-
-def _each_family(delivery: Delivery, text: Text) -> list[Effect]:
+def _each_family(delivery: Delivery, words: Text) -> list[Effect]:
+    """The wrapper with these words to each carer of the delivery."""
     return [
-        NotifyCarer(carer, text, child, Priority(delivery.priority), delivery.essential)
+        NotifyCarer(
+            carer,
+            Text(delivery.key, {**delivery.params_for(carer), delivery.slot: words}),
+            child,
+            Priority(delivery.priority),
+            delivery.essential,
+        )
         for carer, child in delivery.carers
     ]
 
@@ -145,7 +148,7 @@ def _to_families(task: TranslationTask, delivery: Delivery, translation: str) ->
     """A translation of staff words to many families (a broadcast): every family of that
     language gets it inside the wrapper; those it was written for are told."""
     ref = task.reference
-    text = _families_text(delivery, Text("label.raw", {"text": translation}))
+    text = Text("label.raw", {"text": translation})
     told = Text(
         "translation.delivered_families",
         {"reference": ref, "language": LanguageName(task.language)},
@@ -174,7 +177,7 @@ def _families_expired(task: TranslationTask, delivery: Delivery, hours: int) -> 
     }
     return end(
         Write(Expired(task.number)),
-        *_each_family(delivery, _families_text(delivery, english)),
+        *_each_family(delivery, english),
         *(NotifyStaff(s, Text("translation.fallback_families", params)) for s in task.deliver_to),
         RecordAudit("translation.expired", f"translation:{task.reference}"),
     )

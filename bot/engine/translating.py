@@ -1,5 +1,6 @@
 """Staff words to many families of one language, sent for translation by code that queues
-messages itself (a broadcast): one task T-… per language for its translators, the English
+messages itself (a broadcast, a daily update's delivery): one task T-… per language for its
+translators, the English
 after `[languages] translation_wait_hours` (a timer of the translations flow, which also
 passes the translation on). Families of that language get the catalog's parts at once with
 "a translation is on its way" in place of the words; the caller renders that."""
@@ -13,15 +14,21 @@ from bot.domain.messages import Priority, Text
 from bot.domain.people import PersonKind
 from bot.domain.setting import SettingProfile
 from bot.domain.translations import Delivery, TranslationAsked, reference
+from bot.flows.base import News
 from bot.language.catalogs import Catalogs, LanguageName
 from bot.language.splitting import sms_rows
 from bot.storage.repos import Repos
-from bot.storage.rows import NewOutbox, Writer
+from bot.storage.rows import FamilyMember, NewOutbox, Writer
 
 FLOW = "translations"  # the flow whose timer sends the English (bot/flows/translations.py)
 FALLBACK = "fallback"  # its timer's rule
 WAITING = Text("translation.coming")  # in place of the words until the translation comes
 SEE_EARLIER = Text("translation.see_earlier")  # in a reminder, in place of the words
+
+
+def words_coming(author: str) -> Text:
+    """In a daily update, in place of the staff's words until the translation comes."""
+    return Text("translation.words_coming", {"staff": author})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +72,10 @@ async def ask(
     wanted: ForFamilies,
     by: tuple[int, ...],
     now: datetime,
-) -> list[NewOutbox] | None:
+) -> tuple[str, list[NewOutbox]] | None:
     """Keep a task for the translators `by` and set the timer that sends the English; return
-    the rows telling the translators, or None when nobody can take the timer (no member of
-    staff concerned has a phone or chat on file): then the words go as ever."""
+    its reference and the rows telling the translators, or None when nobody can take the timer
+    (no member of staff concerned has a phone or chat on file): then the words go as ever."""
     where = await _timer_address(repos, (*wanted.deliver_to, *by))
     if where is None:
         return None
@@ -113,7 +120,7 @@ async def ask(
         {"language": wanted.language, "to": list(by), "for": wanted.about},
         now,
     )
-    return rows
+    return ref, rows
 
 
 async def staff_rows(
@@ -148,3 +155,44 @@ async def _timer_address(repos: Repos, staff: tuple[int, ...]) -> tuple[str, str
         if contacts:
             return contacts[0].channel, contacts[0].address
     return None
+
+
+async def for_news(
+    repos: Repos,
+    catalogs: Catalogs,
+    profile: SettingProfile,
+    setting_id: int,
+    news: News,
+    getting: dict[int, list[FamilyMember]],
+    actor: str,
+    now: datetime,
+) -> tuple[dict[str, str], list[NewOutbox]]:
+    """A daily update's or wow moment's own words: one task per language of the families
+    getting it that has a translator; return each such language's reference, and the rows
+    telling the translators. Quick phrases are the catalog's, so they need none."""
+    if not news.text.strip():
+        return {}, []
+    by_language = await translators(repos, profile, setting_id)
+    languages = sorted({theirs[0].language for theirs in getting.values()} & set(by_language))
+    if not languages:
+        return {}, []
+    deliver_to = await told(repos, setting_id, actor)
+    later: dict[str, str] = {}
+    rows: list[NewOutbox] = []
+    for language in languages:
+        theirs = {c: m for c, m in getting.items() if m[0].language == language}
+        delivery = Delivery(
+            "translation.news_words",
+            "text",
+            tuple((carer, members[0].child_id) for carer, members in theirs.items()),
+            {"staff": news.author},
+            int(Priority.NORMAL),
+            names={c: tuple(m.child_name for m in members) for c, members in theirs.items()},
+        )
+        about = ", ".join(dict.fromkeys(m.child_name for ms in theirs.values() for m in ms))
+        wanted = ForFamilies(language, news.text, news.author, about, delivery, deliver_to, actor)
+        asked = await ask(repos, catalogs, profile, setting_id, wanted, by_language[language], now)
+        if asked is not None:
+            later[language] = asked[0]
+            rows += asked[1]
+    return later, rows
