@@ -8,8 +8,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 FIRST_NUMBER = 1001
+# In a waiting timer's payload: the words are the English, sent when no translation came.
+UNTRANSLATED = "untranslated"
 PREFIX = "T-"
 # "T-1001 the translation" (or "t1001 …", "T 1001: …"), as a translator types it.
 ANSWER = re.compile(r"^\s*t\s*-?\s*(?P<number>\d{4,9})\b[\s:.,-]*(?P<text>.*)$", re.I | re.S)
@@ -18,6 +21,47 @@ ANSWER = re.compile(r"^\s*t\s*-?\s*(?P<number>\d{4,9})\b[\s:.,-]*(?P<text>.*)$",
 def reference(number: int) -> str:
     """The reference people read out: T-1001."""
     return f"{PREFIX}{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingTimer:
+    """A timer held back until staff words are translated (or the wait is over)."""
+
+    channel: str
+    address: str
+    flow: str
+    rule: str
+    payload: Mapping[str, Any]
+    kind: str | None = None
+    subject: str | None = None
+    about: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """As kept in JSON."""
+        return {
+            "channel": self.channel,
+            "address": self.address,
+            "flow": self.flow,
+            "rule": self.rule,
+            "payload": dict(self.payload),
+            "kind": self.kind,
+            "subject": self.subject,
+            "about": self.about,
+        }
+
+    @classmethod
+    def from_dict(cls, kept: Mapping[str, Any]) -> WaitingTimer:
+        """From the JSON kept."""
+        return cls(
+            str(kept["channel"]),
+            str(kept["address"]),
+            str(kept["flow"]),
+            str(kept["rule"]),
+            dict(kept.get("payload") or {}),
+            kept.get("kind"),
+            kept.get("subject"),
+            kept.get("about"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +78,9 @@ class Delivery:
     priority: int = 9
     essential: bool = False
     names: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    # Or, where the words end a question its flow asks (a review's summary): the timers that
+    # flow would have set, set once the words are ready, with them in the payload's `slot`.
+    timers: tuple[WaitingTimer, ...] = ()
 
     def params_for(self, carer_id: int) -> dict[str, object]:
         """The wrapper's parameters for one carer (their children's names, if kept)."""
@@ -53,6 +100,7 @@ class Delivery:
                 "priority": self.priority,
                 "essential": self.essential,
                 "names": {str(k): list(v) for k, v in self.names.items()},
+                "timers": [t.as_dict() for t in self.timers],
             },
             ensure_ascii=False,
         )
@@ -69,6 +117,7 @@ class Delivery:
             priority=int(found.get("priority", 9)),
             essential=bool(found.get("essential", False)),
             names={int(k): tuple(v) for k, v in found.get("names", {}).items()},
+            timers=tuple(WaitingTimer.from_dict(t) for t in found.get("timers", [])),
         )
 
 

@@ -7,13 +7,14 @@ passes the translation on). Families of that language get the catalog's parts at
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.messages import Priority, Text
 from bot.domain.people import PersonKind
 from bot.domain.setting import SettingProfile
-from bot.domain.translations import Delivery, TranslationAsked, reference
+from bot.domain.translations import Delivery, TranslationAsked, WaitingTimer, reference
 from bot.flows.base import News
 from bot.language.catalogs import Catalogs, LanguageName
 from bot.language.splitting import sms_rows
@@ -128,23 +129,9 @@ async def staff_rows(
 ) -> list[NewOutbox]:
     """The rows of one message to a member of staff, in their language, where they chose."""
     staff = await repos.people.staff_member(staff_id)
-    rows: list[NewOutbox] = []
-    for contact in (await repos.links.route(PersonKind.STAFF, staff_id)).chosen(True):
-        body = catalogs.render(text, staff.language, contact.channel)
-        rows += sms_rows(
-            NewOutbox(
-                setting_id=setting_id,
-                channel=contact.channel,
-                address=contact.address,
-                person_kind=PersonKind.STAFF.value,
-                person_id=staff_id,
-                priority=int(Priority.REPLY),
-                body=body,
-                choices=[],
-                essential=True,
-            )
-        )
-    return rows
+    return await person_rows(
+        repos, catalogs, setting_id, PersonKind.STAFF, staff_id, staff.language, text
+    )
 
 
 async def _timer_address(repos: Repos, staff: tuple[int, ...]) -> tuple[str, str] | None:
@@ -196,3 +183,77 @@ async def for_news(
             later[language] = asked[0]
             rows += asked[1]
     return later, rows
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One family's timer held back until staff words in it are translated."""
+
+    carer_id: int
+    language: str
+    timer: WaitingTimer
+
+
+async def hold_for_translation(
+    repos: Repos,
+    catalogs: Catalogs,
+    profile: SettingProfile,
+    setting_id: int,
+    wanted: ForFamilies,
+    held: list[Held],
+    coming: Text,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> tuple[set[int], list[NewOutbox]]:
+    """Words a flow asks families a question with (a review's summary): per language with a
+    translator, one task holding those families' timers until the words are ready, and each
+    family told at once (`coming`); return the carers held and the rows to queue."""
+    by_language = await translators(repos, profile, setting_id)
+    carers: set[int] = set()
+    rows: list[NewOutbox] = []
+    for language in sorted({h.language for h in held} & set(by_language)):
+        theirs = [h for h in held if h.language == language]
+        delivery = dataclasses.replace(wanted.delivery, timers=tuple(h.timer for h in theirs))
+        one = dataclasses.replace(wanted, language=language, delivery=delivery)
+        asked = await ask(repos, catalogs, profile, setting_id, one, by_language[language], now)
+        if asked is None:
+            continue
+        rows += asked[1]
+        for h in theirs:
+            carers.add(h.carer_id)
+            rows += await person_rows(
+                repos, catalogs, setting_id, PersonKind.CARER, h.carer_id, language, coming,
+                not_before,
+            )  # fmt: skip
+    return carers, rows
+
+
+async def person_rows(
+    repos: Repos,
+    catalogs: Catalogs,
+    setting_id: int,
+    kind: PersonKind,
+    person_id: int,
+    language: str,
+    text: Text,
+    not_before: datetime | None = None,
+) -> list[NewOutbox]:
+    """The rows of one essential message to a person, in `language`, where they chose."""
+    rows: list[NewOutbox] = []
+    for contact in (await repos.links.route(kind, person_id)).chosen(True):
+        body = catalogs.render(text, language, contact.channel)
+        rows += sms_rows(
+            NewOutbox(
+                setting_id=setting_id,
+                channel=contact.channel,
+                address=contact.address,
+                person_kind=kind.value,
+                person_id=person_id,
+                priority=int(Priority.REPLY if kind is PersonKind.STAFF else Priority.NORMAL),
+                body=body,
+                choices=[],
+                essential=True,
+                not_before=not_before,
+            )
+        )
+    return rows
