@@ -150,3 +150,24 @@ async def test_quick_phrases_alone_need_no_translator(tmp_path):
     assert len(to(sent, KASIA)) == 1 and COMING not in to(sent, KASIA)[0]
     assert await scalar(kp, "SELECT COUNT(*) FROM translation_tasks") == 0
     await kp.db.close()
+
+
+async def test_a_family_on_an_evening_summary_finds_the_line_there_and_gets_the_translation(
+    tmp_path,
+):
+    kp = await translating(tmp_path)
+    async with kp.db.transaction() as repos:
+        kasia = await repos.people.contact("sms", KASIA)
+        assert kasia is not None
+        await repos.news.set_update_mode(kasia.person_id, "evening")
+    sent = await update(kp)
+    assert to(sent, KASIA) == []  # held for her evening summary
+    async with kp.db.reading() as repos:
+        held = await repos.conn.execute_fetchall(
+            "SELECT text FROM digest_items WHERE carer_id = ?", (kasia.person_id,)
+        )
+    ((item,),) = held
+    assert COMING in item and WORDS not in item
+    done = await say(kp, PRIYA, f"{task_of(sent)} {POLISH}")
+    assert to(done, KASIA) == [f"Wiadomość od: Anna Kowalska w sprawie: Zofia:\n{POLISH}"]
+    await kp.db.close()
