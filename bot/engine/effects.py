@@ -141,15 +141,18 @@ class Effects:
             text = await news.preview(repos, effect, now)
             return self._reply(sender, sender.language, Message(text, effect.choices))
         rows: list[NewOutbox] = []
-        families, told = await news.share(repos, effect, sender.actor, sender.setting_id, now)
+        families, told, asked = await news.share(
+            repos, effect, sender.actor, sender.setting_id, now
+        )
         for carer_id, text, photo, hold in families:
             carer = await repos.people.carer(carer_id)
             message = Message(text, (), Priority.NORMAL, photo=photo, not_before=hold)
             rows += await self.deliver(
                 repos, PersonKind.CARER, carer_id, carer.language, message, sender, stamp
             )
-        # The sender hears how many families it reaches and when (quiet hours, summaries).
-        return [*rows, *self._reply(sender, sender.language, Message(told))]
+        # The sender hears how many families it reaches and when (quiet hours, summaries);
+        # translators, what to translate for families whose words follow.
+        return [*rows, *asked, *self._reply(sender, sender.language, Message(told))]
 
     async def _link(
         self, repos: Repos, sender: Origin, effect: LinkContact, stamp: datetime
