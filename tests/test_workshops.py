@@ -421,3 +421,22 @@ def test_workshop_add_notes_jargon_in_the_title(env, capsys):  # noqa: F811
     assert cli.main([*add, "--at", "2099-01-21 18:00"]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == "W-1" and 'note: "SENCo" may not be plain for families' in err
+
+
+async def test_a_number_taken_meanwhile_is_a_conflict_so_the_message_is_handled_again(kp):
+    from bot.domain.workshops import AddedWorkshop, WorkshopConflict
+    from bot.storage.rows import Writer
+
+    async with kp.db.reading() as repos:
+        number = await repos.workshops.next_number(kp.setting_id)
+    assert number == 1
+    new = workshop(kp.profile, kp.clock())
+    await added(kp)  # the command line took W-1 while the preview waited
+    by = Writer(kp.setting_id, "staff:1", None, None, kp.clock())
+    with pytest.raises(WorkshopConflict):
+        async with kp.db.transaction() as repos:
+            await repos.workshops.add_numbered(AddedWorkshop(number, new), by)
+    async with kp.db.transaction() as repos:
+        assert await repos.workshops.next_number(kp.setting_id) == 2
+        await repos.workshops.add_numbered(AddedWorkshop(2, new), by)
+    assert await scalar(kp, "SELECT COUNT(*) FROM workshops") == 2

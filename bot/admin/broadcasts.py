@@ -30,6 +30,9 @@ from bot.domain.messages import Channel, Priority, Text
 from bot.domain.people import PersonKind
 from bot.domain.setting import SettingDirectory, SettingProfile
 from bot.domain.time import quiet_end
+from bot.domain.translations import Delivery
+from bot.engine import translating
+from bot.engine.translating import SEE_EARLIER, WAITING
 from bot.language.catalogs import Catalogs
 from bot.language.splitting import sms_rows
 from bot.storage.repos import Repos, Store
@@ -97,7 +100,9 @@ class Broadcaster:
             reminder_due = quiet_end(self.profile.quiet, due) or due
         rows: list[NewOutbox] = []
         reminders: list[NewOutbox] = []
-        bodies = _Bodies(self.catalogs, self.profile.name, request)
+        # Languages whose words go to a translator first ([languages] translate_staff_text).
+        later, told = await self._translated(repos, setting_id, request, number, resolution, now)
+        bodies = _Bodies(self.catalogs, self.profile.name, request, frozenset(later))
         total = len(resolution.recipients)
         for done, recipient in enumerate(resolution.recipients, start=1):
             for channel, address in recipient.addresses:
@@ -112,6 +117,8 @@ class Broadcaster:
             if progress is not None and (done % CHUNK == 0 or done == total):
                 progress(done, total)
         await repos.broadcasts.queue(broadcast_id, resolution, rows, reminders, reminder_due, now)
+        if told:
+            await repos.outbox.add(told, now)
         await repos.audit.record(
             setting_id,
             request.sent_by,
@@ -123,25 +130,79 @@ class Broadcaster:
                 "families": resolution.families,
                 "urgent": request.urgent,
                 "confirm": request.confirm,
+                "translating": sorted(later),
             },
             now,
         )
         return Queued(number, resolution, len(rows), held)
 
+    async def _translated(
+        self,
+        repos: Repos,
+        setting_id: int,
+        request: BroadcastRequest,
+        number: int,
+        resolution: Resolution,
+        now: datetime,
+    ) -> tuple[list[str], list[NewOutbox]]:
+        """One translation task per language with a translator (not one per family), every
+        family of that language in it; the languages, and the rows telling the translators."""
+        by_language = await translating.translators(repos, self.profile, setting_id)
+        languages = sorted({r.language for r in resolution.recipients} & set(by_language))
+        if not languages:
+            return [], []
+        deliver_to = await translating.told(repos, setting_id, request.sent_by)
+        author = await _author(repos, request.sent_by, self.profile.name)
+        later: list[str] = []
+        rows: list[NewOutbox] = []
+        for language in languages:
+            carers = tuple(
+                (r.carer_id, None) for r in resolution.recipients if r.language == language
+            )
+            wrapper = message(self.profile.name, request)
+            delivery = Delivery(
+                wrapper.key,
+                "text",
+                carers,
+                {"setting": self.profile.name},
+                int(request.priority),
+                request.essential,
+            )
+            wanted = translating.ForFamilies(
+                language, request.text, author, reference(number), delivery, deliver_to,
+                request.sent_by,
+            )  # fmt: skip
+            asked = await translating.ask(
+                repos, self.catalogs, self.profile, setting_id, wanted, by_language[language], now
+            )
+            if asked is not None:
+                later.append(language)
+                rows += asked[1]
+        return later, rows
+
 
 class _Bodies:
     """The rows of one message per (language, channel, reminder), rendered once each."""
 
-    def __init__(self, catalogs: Catalogs, setting: str, request: BroadcastRequest) -> None:
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        setting: str,
+        request: BroadcastRequest,
+        later: frozenset[str] = frozenset(),
+    ) -> None:
         self.catalogs = catalogs
         self.setting = setting
         self.request = request
+        self.later = later  # languages whose words follow once translated
         self._made: dict[tuple[str, str, bool], list[NewOutbox]] = {}
 
     def rows(self, language: str, channel: str, reminder: bool) -> list[NewOutbox]:
         key = (language, channel, reminder)
         if key not in self._made:
             text = message(self.setting, self.request, reminder)
+            if language in self.later:
+                text = _awaiting(self.setting, self.request, reminder)
             body = self.catalogs.render(text, language, channel)
             row = NewOutbox(
                 setting_id=None,
@@ -156,6 +217,23 @@ class _Bodies:
             )
             self._made[key] = sms_rows(row) if channel == Channel.SMS else [row]
         return self._made[key]
+
+
+def _awaiting(setting: str, request: BroadcastRequest, reminder: bool) -> Text:
+    """The wrapper with "a translation is on its way" (a reminder: "see our earlier message")
+    in place of the words; the request to confirm comes with the translation itself."""
+    if reminder:
+        return Text(message(setting, request, True).key, {"setting": setting, "text": SEE_EARLIER})
+    plain = dataclasses.replace(request, confirm=False)
+    return Text(message(setting, plain).key, {"setting": setting, "text": WAITING})
+
+
+async def _author(repos: Repos, sent_by: str, setting: str) -> str:
+    """Who wrote a broadcast, as a translator reads it: the manager, or the setting (CLI)."""
+    kind, _, person = sent_by.partition(":")
+    if kind == PersonKind.STAFF.value and person.isdigit():
+        return (await repos.people.staff_member(int(person))).name
+    return setting
 
 
 def _to(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.errors import KeypersonError
+from bot.domain.messages import Text
 from bot.domain.people import PersonKind
 from bot.domain.reminders import local_stamp
 from bot.domain.reviews import (
@@ -28,7 +29,11 @@ from bot.domain.reviews import (
     ref,
 )
 from bot.domain.setting import SettingProfile
+from bot.domain.translations import Delivery, WaitingTimer
+from bot.engine import translating
+from bot.language.catalogs import Catalogs
 from bot.storage.repos import Repos
+from bot.storage.rows import NewOutbox
 
 KIND = "review"  # the kind `keyperson reminders` shows
 
@@ -170,9 +175,17 @@ async def cancel(
 
 
 async def send_summary(
-    repos: Repos, profile: SettingProfile, review: Review, text: str, by: str, now: datetime
+    repos: Repos,
+    profile: SettingProfile,
+    review: Review,
+    text: str,
+    by: str,
+    now: datetime,
+    catalogs: Catalogs | None = None,
 ) -> int:
-    """Keep the plain summary and send it to each invited family; how many families."""
+    """Keep the plain summary and send it to each invited family; how many families. With
+    [languages] translate_staff_text, families of a language with a translator are told at
+    once that it is on its way, and get it (as a question) once translated."""
     if review.cancelled:
         raise ReviewError(f"{review.ref} was cancelled")
     if not text.strip():
@@ -185,14 +198,53 @@ async def send_summary(
     families = [f for f in families if f.person_id in invited]
     timers = notices(summarised, families, SUMMARY, profile, now)
     # Sent after the review: its reminders' "never after the event" does not apply.
-    for t in timers:
-        await repos.reminders.add(
-            review.setting_id, t.to.channel, t.to.address, FLOW, t.due, t.described,
-            {**t.payload, "does": t.rule}, kind=KIND, subject=f"{review.subject}:summary",
-            about=review.about,
-        )  # fmt: skip
+    waiting = [
+        WaitingTimer(
+            t.to.channel, t.to.address, FLOW, t.described, {**t.payload, "does": t.rule},
+            kind=KIND, subject=f"{review.subject}:summary", about=review.about,
+        )
+        for t in timers
+    ]  # fmt: skip
+    held, rows = await _translated(repos, profile, summarised, timers, waiting, by, now, catalogs)
+    for t, w in zip(timers, waiting, strict=True):
+        if t.to.person_id not in held:
+            await repos.reminders.add(
+                review.setting_id, w.channel, w.address, w.flow, t.due, w.rule, dict(w.payload),
+                kind=w.kind, subject=w.subject, about=w.about,
+            )  # fmt: skip
+    if rows:
+        await repos.outbox.add(rows, now)
     await repos.audit.record(review.setting_id, by, "review.summary", review.subject, {}, now)
     return len(timers)
+
+
+async def _translated(
+    repos: Repos,
+    profile: SettingProfile,
+    review: Review,
+    timers: list[PlannedTimer],
+    waiting: list[WaitingTimer],
+    by: str,
+    now: datetime,
+    catalogs: Catalogs | None,
+) -> tuple[set[int], list[NewOutbox]]:
+    """The families whose summary waits for a translator, and the rows telling them and the
+    translators ([languages] translate_staff_text; one task per language)."""
+    if not profile.translate_staff_text or not timers or not review.summary:
+        return set(), []
+    held = [
+        translating.Held(t.to.person_id, (await repos.people.carer(t.to.person_id)).language, w)
+        for t, w in zip(timers, waiting, strict=True)
+    ]
+    told = await translating.told(repos, review.setting_id, by)
+    about = f"{review.ref}, {review.child_name}"
+    delivery = Delivery("review.summary", "summary", ())
+    wanted = translating.ForFamilies("", review.summary, profile.name, about, delivery, told, by)
+    coming = Text("translation.summary_coming", {"child": review.child_name})
+    return await translating.hold_for_translation(
+        repos, catalogs or Catalogs.load(), profile, review.setting_id, wanted, held, coming, now,
+        timers[0].due,
+    )  # fmt: skip
 
 
 def _family_line(name: str, status: FamilyStatus, zone: str) -> str:

@@ -18,6 +18,7 @@ from bot.domain.workshops import (
     NewWorkshop,
     Workshop,
     invite_due,
+    is_web_address,
     parse_reference,
 )
 from bot.language.catalogs import Catalogs
@@ -27,7 +28,6 @@ from bot.storage.rows import Writer
 ACTOR = "cli"
 _AT = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2})[:.](\d{2})\s*$")
 _UNTIL = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
-_URL = re.compile(r"^https?://\S+\.\S+$", re.IGNORECASE)
 
 
 class WorkshopProblem(ValueError):
@@ -102,7 +102,7 @@ def new_workshop(
             ends = _exists(naive, zone, "--until", until)
         if ends <= starts:
             raise WorkshopProblem(f'--until: "{until}" is not after the start')
-    if online is not None and not _URL.match(online.strip()):
+    if online is not None and not is_web_address(online):
         raise WorkshopProblem(f'--online: "{online}" is not a web address (https://…)')
     if capacity is not None and capacity < 1:
         raise WorkshopProblem("--capacity: must be 1 or more")

@@ -111,6 +111,10 @@ SAMPLES = {
     "limit": "1,600",
     "opted_out": "1",
     "reach": "42 families (61 carers)",
+    # A workshop added from a manager's phone.
+    "most": "20",
+    "preview": "(the invite as families will read it, and its reach)",
+    "places": "Places: 20.",
 }
 COUNTS = (1, 2, 5)  # a plural message is shown in the forms these numbers take
 

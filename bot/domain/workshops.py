@@ -16,6 +16,10 @@ HELPS = ("time", "online", "childcare", "interpreter", "other")  # what would he
 GOING = ("yes", "maybe", WAITING)  # who is told when a workshop is cancelled
 ASK_AGAIN_DAYS = 3  # "maybe" is asked again this many days before
 
+MAX_CAPACITY = 10_000  # more places than any setting has families: a typing slip
+MAX_TITLE = 120  # characters: a title is a line, not the invite itself
+_WEB = re.compile(r"^https?://\S+\.\S+$", re.IGNORECASE)
+
 # A reference as typed: W-12 (also w12), alone or before a word ("W-12 yes").
 _REF = re.compile(r"^\s*W-?(\d{1,7})\b[\s:,.\-]*(.*)$", re.IGNORECASE | re.DOTALL)
 
@@ -31,6 +35,11 @@ def parse_reference(text: str) -> tuple[int, str] | None:
     if found is None:
         return None
     return int(found.group(1)), found.group(2).strip()
+
+
+def is_web_address(text: str) -> bool:
+    """Whether a text is a web address families can open (https://…)."""
+    return _WEB.match(text.strip()) is not None
 
 
 def invite_due(setting: SettingProfile, now: datetime) -> datetime:
@@ -93,6 +102,17 @@ class NewWorkshop:
     online: str | None
     capacity: int | None
     audience: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddedWorkshop:
+    """A workshop a manager added from a phone, under the number the preview's fact found
+    free (taken meanwhile: the repository raises WorkshopConflict and the message is handled
+    again, so the manager is told the reference it really has)."""
+
+    number: int
+    new: NewWorkshop
+    invite_due: datetime | None = None  # invite its audience too, from then (as resolved now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 STAFF_LANGUAGE = "en"
 SMS_HINT = "choice.sms_hint"
 SMS_LEAVE_HINT = "choice.sms_leave_hint"
+SMS_WORDS_HINT = "choice.sms_words_hint"  # free text, or one of the numbered options
 NUMBERS = "_numbers"  # state: the SMS numbers a question asked again keeps (see router)
 
 
@@ -141,15 +142,18 @@ class Effects:
             text = await news.preview(repos, effect, now)
             return self._reply(sender, sender.language, Message(text, effect.choices))
         rows: list[NewOutbox] = []
-        families, told = await news.share(repos, effect, sender.actor, sender.setting_id, now)
+        families, told, asked = await news.share(
+            repos, effect, sender.actor, sender.setting_id, now
+        )
         for carer_id, text, photo, hold in families:
             carer = await repos.people.carer(carer_id)
             message = Message(text, (), Priority.NORMAL, photo=photo, not_before=hold)
             rows += await self.deliver(
                 repos, PersonKind.CARER, carer_id, carer.language, message, sender, stamp
             )
-        # The sender hears how many families it reaches and when (quiet hours, summaries).
-        return [*rows, *self._reply(sender, sender.language, Message(told))]
+        # The sender hears how many families it reaches and when (quiet hours, summaries);
+        # translators, what to translate for families whose words follow.
+        return [*rows, *asked, *self._reply(sender, sender.language, Message(told))]
 
     async def _link(
         self, repos: Repos, sender: Origin, effect: LinkContact, stamp: datetime
@@ -362,9 +366,11 @@ async def _open_question(
 
 
 def _sms_hint(choices: tuple[Choice, ...]) -> str | None:
-    """The line an SMS question ends with: how to answer by number, or how to leave it."""
+    """The line an SMS question ends with: how to answer by number, or how to leave it (a
+    question answered in words, with a few numbered options too, says both)."""
     if any(c.style is ChoiceStyle.OPTION for c in choices):
-        return SMS_HINT
+        worded = any(c.key == LEAVE and c.style is ChoiceStyle.TAP for c in choices)
+        return SMS_WORDS_HINT if worded else SMS_HINT
     if any(c.key == LEAVE for c in choices):
         return SMS_LEAVE_HINT
     return None

@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 from bot.domain.messages import Text
 from bot.domain.setting import SettingProfile
 from bot.domain.time import next_summary, quiet_end, spoken_when
+from bot.engine import translating
+from bot.engine.translating import words_coming
 from bot.flows.base import News, PreviewNews, ShareNews
 from bot.language.catalogs import Catalogs, LanguageName
 from bot.language.segments import costly_characters, count_segments, without
 from bot.storage.repos import Repos
-from bot.storage.rows import FamilyMember
+from bot.storage.rows import FamilyMember, NewOutbox
 
 MAX_SMS_PARTS = 3  # beyond this an update costs too much and reads badly on a phone
 SUMMARY_MODES = frozenset({"evening", "weekly"})
@@ -32,12 +34,15 @@ NOW, HELD, SUMMARY, NONE = "now", "held", "summary", "none"
 ORDER = (NOW, HELD, SUMMARY, NONE)
 
 
-def family_text(news: News, names: Sequence[str], setting: str) -> Text:
-    """The message one family gets: their children's names, the phrases, the staff's words."""
+def family_text(news: News, names: Sequence[str], setting: str, later: bool = False) -> Text:
+    """The message one family gets: their children's names, the phrases, the staff's words
+    (or, `later`, that the words follow once translated)."""
     key = "celebration.message" if news.kind == "celebration" else "update.message"
     content = [Text(f"phrase.{p}") for p in news.phrases]
     if news.text:
-        content.append(Text("label.raw", {"text": news.text}))
+        content.append(
+            words_coming(news.author) if later else Text("label.raw", {"text": news.text})
+        )
     return Text(
         key,
         {
@@ -131,9 +136,10 @@ class NewsDelivery:
 
     async def share(
         self, repos: Repos, effect: ShareNews, author: str, setting_id: int, now: datetime
-    ) -> tuple[list[tuple[int, Text, str | None, datetime | None]], Text]:
+    ) -> tuple[list[tuple[int, Text, str | None, datetime | None]], Text, list[NewOutbox]]:
         """Record the news and hold summary items; return (carer, text, photo, not_before)
-        for each family that gets it now or after quiet hours, and what to tell the sender."""
+        for each family that gets it now or after quiet hours, what to tell the sender, and
+        the rows asking translators for the words ([languages] translate_staff_text)."""
         news, stamp = effect.news, now
         members = await repos.news.families(list(news.children))
         for child in news.children:
@@ -144,10 +150,15 @@ class NewsDelivery:
         hold = quiet_end(self.profile.quiet, local)
         carers = families_of(members)
         routes = {carer: route(news, theirs[0], local, hold) for carer, theirs in carers.items()}
+        getting = {c: theirs for c, theirs in carers.items() if routes[c].how != NONE}
+        later, asked = await translating.for_news(
+            repos, self.catalogs, self.profile, setting_id, news, getting, author, now
+        )
         now_rows: list[tuple[int, Text, str | None, datetime | None]] = []
         for carer_id, theirs in carers.items():
             first, how = theirs[0], routes[carer_id]
-            text = family_text(news, [m.child_name for m in theirs], self.profile.name)
+            names = [m.child_name for m in theirs]
+            text = family_text(news, names, self.profile.name, first.language in later)
             if how.how == SUMMARY and how.due is not None:
                 rendered = self.catalogs.render(text, first.language)
                 about = ", ".join(m.child_name for m in theirs)
@@ -155,7 +166,17 @@ class NewsDelivery:
             elif how.how in (NOW, HELD):
                 photo = news.photo if all(m.photo_consent for m in theirs) else None
                 now_rows.append((carer_id, text, photo, how.due))
-        return now_rows, self.told(news, reach(carers, routes), local, members)
+        told = self.told(news, reach(carers, routes), local, members)
+        if later:
+            lines = tuple(
+                Text(
+                    "translation.for_translation",
+                    {"language": LanguageName(lang), "reference": ref},
+                )
+                for lang, ref in later.items()
+            )
+            told = Text("news.told", {**told.params, "lines": (*told.params["lines"], *lines)})
+        return now_rows, told, asked
 
     def told(self, news: News, found: Reach, local: datetime, members: list[FamilyMember]) -> Text:
         """What the sender is told once the news is on its way: to how many families, when."""

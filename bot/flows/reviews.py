@@ -44,6 +44,7 @@ from bot.domain.reviews import (
     ViewsHanded,
     plan,
 )
+from bot.domain.translations import UNTRANSLATED
 from bot.flows.base import (
     ChoiceMade,
     Context,
@@ -195,7 +196,18 @@ def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     family: FamilyStatus | None = ctx.facts.get("family")
     if ctx.carer is None or family is None:
         return _keep(state)  # no longer invited (left, or no longer told about the child)
-    return _for_family(state, does, review, family, about, ctx)
+    return _for_family(state, does, review, family, about, ctx, payload)
+
+
+def _summary(written: str, payload: Mapping[str, Any]) -> str | Text:
+    """The summary as written, or as translated for this family ([languages]
+    translate_staff_text), or in English with a note when no translation came in time."""
+    words = payload.get("summary")
+    if not isinstance(words, str) or not words:
+        return written
+    if payload.get(UNTRANSLATED):
+        return Text("translation.in_english", {"text": Text("label.raw", {"text": words})})
+    return Text("label.raw", {"text": words})
 
 
 def _place(review: Review) -> Text:
@@ -240,6 +252,7 @@ def _for_family(
     family: FamilyStatus,
     about: dict[str, Any],
     ctx: Context,
+    payload: Mapping[str, Any] | None = None,
 ) -> Transition:
     params = {**_params(about, ctx), "place": _place(review), "kind": review.kind}
     child = review.child_id
@@ -260,7 +273,8 @@ def _for_family(
                            priority=Priority.NORMAL, essential=True)  # fmt: skip
         return _keep(state, told)
     if does == SUMMARY and review.summary:
-        text = Text("review.summary", {**params, "summary": review.summary})
+        summary = _summary(review.summary, payload or {})
+        text = Text("review.summary", {**params, "summary": summary})
         choices = tuple(Choice(f"review_{a}") for a in SUMMARY_ANSWERS)
         return Transition(NAME, {**about, "step": "summary"}, (Reply(text, choices),))
     return _keep(state)

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.domain.messages import Inbound, Text
+from bot.domain.messages import Inbound, Priority, Text
+from bot.domain.reminders import after_quiet
 from bot.domain.translations import (
     ANSWER,
+    UNTRANSLATED,
+    Delivery,
     Expired,
     Translated,
     TranslationAsked,
@@ -34,6 +38,7 @@ from bot.flows.base import (
     NotifyStaff,
     RecordAudit,
     Reply,
+    SetTimer,
     State,
     TimerFired,
     Transition,
@@ -56,6 +61,7 @@ NAME = "translations"
 TRIGGER = "translations"
 TASK = "translation_task"
 WAITING = "translations_waiting"
+ANSWERED_AT = "translation_answered_at"  # when a translator's answer came: timers it sets
 MAY_ANSWER_ANY = frozenset({"manager"})
 
 
@@ -91,6 +97,11 @@ def recognise(text: str, ctx: Context) -> Transition | None:
     translation = (ANSWER.match(text) or {"text": ""})["text"].strip()
     if not translation:
         return end(Reply(Text("translation.empty", {"reference": ref})))
+    if task.families is not None:
+        now = ctx.facts.get(ANSWERED_AT)
+        if now is None:  # (always loaded with the task for an answer)
+            return None
+        return _to_families(task, task.families, translation, ctx, now)
     if task.direction == "to_family":
         return _to_family(task, translation)
     params = {
@@ -127,14 +138,96 @@ def _to_family(task: TranslationTask, translation: str) -> Transition:
     return end(*effects)
 
 
+def _each_family(
+    delivery: Delivery, words: str, translated: bool, ctx: Context, now: datetime
+) -> list[Effect]:
+    """The words, translated or in English with a note, to each family of the delivery: in the
+    wrapper, or through the timers of the flow that asks with them (after quiet hours)."""
+    if delivery.timers:
+        profile = ctx.setting
+        due = after_quiet(now, profile.quiet, ZoneInfo(profile.time_zone)) if profile else now
+        return [
+            SetTimer(
+                t.flow,
+                due,
+                t.rule,
+                {**t.payload, delivery.slot: words, UNTRANSLATED: not translated},
+                to=(t.channel, t.address),
+                kind=t.kind,
+                subject=t.subject,
+                about=t.about,
+            )
+            for t in delivery.timers
+        ]
+    text = Text("label.raw", {"text": words})
+    if not translated:
+        text = Text("translation.in_english", {"text": text})
+    return [
+        NotifyCarer(
+            carer,
+            Text(delivery.key, {**delivery.params_for(carer), delivery.slot: text}),
+            child,
+            Priority(delivery.priority),
+            delivery.essential,
+        )
+        for carer, child in delivery.carers
+    ]
+
+
+def _to_families(
+    task: TranslationTask, delivery: Delivery, translation: str, ctx: Context, now: datetime
+) -> Transition:
+    """A translation of staff words to many families (a broadcast): every family of that
+    language gets it inside the wrapper; those it was written for are told."""
+    ref = task.reference
+    told = Text(
+        "translation.delivered_families",
+        {"reference": ref, "language": LanguageName(task.language)},
+    )
+    return end(
+        Write(Translated(task.number, translation)),
+        *_each_family(delivery, translation, True, ctx, now),
+        *(NotifyStaff(s, told) for s in task.deliver_to),
+        Reply(Text("translation.thanks", {"reference": ref})),
+        RecordAudit(
+            "translation.given",
+            f"translation:{ref}",
+            {"to": "families", "carers": len(delivery.carers)},
+        ),
+    )
+
+
+def _families_expired(
+    task: TranslationTask, delivery: Delivery, ctx: Context, now: datetime
+) -> Transition:
+    """No translation in time for many families: the English, with a note, to each of them;
+    those it was written for are told."""
+    hours = ctx.setting.translation_wait_hours if ctx.setting else 0
+    params = {
+        "reference": task.reference,
+        "language": LanguageName(task.language),
+        "hours": hours,
+    }
+    return end(
+        Write(Expired(task.number)),
+        *_each_family(delivery, task.words, False, ctx, now),
+        *(NotifyStaff(s, Text("translation.fallback_families", params)) for s in task.deliver_to),
+        RecordAudit("translation.expired", f"translation:{task.reference}"),
+    )
+
+
 def timer(state: State, fired: TimerFired, now: datetime) -> Transition:
     """The wait is over with no translation: the English goes, with a note, and the member of
     staff who wrote it is told."""
     task: TranslationTask | None = fired.ctx.facts.get(TASK)
     keep = Transition(None, {})
-    if fired.rule != FALLBACK or task is None or task.done or task.carer_id is None:
+    if fired.rule != FALLBACK or task is None or task.done:
         return keep
     hours = fired.ctx.setting.translation_wait_hours if fired.ctx.setting else 0
+    if task.families is not None:
+        return _families_expired(task, task.families, fired.ctx, now)
+    if task.carer_id is None:
+        return keep
     params = {
         "reference": task.reference,
         "staff": task.author or "",
@@ -204,6 +297,10 @@ def _task_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...]
     return (ctx.setting_id, number) if number is not None and ctx.setting_id else None
 
 
+def _answered_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    return (now,) if answered_number(inbound.text, ctx) is not None else None
+
+
 def _waiting_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
     if ctx.staff is None or ctx.setting_id is None:
         return None
@@ -215,6 +312,7 @@ FACTS = (
     Fact(TRANSLATORS, "translations", "translators", _translators_args, default=()),
     Fact(NUMBER, "translations", "reserve", _number_args),
     Fact(TASK, "translations", "find", _task_args),
+    Fact(ANSWERED_AT, "", "", _answered_args),
     Fact(WAITING, "translations", "waiting", _waiting_args, default=()),
 )
 

@@ -1,9 +1,14 @@
-"""WORKSHOP on a manager's phone: invite families to a workshop added beforehand.
+"""WORKSHOP on a manager's phone: add a workshop and invite families, or invite them to one
+added beforehand.
 
+WORKSHOP ──► A new workshop: its questions one at a time (flows/steps/workshop_draft.py), the
+    plain-words check, the preview with its reach ──► Add: kept as `keyperson workshop add`
+    keeps it, the manager told its W- reference, and its audience invited as below
 WORKSHOP ──► which workshop (those added and not yet sent) ──► preview: the invite as families
     will read it, how many families (and carers) it reaches and who it will not, and why, with
     the plain-words check ──► Send: each carer's chosen contacts get it as a timer of the
     workshops flow, now or when quiet hours end / Not now
+With none waiting for its invite, WORKSHOP goes straight to the new one's first question.
 Staff who are not managers are told who can. It is in no menu (most staff are not managers);
 managers type it, or /workshop on Telegram.
 """
@@ -15,11 +20,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.audience import ALL, AudienceError, parse
 from bot.domain.messages import Choice, Inbound, LocalTime, Text
-from bot.domain.workshops import Invitation, Workshop, invite_due, reference
+from bot.domain.workshops import AddedWorkshop, Invitation, Workshop, invite_due, reference
 from bot.flows.base import (
     ChoiceMade,
     Context,
+    Effect,
     Event,
     Fact,
     FlowSpec,
@@ -32,6 +39,7 @@ from bot.flows.base import (
     end,
 )
 from bot.flows.steps import wording
+from bot.flows.steps import workshop_draft as new_one
 from bot.flows.steps.questions import leave_option
 from bot.flows.steps.workshops import details, invite_text
 
@@ -39,15 +47,23 @@ NAME = "workshop_invite"
 TRIGGER = "workshop"
 PICK = "wspick:"  # a manager picks a workshop: wspick:<number>
 SEND = "wssend"
+NEW = "wsnew"
 
 
 def step(state: State, event: Event, now: datetime) -> Transition:
-    """One step of inviting: the workshop picked, then Send."""
+    """One step: the workshop picked (or a new one's next question), then Send."""
+    if not _is_manager(event.ctx):
+        return Transition(None, {}, passthrough=True)
     if state.get("step") == "pick":
+        if isinstance(event, ChoiceMade) and event.key == NEW:
+            return new_one.ask(NAME, "title", {"from_pick": True}, event.ctx)
         return _picked(state, event, now)
-    if state.get("step") == "preview":
+    if state.get("step") == "preview" and "title" not in state:
         return _preview_step(state, event, now)
-    return Transition(None, {}, passthrough=True)
+    answered = new_one.answer(NAME, state, event, now)
+    if answered is None and state.get("step") in new_one.ORDER:
+        return begin(event.ctx)  # Back from the first question: the list of workshops again
+    return answered or Transition(None, {}, passthrough=True)
 
 
 def _is_manager(ctx: Context) -> bool:
@@ -55,19 +71,22 @@ def _is_manager(ctx: Context) -> bool:
 
 
 def begin(ctx: Context) -> Transition:
-    """WORKSHOP: which workshop to invite families to (a manager's to send)."""
+    """WORKSHOP: a new workshop, or which one added beforehand to invite families to."""
     if not _is_manager(ctx):
         return end(Reply(Text("workshop.managers_only")))
     upcoming: list[Workshop] = list(ctx.facts.get("workshops_upcoming") or ())
     ready = [w for w in upcoming if w.status == "added"]
     if not ready:
-        return end(Reply(Text("workshop.none_ready")))
+        return new_one.first(NAME, {}, ctx)
     choices = tuple(
         Choice(f"{PICK}{w.number}", Text("workshop.pick_line", details(w, ctx.setting)))
         for w in ready
     )
+    new = Choice(NEW, Text("workshop.choice_new"))
     return Transition(
-        NAME, {"step": "pick"}, (Reply(Text("workshop.pick"), (*choices, leave_option())),)
+        NAME,
+        {"step": "pick"},
+        (Reply(Text("workshop.pick_or_new"), (*choices, new, leave_option())),),
     )
 
 
@@ -125,6 +144,31 @@ def _upcoming_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, 
     return (ctx.setting_id, now) if _is_manager(ctx) and ctx.setting_id is not None else None
 
 
+def _next_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    return (ctx.setting_id,) if _is_manager(ctx) and ctx.setting_id is not None else None
+
+
+def _audience_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
+    """The audience a manager's answer names, to check and count: All families, or words that
+    read as an audience (other answers load nothing)."""
+    if not _is_manager(ctx) or ctx.setting_id is None or ctx.setting is None:
+        return None
+    written = ALL if inbound.choice == ALL else inbound.text
+    if inbound.choice not in (None, ALL) or not written.strip():
+        return None
+    try:
+        parse(written)
+    except AudienceError:
+        return None
+    return (ctx.setting_id, written, ctx.setting.languages)
+
+
+def _dropped(state: State, ctx: Context) -> tuple[Effect, ...]:
+    if "title" in state or state.get("step") in new_one.ORDER:
+        return (Reply(Text("workshop.new_left")),)
+    return ()
+
+
 def _reach_args(ctx: Context, inbound: Inbound, now: datetime) -> tuple[Any, ...] | None:
     choice = inbound.choice or ""
     if not _is_manager(ctx) or ctx.setting_id is None or not choice.startswith(PICK):
@@ -140,8 +184,14 @@ SPEC = FlowSpec(
     facts=(
         Fact("workshops_upcoming", "workshops", "upcoming", _upcoming_args, default=[]),
         Fact("workshop_reach", "workshops", "reach", _reach_args),
+        Fact("workshop_next", "workshops", "next_number", _next_args),
+        Fact("workshop_audience", "audiences", "summary", _audience_args),
     ),
-    records={Invitation: ("workshops", "invite")},
+    dropped=_dropped,
+    records={
+        Invitation: ("workshops", "invite"),
+        AddedWorkshop: ("workshops", "add_numbered"),
+    },
 )
 
 __all__ = ["SPEC"]

@@ -40,8 +40,12 @@ def details(workshop: Workshop, setting: SettingProfile | None) -> dict[str, Any
         )
     else:
         when = Text("workshop.when", {"start": LocalTime(start, with_date=True)})
-    online: Text | str = (
-        Text("workshop.online", {"url": workshop.online}) if workshop.online else ""
+    # On its own line after the place: a nested message is trimmed, so the line break is the
+    # join of an empty first line and the online one.
+    online: tuple[Text, ...] | str = (
+        (Text("label.raw", {"text": ""}), Text("workshop.online", {"url": workshop.online}))
+        if workshop.online
+        else ""
     )
     return {
         "title": workshop.title,

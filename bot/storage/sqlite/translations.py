@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.domain.translations import (
     FIRST_NUMBER,
+    Delivery,
     Expired,
     Translated,
     TranslationAsked,
@@ -18,7 +19,7 @@ from bot.storage.sqlite.sql import fetch_all, fetch_one, from_iso, iso
 
 _COLUMNS = (
     "number, direction, language, words, carer, children, deliver_to, translators, "
-    "created_at, translated_by, carer_id, child_id, thread, author, expired_at"
+    "created_at, translated_by, carer_id, child_id, thread, author, expired_at, families"
 )
 
 
@@ -77,7 +78,7 @@ class SqliteTranslations:
         await self.conn.execute(
             "INSERT INTO translation_tasks (setting_id, number, direction, language, words, "
             "carer_id, carer, children, deliver_to, translators, created_at, child_id, thread, "
-            "author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "author, families) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 by.setting_id,
                 record.number,
@@ -93,6 +94,7 @@ class SqliteTranslations:
                 record.child_id,
                 record.thread,
                 record.author,
+                record.families.dumps() if record.families is not None else None,
             ),
         )
 
@@ -168,4 +170,5 @@ def _task(row: Any) -> TranslationTask:
         thread=row["thread"],
         author=row["author"],
         expired=row["expired_at"] is not None,
+        families=Delivery.loads(row["families"]) if row["families"] else None,
     )

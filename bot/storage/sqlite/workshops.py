@@ -20,6 +20,7 @@ from bot.domain.people import PersonKind
 from bot.domain.workshops import (
     GOING,
     WAITING,
+    AddedWorkshop,
     Answered,
     Cancellation,
     GivenPlace,
@@ -75,6 +76,44 @@ class SqliteWorkshops:
         )
         return int(row[0])
 
+    async def next_number(self, setting_id: int) -> int:
+        """The number the setting's next workshop takes (W-<number>)."""
+        row = await fetch_one(
+            self.conn,
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM workshops WHERE setting_id = ?",
+            (setting_id,),
+        )
+        return int(row[0]) if row is not None else 1
+
+    async def add_numbered(self, record: AddedWorkshop, by: Writer) -> None:
+        """Keep a workshop a manager added from a phone under the number they were told; if
+        another took it meanwhile, WorkshopConflict: the message is handled again."""
+        if by.setting_id is None:
+            raise ValueError("a workshop belongs to a setting")
+        if await self._maybe_id(by.setting_id, record.number) is not None:
+            raise WorkshopConflict(f"W-{record.number} was taken meanwhile")
+        new = record.new
+        await self.conn.execute(
+            "INSERT INTO workshops (setting_id, number, title, starts_at, ends_at, place, "
+            "online, capacity, audience, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                by.setting_id,
+                record.number,
+                new.title,
+                iso(new.starts_at),
+                iso(new.ends_at) if new.ends_at else None,
+                new.place,
+                new.online,
+                new.capacity,
+                new.audience,
+                iso(by.now),
+            ),
+        )
+        if record.invite_due is not None:
+            reach = await self.audience_reach(by.setting_id, new.audience)
+            carers = tuple(reach["carer_ids"]) if reach is not None else ()
+            await self.invite(Invitation(record.number, carers, record.invite_due), by)
+
     async def by_number(self, setting_id: int, number: int) -> Workshop | None:
         row = await fetch_one(
             self.conn,
@@ -99,9 +138,15 @@ class SqliteWorkshops:
         workshop = await self.by_number(setting_id, number)
         if workshop is None:
             return None
+        reach = await self.audience_reach(setting_id, workshop.audience)
+        return {"workshop": workshop, **reach} if reach is not None else None
+
+    async def audience_reach(self, setting_id: int, written: str) -> dict[str, Any] | None:
+        """Who an audience (as written) reaches: families, carers, the carers to invite, and
+        who will not get it and why; None when it is not an audience."""
         audiences = SqliteAudiences(self.conn)
         try:
-            audience = parse(workshop.audience)
+            audience = parse(written)
         except AudienceError:
             return None
         reach = resolve(
@@ -114,7 +159,6 @@ class SqliteWorkshops:
         missed["unreachable"] = reach.not_reached.get(UNREACHABLE, 0)
         missed["no_information"] = reach.not_reached.get(NO_INFORMATION, 0)
         return {
-            "workshop": workshop,
             "families": reach.families,
             "carers": reach.carers,
             "carer_ids": [r.carer_id for r in reach.recipients],
