@@ -182,7 +182,7 @@ async def test_broadcast_from_a_managers_phone(kp):
     unknown = await say(kp, SARAH, "room:Acornz")
     assert "There is no room called acornz. The rooms are: Acorns, Oaks." in unknown[0].body
     text = await say(kp, SARAH, "room:Acorns")
-    assert "It reaches 2 families (2 carers)." in text[-1].body
+    assert "It reaches 2 families (carers: 2)." in text[-1].body
     assert "1 carer will not get it: 0 texted STOP, 0 cannot be reached, 1 must not" in (
         text[-1].body
     )
@@ -203,6 +203,8 @@ async def test_broadcast_from_a_managers_phone(kp):
     body = preview[-1].body
     assert "Message from Little Acorns Nursery:\nAll children should be able" in body
     assert "Please reply 1" in body and "get a reminder" in body
+    # The reach and what happens then are lines of their own, not run together.
+    assert "the child.\nThose who have not replied after 24 hours get a reminder." in body
     sent = await say(kp, SARAH, "1")
     assert "It is on its way" in sent[-1].body
     assert await scalar(kp, "SELECT COUNT(*) FROM broadcasts WHERE queued_at IS NULL") == 1
@@ -259,7 +261,7 @@ def test_cli_queues_prints_who_it_reaches_and_its_reference(env, capsys):
     _imported(capsys)
     assert _run(["broadcast", "--text", SNOW, "--audience", "send", "--urgent"]) == 0
     out = capsys.readouterr().out
-    assert "It reaches 2 families (2 carers)." in out
+    assert "It reaches 2 families (carers: 2)." in out
     assert "B-1: 2 message(s) queued." in out and "It goes now." in out
     assert _run(["report", "broadcast", "B-1"]) == 0
     report = capsys.readouterr().out.splitlines()
@@ -290,5 +292,5 @@ def test_cli_dry_run_queues_nothing(env, capsys):
     _imported(capsys)
     assert _run(["broadcast", "--text", SNOW, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "It reaches 4 families (4 carers)." in out and "Nothing was queued" in out
+    assert "It reaches 4 families (carers: 4)." in out and "Nothing was queued" in out
     assert _run(["report", "broadcast", "B-1"]) == 1

@@ -46,7 +46,7 @@ async def test_a_broadcast_from_the_cli_reaches_families_and_is_confirmed(
             out = await _admin(
                 capsys, "broadcast", "--text", SNOW, "--audience", "room:Acorns", "--confirm"
             )
-            assert "It reaches 2 families (2 carers)." in out and "B-1: 2 message(s)" in out
+            assert "It reaches 2 families (carers: 2)." in out and "B-1: 2 message(s)" in out
             laura = (await phone.to(LAURA, 2))[-1]
             assert laura == (
                 f"Message from Little Acorns Nursery:\n{SNOW}\n\n"

@@ -51,7 +51,7 @@ async def test_a_manager_adds_a_workshop_by_sms_and_the_families_are_invited(tmp
         await phone.to(SARAH, told + 12)
         preview = await answer(phone, "room:Acorns", told + 13)
         # Acorns: Laura and Sam (Amelia), Marek (Jan); Dan must not be sent information.
-        assert preview.startswith("This invite goes to 2 families (3 carers in all).")
+        assert preview.startswith("This invite goes to 2 families (carers in all: 3).")
         assert "Where: the Acorns room\nOr join online: https://meet.example.org/talking" in preview
         assert "When: Thursday 10 December 18:00 to 19:00" in preview
         assert "Will you come? (W-1)" in preview and "Places: 12." in preview

@@ -365,7 +365,7 @@ async def test_a_manager_invites_from_their_phone_after_a_preview_with_the_reach
     assert "1 W-1 Meet the SALT, Thursday 10 December 18:00 to 19:00" in pick
     preview = to(await say(kp, SARAH, "1"), SARAH)[-1]
     # Acorns: Laura (Amelia) and Marek (Jan); Dan must not be sent information.
-    assert preview.startswith("This invite goes to 2 families (2 carers in all).")
+    assert preview.startswith("This invite goes to 2 families (carers in all: 2).")
     assert "Little Acorns Nursery invites you to a workshop for families: Meet the SALT" in preview
     assert "Not reached: 0 have stopped messages, 0 cannot be reached, 1 must not be" in preview
     assert '"SALT": families may not know this' in preview  # the plain-words check

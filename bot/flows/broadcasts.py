@@ -189,7 +189,8 @@ def _preview(state: State, ctx: Context) -> Transition:
         when.append(Text("broadcast.when_confirm", {"count": hours}))
     text = Text(
         "broadcast.preview",
-        {"message": message(setting, request), "reach": _reach(state), "when": tuple(when) or ""},
+        # One line each: a Text rendered inside another loses its leading line break.
+        {"message": message(setting, request), "reach": (_reach(state), *when), "when": ""},
     )
     choices = (
         Choice("send", Text("broadcast.choice_send")),
