@@ -440,3 +440,22 @@ async def test_a_number_taken_meanwhile_is_a_conflict_so_the_message_is_handled_
         assert await repos.workshops.next_number(kp.setting_id) == 2
         await repos.workshops.add_numbered(AddedWorkshop(2, new), by)
     assert await scalar(kp, "SELECT COUNT(*) FROM workshops") == 2
+
+
+async def test_the_manager_is_told_how_many_families_not_how_many_carers_the_invite_goes_to(
+    kp, tmp_path
+):
+    from bot.admin.importer import import_families
+    from tests.harness import DATA
+    from tests.test_visits import SAM_ROW
+
+    extra = tmp_path / "sam.csv"
+    extra.write_text((DATA / "families.csv").read_text().splitlines()[0] + "\n" + SAM_ROW + "\n")
+    await import_families(kp.db, kp.setting_id, extra, "GB", now=kp.test_clock())
+    await added(kp, title="Meet the SALT", audience="room:Acorns")
+    await say(kp, SARAH, "WORKSHOP")
+    preview = to(await say(kp, SARAH, "1"), SARAH)[-1]
+    # Acorns: Laura and Sam (Amelia's family), Marek (Jan's): two families, three carers.
+    assert preview.startswith("This invite goes to 2 families (carers in all: 3).")
+    sent = to(await say(kp, SARAH, "1"), SARAH)[-1]
+    assert sent == "The invite to W-1 is on its way to 2 families."

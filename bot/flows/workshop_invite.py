@@ -113,7 +113,12 @@ def _picked(state: State, event: Event, now: datetime) -> Transition:
         "missed": Text("workshop.missed", dict(reach["missed"])) if reach["missed"] else "",
         "notes": notes or "",
     }
-    state = {"step": "preview", "number": workshop.number, "carers": list(reach["carer_ids"])}
+    state = {
+        "step": "preview",
+        "number": workshop.number,
+        "carers": list(reach["carer_ids"]),
+        "families": int(reach["families"]),
+    }
     choices = (Choice(SEND, Text("workshop.send")), leave_option())
     return Transition(NAME, state, (Reply(Text("workshop.preview", params), choices),))
 
@@ -126,7 +131,9 @@ def _preview_step(state: State, event: Event, now: datetime) -> Transition:
     carers = tuple(int(c) for c in state.get("carers", ()))
     due = invite_due(ctx.setting, now)
     ref = reference(number)
-    told = Text("workshop.sent", {"reference": ref, "count": len(carers)})
+    # The families the preview counted (carers who share a phone are one family's).
+    families = int(state.get("families", len(carers)))
+    told = Text("workshop.sent", {"reference": ref, "count": families})
     if due > now:
         local = due.astimezone(ZoneInfo(ctx.setting.time_zone))
         told = Text(
