@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -72,3 +72,17 @@ def staff(
 ) -> StaffMember:
     """A member of staff."""
     return StaffMember(staff_id, f"S{staff_id}", name, roles, "+447700900004", ("en",))
+
+
+@pytest.fixture(autouse=True)
+def _no_test_stops_pytest(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A served app whose supervised task dies stops its process with SIGTERM (bot.web's
+    stop_process), which is right for a server and wrong inside pytest: the run would end
+    silently, with no summary. Here the signal is recorded instead, and the test fails with
+    the reason."""
+    import signal
+
+    raised: list[int] = []
+    monkeypatch.setattr(signal, "raise_signal", raised.append)
+    yield
+    assert raised == [], f"a served app asked to stop its process (signal {raised}): a task died"
