@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.commands import Admin, add_commands, reports
+from bot.commands import Admin, add_commands, day_argument, reports
 from bot.config import Settings, load_settings
 from bot.domain.clock import Clock, SystemClock, parse_local
 from bot.domain.errors import ConfigError, ImportProblems, KeypersonError
@@ -105,14 +105,14 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--days", type=int, default=7, help="delivery: the last N days (default 7)")
     report.add_argument(
         "--date",
-        type=_day,
+        type=day_argument,
         metavar="YYYY-MM-DD",
         help="absence: the day to list (default: today in the setting's time zone)",
     )
     report.add_argument("--open", action="store_true", help="concerns: only those not closed")
     report.add_argument(
         "--since",
-        type=_day,
+        type=day_argument,
         metavar="YYYY-MM-DD",
         help="concerns: only those opened on or after this day (in the setting's time zone)",
     )
@@ -409,14 +409,6 @@ async def _report_absence(
         rows = await repos.absences.on_day(setting_id, day)
     print("\n".join(absence_report(rows, profile, day)))
     return 0
-
-
-def _day(text: str) -> date:
-    """A --date as YYYY-MM-DD, or a clear message."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
 
 
 async def _report_delivery(db: Store, profile: SettingProfile, days: int, clock: Clock) -> int:

@@ -17,6 +17,7 @@ import argparse
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -74,3 +75,11 @@ def reports() -> dict[str, ModuleType]:
         module = _module(name)
         found[module.NAME] = module
     return found
+
+
+def day_argument(text: str) -> date:
+    """A day given on the command line as YYYY-MM-DD, or a clear message."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None

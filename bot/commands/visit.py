@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.commands import Admin
+from bot.commands import Admin, day_argument
 
 WHEN = "'YYYY-MM-DD HH:MM'"
 
@@ -55,7 +55,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listed.add_argument(
         "--from",
         dest="since",
-        type=_day,
+        type=day_argument,
         metavar="YYYY-MM-DD",
         help="from this day (default: today)",
     )
@@ -72,13 +72,6 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cancel.add_argument("reference", metavar="V-12")
     cancel.add_argument("--reason", default="", help="why, as the family will read it")
     cancel.set_defaults(handler=run_cancel)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-12-03") from None
 
 
 def _problem(error: Exception) -> int:
